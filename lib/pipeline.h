@@ -1,0 +1,45 @@
+/*
+ * The query pipeline every back end feeds: classify the packet (listener,
+ * VPC), apply policy steps in order, and build the answer in place.
+ *
+ *   parse → listener → VPC (listener-fixed or client CIDR) → service checks
+ *   (EnableDnsSupport) → [firewall: issue #5] → local sources (private zones
+ *   of the VPC; public zones on public listeners) → [Resolver rules, cache,
+ *   recursion: issue #6] → SERVFAIL on resolver listeners / REFUSED on public
+ *
+ * Contract: pure computation over an immutable snapshot plus the caller's
+ * per-worker counters; no allocation, no locks, no syscalls. The buffer
+ * holds the DNS message (no L2-L4 headers); the reply overwrites it.
+ */
+#ifndef DNSP_PIPELINE_H
+#define DNSP_PIPELINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "snapshot.h"
+#include "stats.h"
+
+struct dnsp_pkt {
+	uint8_t *buf;          /* DNS message in, reply out */
+	uint16_t len;          /* query length */
+	uint16_t cap;          /* bytes available in buf for the reply */
+	uint8_t family;        /* 4 or 6: client address family */
+	bool tcp;              /* transport (no TC, 64 KiB limit) */
+	uint16_t listener;     /* listener slot (index in snapshot listeners) */
+	uint16_t src_port;
+	uint8_t src[16];       /* client address */
+};
+
+#define DNSP_PIPELINE_DROP 0
+#define DNSP_PIPELINE_PUNT (-1)
+
+/*
+ * Processes one query. Returns the reply length (> 0; written to p->buf),
+ * DNSP_PIPELINE_DROP (send nothing), or DNSP_PIPELINE_PUNT (hand the packet
+ * to the slow path; not produced before recursion exists).
+ * Counts into st (may not be NULL).
+ */
+int dnsp_pipeline_process(const struct dnsp_snapshot *s, struct dnsp_pkt *p,
+			  struct dnsp_stats *st);
+
+#endif
