@@ -1,2 +1,372 @@
-/* placeholder until the module lands */
-typedef int dnsp_placeholder_t;
+/*
+ * Compiler from the configuration model to an immutable snapshot. It turns
+ * Route 53 record sets (Values in presentation form) into wire RRsets in a
+ * zone trie per hosted zone, VPC CIDRs into the client LPM, and listeners
+ * and zone associations into views. Like Route 53, a zone without SOA or NS
+ * record sets gets generated ones. Every allocation that outlives the call
+ * comes from the snapshot's own arena, so publishing a new generation and
+ * destroying the old one moves memory in two steps, with no per-object
+ * frees.
+ */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "compile.h"
+#include "lib/wire/rdata.h"
+#include "lib/zone/zone.h"
+
+/* Route 53 defaults for the records it creates with a zone (DG
+ * "SOA and NS records that Route 53 creates for a hosted zone"). */
+#define GEN_SOA_TTL 900
+#define GEN_NS_TTL 172800
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static int name_parse(const char *text, uint8_t out[DNSP_NAME_MAX])
+{
+	return dnsp_name_from_text(text, strlen(text), (const uint8_t *)"", out);
+}
+
+static const char *policy_name(enum dnsp_cfg_policy p)
+{
+	static const char *const n[] = {"simple", "weighted", "latency", "failover",
+		"geolocation", "geoproximity", "IP-based", "multivalue answer"};
+	return (unsigned)p < sizeof(n) / sizeof(n[0]) ? n[p] : "unknown";
+}
+
+/* Finds the configured record set (name, type) in the zone of cfg that
+ * serves name most specifically, for aliases that leave their own zone. */
+static const struct dnsp_cfg_rrset *find_served_rrset(const struct dnsp_config *cfg,
+						      bool private_zone, const uint8_t *name,
+						      uint16_t type,
+						      const struct dnsp_cfg_zone **zone_out)
+{
+	const struct dnsp_cfg_zone *best = NULL;
+	int best_labels = -1;
+	for (size_t i = 0; i < cfg->nzones; i++) {
+		const struct dnsp_cfg_zone *z = &cfg->zones[i];
+		uint8_t apex[DNSP_NAME_MAX];
+		if (z->private_zone != private_zone || name_parse(z->name, apex) < 0)
+			continue;
+		if (dnsp_name_in(name, apex) && dnsp_name_labels(apex) > best_labels) {
+			best = z;
+			best_labels = dnsp_name_labels(apex);
+		}
+	}
+	if (!best)
+		return NULL;
+	*zone_out = best;
+	for (size_t i = 0; i < best->nrrsets; i++) {
+		const struct dnsp_cfg_rrset *rs = &best->rrsets[i];
+		uint8_t owner[DNSP_NAME_MAX];
+		if (rs->type == type && !rs->is_alias && name_parse(rs->name, owner) > 0 &&
+		    dnsp_name_equal(owner, name))
+			return rs;
+	}
+	return NULL;
+}
+
+static int add_values(dnsp_zone_builder_t *b, const struct dnsp_cfg_zone *z,
+		      const struct dnsp_cfg_rrset *rs, const uint8_t *owner, uint32_t ttl,
+		      struct dnsp_errlist *errs)
+{
+	uint8_t apex[DNSP_NAME_MAX];
+	if (name_parse(z->name, apex) < 0)
+		return DNSP_ENAME;
+	static __thread uint8_t rdata[DNSP_RDATA_MAX]; /* control thread scratch */
+	for (size_t i = 0; i < rs->nvalues; i++) {
+		const char *msg = NULL;
+		int n = dnsp_rdata_from_text(rs->type, rs->values[i], strlen(rs->values[i]), apex,
+					     rdata, sizeof(rdata), &msg);
+		if (n < 0) {
+			dnsp_errlist_add(errs, rs->loc.file, rs->loc.line, "ResourceRecords.Value",
+					 "'%s': %s", rs->values[i], msg ? msg : dnsp_strerror(n));
+			return n;
+		}
+		int rc = dnsp_zone_builder_add(b, owner, rs->type, ttl, rdata, (uint16_t)n);
+		if (rc < 0) {
+			dnsp_errlist_add(errs, rs->loc.file, rs->loc.line, "Name", "'%s': %s",
+					 rs->name, dnsp_strerror(rc));
+			return rc;
+		}
+	}
+	return 0;
+}
+
+int dnsp_compile_rrset(dnsp_zone_builder_t *b, const struct dnsp_cfg_zone *z,
+		       const struct dnsp_cfg_rrset *rs, struct dnsp_errlist *errs)
+{
+	uint8_t owner[DNSP_NAME_MAX];
+	if (name_parse(rs->name, owner) < 0) {
+		dnsp_errlist_add(errs, rs->loc.file, rs->loc.line, "Name", "invalid name '%s'",
+				 rs->name);
+		return DNSP_ENAME;
+	}
+	if (rs->policy != DNSP_POLICY_SIMPLE) {
+		dnsp_errlist_add(errs, rs->loc.file, rs->loc.line, "SetIdentifier",
+				 "%s routing is not supported by this build", policy_name(rs->policy));
+		return DNSP_ENOTSUP;
+	}
+	if (rs->is_alias) {
+		uint8_t target[DNSP_NAME_MAX];
+		if (!rs->alias_dns_name || name_parse(rs->alias_dns_name, target) < 0) {
+			dnsp_errlist_add(errs, rs->loc.file, rs->loc.line, "AliasTarget.DNSName",
+					 "invalid alias target");
+			return DNSP_ENAME;
+		}
+		int rc = dnsp_zone_builder_add_alias(b, owner, rs->type, target);
+		if (rc < 0)
+			dnsp_errlist_add(errs, rs->loc.file, rs->loc.line, "AliasTarget",
+					 "%s", dnsp_strerror(rc));
+		return rc;
+	}
+	return add_values(b, z, rs, owner, rs->has_ttl ? rs->ttl : 300, errs);
+}
+
+/* An alias whose target lies outside its own zone: resolved at compile time
+ * to the served record set's data (SPEC: "accept a configured target name
+ * and resolve it inside served zones"). Returns 1 when handled here. */
+static int compile_foreign_alias(const struct dnsp_config *cfg, dnsp_zone_builder_t *b,
+				 const struct dnsp_cfg_zone *z, const uint8_t *apex,
+				 const struct dnsp_cfg_rrset *rs, struct dnsp_errlist *errs)
+{
+	uint8_t target[DNSP_NAME_MAX], owner[DNSP_NAME_MAX];
+	if (!rs->is_alias || !rs->alias_dns_name || name_parse(rs->alias_dns_name, target) < 0 ||
+	    dnsp_name_in(target, apex) || name_parse(rs->name, owner) < 0)
+		return 0;
+	const struct dnsp_cfg_zone *tz = NULL;
+	const struct dnsp_cfg_rrset *t = find_served_rrset(cfg, z->private_zone, target, rs->type,
+							   &tz);
+	if (!t) {
+		dnsp_errlist_add(errs, rs->loc.file, rs->loc.line, "AliasTarget.DNSName",
+				 "alias target %s (type %u) is not a record set served here",
+				 rs->alias_dns_name, rs->type);
+		return DNSP_ENOTFOUND;
+	}
+	int rc = add_values(b, tz, t, owner, t->has_ttl ? t->ttl : 300, errs);
+	return rc < 0 ? rc : 1;
+}
+
+static int add_generated(dnsp_zone_builder_t *b, const uint8_t *apex, const char *apex_text,
+			 bool has_soa, bool has_ns)
+{
+	uint8_t rdata[600];
+	const char *msg;
+	char text[600];
+	int n, rc;
+	if (!has_soa) {
+		snprintf(text, sizeof(text), "ns1.%s hostmaster.%s 1 7200 900 1209600 86400",
+			 apex_text[0] == '.' ? "" : apex_text, apex_text[0] == '.' ? "" : apex_text);
+		n = dnsp_rdata_from_text(DNSP_T_SOA, text, strlen(text), apex, rdata, sizeof(rdata),
+					 &msg);
+		if (n < 0)
+			return n;
+		rc = dnsp_zone_builder_add(b, apex, DNSP_T_SOA, GEN_SOA_TTL, rdata, (uint16_t)n);
+		if (rc < 0)
+			return rc;
+	}
+	if (!has_ns) {
+		snprintf(text, sizeof(text), "ns1.%s", apex_text[0] == '.' ? "" : apex_text);
+		n = dnsp_rdata_from_text(DNSP_T_NS, text, strlen(text), apex, rdata, sizeof(rdata),
+					 &msg);
+		if (n < 0)
+			return n;
+		rc = dnsp_zone_builder_add(b, apex, DNSP_T_NS, GEN_NS_TTL, rdata, (uint16_t)n);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int compile_zone(const struct dnsp_config *cfg, const struct dnsp_cfg_zone *z,
+			dnsp_arena_t *arena, const dnsp_zone_t **out, struct dnsp_errlist *errs)
+{
+	uint8_t apex[DNSP_NAME_MAX];
+	if (name_parse(z->name, apex) < 0) {
+		dnsp_errlist_add(errs, z->loc.file, z->loc.line, "Name", "invalid zone name '%s'",
+				 z->name);
+		return DNSP_ENAME;
+	}
+	dnsp_zone_builder_t *b;
+	int rc = dnsp_zone_builder_create(apex, z->id, &b);
+	if (rc < 0)
+		return rc;
+	bool has_soa = false, has_ns = false;
+	int failed = 0;
+	for (size_t i = 0; i < z->nrrsets; i++) {
+		const struct dnsp_cfg_rrset *rs = &z->rrsets[i];
+		uint8_t owner[DNSP_NAME_MAX];
+		if (name_parse(rs->name, owner) > 0 && dnsp_name_equal(owner, apex)) {
+			has_soa |= rs->type == DNSP_T_SOA;
+			has_ns |= rs->type == DNSP_T_NS;
+		}
+		rc = compile_foreign_alias(cfg, b, z, apex, rs, errs);
+		if (rc == 0)
+			rc = dnsp_compile_rrset(b, z, rs, errs);
+		if (rc < 0)
+			failed++;
+	}
+	if (!failed && add_generated(b, apex, z->name, has_soa, has_ns) < 0) {
+		dnsp_errlist_add(errs, z->loc.file, z->loc.line, "Name",
+				 "cannot generate SOA/NS for %s", z->name);
+		failed++;
+	}
+	if (failed) {
+		dnsp_zone_builder_destroy(b);
+		return DNSP_ECONFIG;
+	}
+	char msg[512] = "";
+	rc = dnsp_zone_compile(b, arena, out, msg, sizeof(msg));
+	dnsp_zone_builder_destroy(b);
+	if (rc < 0) {
+		dnsp_errlist_add(errs, z->loc.file, z->loc.line, "ResourceRecordSets", "zone %s: %s",
+				 z->name, msg[0] ? msg : dnsp_strerror(rc));
+		return DNSP_ECONFIG;
+	}
+	return 0;
+}
+
+static int vpc_index(const struct dnsp_config *cfg, const char *id)
+{
+	for (size_t i = 0; id && i < cfg->nvpcs; i++)
+		if (strcmp(cfg->vpcs[i].id, id) == 0)
+			return (int)i;
+	return -1;
+}
+
+static const char *listener_name(dnsp_arena_t *a, const struct dnsp_cfg_listener *l)
+{
+	char addr[INET6_ADDRSTRLEN], buf[INET6_ADDRSTRLEN + 16];
+	inet_ntop(l->addr.family == 6 ? AF_INET6 : AF_INET, l->addr.addr, addr, sizeof(addr));
+	if (l->addr.family == 6)
+		snprintf(buf, sizeof(buf), "[%s]:%u", addr, l->port);
+	else
+		snprintf(buf, sizeof(buf), "%s:%u", addr, l->port);
+	return dnsp_arena_strdup(a, buf);
+}
+
+static int compile_listeners(const struct dnsp_config *cfg, struct dnsp_snapshot *s)
+{
+	struct dnsp_snap_listener *ls =
+		dnsp_arena_alloc(s->arena, (cfg->nlisteners + 1) * sizeof(*ls));
+	if (!ls)
+		return -ENOMEM;
+	for (size_t i = 0; i < cfg->nlisteners; i++) {
+		const struct dnsp_cfg_listener *l = &cfg->listeners[i];
+		ls[i].family = l->addr.family;
+		memcpy(ls[i].addr, l->addr.addr, 16);
+		ls[i].port = l->port;
+		ls[i].role = l->role == DNSP_CFG_PUBLIC ? DNSP_ROLE_PUBLIC :
+			     l->role == DNSP_CFG_RESOLVER ? DNSP_ROLE_RESOLVER : DNSP_ROLE_INBOUND;
+		ls[i].vpc = vpc_index(cfg, l->vpc);
+		ls[i].name = listener_name(s->arena, l);
+		if (!ls[i].name)
+			return -ENOMEM;
+	}
+	s->listeners = ls;
+	s->nlisteners = (uint32_t)cfg->nlisteners;
+	return 0;
+}
+
+static int compile_vpcs(const struct dnsp_config *cfg, struct dnsp_snapshot *s,
+			const dnsp_zone_t **zones)
+{
+	struct dnsp_snap_vpc *vs = dnsp_arena_alloc(s->arena, (cfg->nvpcs + 1) * sizeof(*vs));
+	const dnsp_zone_t **tmp = calloc(cfg->nzones + 1, sizeof(*tmp));
+	dnsp_lpm_builder_t *lb = NULL;
+	int rc = -ENOMEM;
+	if (!vs || !tmp || dnsp_lpm_builder_create(&lb) < 0)
+		goto out;
+	for (size_t v = 0; v < cfg->nvpcs; v++) {
+		const struct dnsp_cfg_vpc *cv = &cfg->vpcs[v];
+		vs[v].id = dnsp_arena_strdup(s->arena, cv->id);
+		vs[v].dns_support = cv->dns_support;
+		vs[v].dns_hostnames = cv->dns_hostnames;
+		for (size_t c = 0; c < cv->ncidrs; c++) {
+			rc = dnsp_lpm_builder_add(lb, cv->cidrs[c].family, cv->cidrs[c].addr,
+						  cv->cidrs[c].plen, (uint32_t)v);
+			if (rc < 0)
+				goto out;
+		}
+		uint32_t n = 0;
+		for (size_t zi = 0; zi < cfg->nzones; zi++) {
+			const struct dnsp_cfg_zone *z = &cfg->zones[zi];
+			if (!z->private_zone)
+				continue;
+			for (size_t k = 0; k < z->nvpcs; k++)
+				if (strcmp(z->vpc_ids[k], cv->id) == 0) {
+					tmp[n++] = zones[zi];
+					break;
+				}
+		}
+		rc = dnsp_view_build(&vs[v].view, tmp, n, s->arena);
+		if (rc < 0)
+			goto out;
+	}
+	rc = dnsp_lpm_compile(lb, s->arena, &s->vpc_lpm);
+	s->vpcs = vs;
+	s->nvpcs = (uint32_t)cfg->nvpcs;
+out:
+	dnsp_lpm_builder_destroy(lb);
+	free(tmp);
+	return rc;
+}
+
+int dnsp_compile(const struct dnsp_config *cfg, uint64_t generation, struct dnsp_snapshot **out,
+		 struct dnsp_errlist *errs)
+{
+	uint64_t t0 = now_ns();
+	dnsp_arena_t *arena;
+	int rc = dnsp_arena_create(&arena);
+	if (rc < 0)
+		return rc;
+	struct dnsp_snapshot *s = dnsp_arena_alloc(arena, sizeof(*s));
+	const dnsp_zone_t **zones = dnsp_arena_alloc(arena, (cfg->nzones + 1) * sizeof(*zones));
+	const dnsp_zone_t **pub = calloc(cfg->nzones + 1, sizeof(*pub));
+	if (!s || !zones || !pub) {
+		rc = -ENOMEM;
+		goto fail;
+	}
+	s->arena = arena;
+	s->generation = generation;
+	s->udp_max = cfg->server.udp_max ? cfg->server.udp_max : DNSP_UDP_EDNS_CAP;
+
+	int failed = 0;
+	uint32_t npub = 0;
+	for (size_t i = 0; i < cfg->nzones; i++) {
+		if (compile_zone(cfg, &cfg->zones[i], arena, &zones[i], errs) < 0) {
+			failed++;
+			continue;
+		}
+		s->nrecords += zones[i]->nrecords;
+		if (!cfg->zones[i].private_zone)
+			pub[npub++] = zones[i];
+	}
+	if (failed) {
+		rc = DNSP_ECONFIG;
+		goto fail;
+	}
+	s->zones = zones;
+	s->nzones = (uint32_t)cfg->nzones;
+	if ((rc = dnsp_view_build(&s->public_view, pub, npub, arena)) < 0 ||
+	    (rc = compile_listeners(cfg, s)) < 0 || (rc = compile_vpcs(cfg, s, zones)) < 0) {
+		dnsp_errlist_add(errs, cfg->path, 0, "config", "compile failed: %s",
+				 dnsp_strerror(rc));
+		goto fail;
+	}
+	free(pub);
+	s->compile_ns = now_ns() - t0;
+	*out = s;
+	return 0;
+fail:
+	free(pub);
+	dnsp_arena_destroy(arena);
+	return rc;
+}

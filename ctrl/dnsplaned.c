@@ -1,1 +1,261 @@
-int main(void){return 0;}
+/*
+ * dnsplaned: the daemon. The main thread is the control thread: it loads
+ * and compiles the configuration, publishes the first snapshot, starts the
+ * data plane and the HTTP API, and then waits for signals (SIGHUP reloads,
+ * SIGTERM/SIGINT stop). Signals are blocked in every thread and taken
+ * synchronously with sigwaitinfo(), so a reload never runs in a signal
+ * handler and never races the API's own reloads (both take the daemon
+ * lock). The process stays in the foreground; run it under systemd or a
+ * supervisor to detach.
+ */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include "api.h"
+#include "compile.h"
+#include "daemon.h"
+#include "dataplane/dataplane.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: dnsplaned [-c FILE] [--check] [--dataplane socket|afxdp|dpdk]\n"
+		"                 [--workers N] [--foreground]\n"
+		"  -c, --config FILE   configuration (YAML or JSON); default: embedded demo\n"
+		"      --check         validate the configuration, print every error, exit\n"
+		"      --dataplane X   data-plane back end (overrides server.dataplane)\n"
+		"      --workers N     worker threads (overrides server.workers)\n"
+		"      --foreground    stay in the foreground (always the case)\n"
+		"  SIGHUP reloads the configuration; SIGTERM/SIGINT stop.\n");
+}
+
+static void print_errors(const struct dnsp_errlist *e)
+{
+	for (size_t i = 0; i < e->n; i++)
+		fprintf(stderr, "%s\n", e->msgs[i]);
+}
+
+static int load(const char *path, struct dnsp_config **cfg, struct dnsp_errlist *errs)
+{
+	if (path)
+		return dnsp_config_load_file(path, cfg, errs);
+	return dnsp_config_load_string(dnsp_config_embedded, strlen(dnsp_config_embedded),
+				       "<embedded>", ".", cfg, errs);
+}
+
+static const char *role_name(enum dnsp_cfg_role r)
+{
+	return r == DNSP_CFG_PUBLIC ? "public" : r == DNSP_CFG_RESOLVER ? "resolver" : "inbound";
+}
+
+static void describe_listeners(struct dnsp_daemon *d, const struct dnsp_config *cfg)
+{
+	d->listener_names = calloc(cfg->nlisteners + 1, sizeof(char *));
+	d->listener_roles = calloc(cfg->nlisteners + 1, sizeof(char *));
+	for (size_t i = 0; i < cfg->nlisteners; i++) {
+		const struct dnsp_cfg_listener *l = &cfg->listeners[i];
+		char addr[INET6_ADDRSTRLEN], name[INET6_ADDRSTRLEN + 16];
+		inet_ntop(l->addr.family == 6 ? AF_INET6 : AF_INET, l->addr.addr, addr,
+			  sizeof(addr));
+		snprintf(name, sizeof(name), l->addr.family == 6 ? "[%s]:%u" : "%s:%u", addr,
+			 l->port);
+		d->listener_names[i] = strdup(name);
+		d->listener_roles[i] = strdup(role_name(l->role));
+		printf("dnsplaned: listening on %s udp+tcp, role %s%s%s\n", name,
+		       role_name(l->role), l->vpc ? ", vpc " : "", l->vpc ? l->vpc : "");
+	}
+	for (size_t i = 0; i < cfg->nlisteners; i++) {
+		const struct dnsp_cfg_listener *l = &cfg->listeners[i];
+		const char *zone = NULL;
+		for (size_t z = 0; z < cfg->nzones && !zone; z++)
+			if (cfg->zones[z].private_zone == (l->role != DNSP_CFG_PUBLIC))
+				zone = cfg->zones[z].name;
+		if (!zone)
+			continue;
+		char addr[INET6_ADDRSTRLEN];
+		inet_ntop(l->addr.family == 6 ? AF_INET6 : AF_INET, l->addr.addr, addr,
+			  sizeof(addr));
+		printf("dnsplaned: try: dig @%s -p %u www.%s A\n", addr, l->port, zone);
+		if (l->role == DNSP_CFG_PUBLIC)
+			break;
+	}
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"config", required_argument, NULL, 'c'},
+		{"check", no_argument, NULL, 'k'},
+		{"dataplane", required_argument, NULL, 'd'},
+		{"workers", required_argument, NULL, 'w'},
+		{"foreground", no_argument, NULL, 'f'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *path = NULL, *dataplane = NULL;
+	int check = 0, workers = 0, c;
+	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c': path = optarg; break;
+		case 'k': check = 1; break;
+		case 'd': dataplane = optarg; break;
+		case 'w':
+			workers = atoi(optarg);
+			if (workers < 1 || workers > 64) {
+				fprintf(stderr, "dnsplaned: --workers must be 1..64\n");
+				return 2;
+			}
+			break;
+		case 'f': break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind < argc) {
+		usage(stderr);
+		return 2;
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+
+	struct dnsp_errlist errs;
+	dnsp_errlist_init(&errs);
+	struct dnsp_config *cfg = NULL;
+	int rc = load(path, &cfg, &errs);
+	struct dnsp_snapshot *snap = NULL;
+	if (rc == 0)
+		rc = dnsp_compile(cfg, 1, &snap, &errs);
+	if (rc < 0) {
+		print_errors(&errs);
+		if (errs.n == 0)
+			fprintf(stderr, "%s: %s\n", path ? path : "<embedded>", dnsp_strerror(rc));
+		fprintf(stderr, "dnsplaned: configuration rejected (%zu error%s)\n", errs.n,
+			errs.n == 1 ? "" : "s");
+		dnsp_errlist_fini(&errs);
+		dnsp_config_destroy(cfg);
+		return 1;
+	}
+	if (check) {
+		printf("%s: OK (%zu zones, %llu records)\n", path ? path : "<embedded>",
+		       cfg->nzones, (unsigned long long)snap->nrecords);
+		dnsp_snapshot_destroy(snap);
+		dnsp_config_destroy(cfg);
+		dnsp_errlist_fini(&errs);
+		return 0;
+	}
+	if (!dataplane)
+		dataplane = cfg->server.dataplane ? cfg->server.dataplane : "socket";
+	if (strcmp(dataplane, "socket") != 0) {
+		fprintf(stderr, "dnsplaned: data plane '%s' is not supported by this build "
+				"(use socket)\n", dataplane);
+		return 1;
+	}
+	if (!workers)
+		workers = cfg->server.workers > 0 ? cfg->server.workers : 1;
+
+	/* Block the signals we handle before any thread starts, so that every
+	 * thread inherits the mask and only sigwaitinfo() below sees them. */
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	struct dnsp_daemon d;
+	memset(&d, 0, sizeof(d));
+	pthread_mutex_init(&d.lock, NULL);
+	d.config_path = path;
+	d.nworkers = (uint32_t)workers;
+	d.started = time(NULL);
+	d.cfg = cfg;
+	d.generation = snap->generation;
+	d.last_compile_ns = snap->compile_ns;
+	d.nrecords = snap->nrecords;
+	d.nlisteners = (uint32_t)cfg->nlisteners;
+	d.stats = aligned_alloc(64, sizeof(struct dnsp_stats) * (size_t)workers);
+	if (!d.stats)
+		return 1;
+	memset(d.stats, 0, sizeof(struct dnsp_stats) * (size_t)workers);
+	dnsp_snapshot_publish(snap);
+
+	struct dnsp_dp_listener *dl = calloc(cfg->nlisteners + 1, sizeof(*dl));
+	for (size_t i = 0; i < cfg->nlisteners; i++) {
+		dl[i].family = cfg->listeners[i].addr.family;
+		memcpy(dl[i].addr, cfg->listeners[i].addr.addr, 16);
+		dl[i].port = cfg->listeners[i].port;
+	}
+	struct dnsp_dp_params dp = {
+		.listeners = dl,
+		.nlisteners = (uint32_t)cfg->nlisteners,
+		.workers = (uint32_t)workers,
+		.stats = d.stats,
+		.tcp_idle_timeout_ms = cfg->server.tcp_idle_timeout_ms > 0
+			? cfg->server.tcp_idle_timeout_ms : 10000,
+		.tcp_max_connections = cfg->server.tcp_max_connections > 0
+			? cfg->server.tcp_max_connections : 1024,
+		.cpu_base = -1,
+	};
+	dnsp_dataplane_t *plane = NULL;
+	if (dnsp_socket_plane_start(&dp, &plane) < 0) {
+		fprintf(stderr, "dnsplaned: cannot start the data plane\n");
+		return 1;
+	}
+	describe_listeners(&d, cfg);
+	dnsp_api_t *api = NULL;
+	const char *listen = cfg->server.control_listen ? cfg->server.control_listen
+							 : "127.0.0.1:8053";
+	if (dnsp_api_start(&d, listen, &api) < 0) {
+		fprintf(stderr, "dnsplaned: cannot start the control API on %s\n", listen);
+		dnsp_socket_plane_stop(plane);
+		return 1;
+	}
+	printf("dnsplaned: control API on http://%s (metrics at /metrics)\n", listen);
+	printf("dnsplaned: serving generation %llu: %zu zones, %llu records, %u worker%s\n",
+	       (unsigned long long)d.generation, cfg->nzones, (unsigned long long)d.nrecords,
+	       d.nworkers, d.nworkers == 1 ? "" : "s");
+
+	for (;;) {
+		siginfo_t si;
+		int sig = sigwaitinfo(&set, &si);
+		if (sig < 0)
+			continue;
+		if (sig == SIGHUP) {
+			struct dnsp_errlist re;
+			dnsp_errlist_init(&re);
+			if (dnsp_daemon_reload(&d, &re) == 0) {
+				printf("dnsplaned: reloaded: generation %llu, %llu records\n",
+				       (unsigned long long)d.generation,
+				       (unsigned long long)d.nrecords);
+			} else {
+				print_errors(&re);
+				fprintf(stderr, "dnsplaned: reload rejected; generation %llu keeps "
+						"serving\n", (unsigned long long)d.generation);
+			}
+			dnsp_errlist_fini(&re);
+			continue;
+		}
+		break;
+	}
+	printf("dnsplaned: stopping\n");
+	dnsp_api_stop(api);
+	dnsp_socket_plane_stop(plane);
+	pthread_mutex_lock(&d.lock);
+	dnsp_snapshot_publish(NULL);
+	dnsp_config_destroy(d.cfg);
+	pthread_mutex_unlock(&d.lock);
+	for (size_t i = 0; i < d.nlisteners; i++) {
+		free(d.listener_names[i]);
+		free(d.listener_roles[i]);
+	}
+	free(d.listener_names);
+	free(d.listener_roles);
+	free(dl);
+	free(d.stats);
+	dnsp_errlist_fini(&errs);
+	return 0;
+}

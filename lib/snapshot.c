@@ -1,2 +1,108 @@
-/* placeholder until the module lands */
-typedef int dnsp_placeholder_t;
+/*
+ * Snapshot publication under liburcu QSBR, and the zone views a snapshot
+ * holds. A view is an open-addressing table of zones keyed by apex name;
+ * finding the zone for a query name tries the name's suffixes from the
+ * longest that could be an apex down to the shortest, so the most specific
+ * zone wins with at most (max_labels - min_labels + 1) probes and no
+ * allocation.
+ */
+#include <stdint.h>
+#include <string.h>
+#include <urcu-qsbr.h>
+#include "snapshot.h"
+#include "wire/name.h"
+
+/* Written only by dnsp_snapshot_publish (control thread) through
+ * rcu_xchg_pointer, read by workers through rcu_dereference. */
+static struct dnsp_snapshot *current_snapshot;
+
+static uint32_t name_hash(const uint8_t *name, size_t len)
+{
+	/* FNV-1a over the lowercase wire name. */
+	uint32_t h = 2166136261u;
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ name[i]) * 16777619u;
+	return h;
+}
+
+int dnsp_view_build(struct dnsp_view *v, const dnsp_zone_t *const *zones, uint32_t n,
+		    dnsp_arena_t *arena)
+{
+	memset(v, 0, sizeof(*v));
+	if (n == 0)
+		return 0;
+	uint32_t size = 4;
+	while (size < n * 2)
+		size <<= 1;
+	const dnsp_zone_t **slots = dnsp_arena_alloc(arena, size * sizeof(*slots));
+	if (!slots)
+		return -ENOMEM;
+	v->min_labels = 255;
+	for (uint32_t i = 0; i < n; i++) {
+		const dnsp_zone_t *z = zones[i];
+		uint32_t h = name_hash(z->apex, z->apex_len) & (size - 1);
+		while (slots[h] && !dnsp_name_equal(slots[h]->apex, z->apex))
+			h = (h + 1) & (size - 1);
+		slots[h] = z; /* a later zone with the same apex replaces it */
+		if (z->apex_labels > v->max_labels)
+			v->max_labels = z->apex_labels;
+		if (z->apex_labels < v->min_labels)
+			v->min_labels = z->apex_labels;
+	}
+	v->slots = slots;
+	v->mask = size - 1;
+	v->nzones = n;
+	return 0;
+}
+
+const dnsp_zone_t *dnsp_view_find(const struct dnsp_view *v, const uint8_t *name)
+{
+	if (v->nzones == 0)
+		return NULL;
+	uint8_t offs[DNSP_LABELS_MAX];
+	int nl = dnsp_name_label_offsets(name, offs);
+	size_t total = dnsp_name_len(name);
+	/* Suffix with k labels starts at offs[nl - k] (k = 0: the root). */
+	int kmax = nl < v->max_labels ? nl : v->max_labels;
+	for (int k = kmax; k >= v->min_labels; k--) {
+		size_t off = k == 0 ? total - 1 : offs[nl - k];
+		const uint8_t *suffix = name + off;
+		size_t len = total - off;
+		uint32_t h = name_hash(suffix, len) & v->mask;
+		for (uint32_t probe = 0; probe <= v->mask; probe++) {
+			const dnsp_zone_t *z = v->slots[h];
+			if (!z)
+				break;
+			if (z->apex_len == len && memcmp(z->apex, suffix, len) == 0)
+				return z;
+			h = (h + 1) & v->mask;
+		}
+	}
+	return NULL;
+}
+
+const struct dnsp_snapshot *dnsp_snapshot_current(void)
+{
+	return rcu_dereference(current_snapshot);
+}
+
+void dnsp_snapshot_publish(struct dnsp_snapshot *s)
+{
+	/* rcu_xchg_pointer has release semantics: every write that built s is
+	 * visible to a worker that reads the new pointer (rcu_dereference is a
+	 * consume load). synchronize_rcu() returns once every registered
+	 * reader has passed a quiescent state, so no worker still holds old. */
+	struct dnsp_snapshot *old = rcu_xchg_pointer(&current_snapshot, s);
+	if (old) {
+		synchronize_rcu();
+		dnsp_snapshot_destroy(old);
+	}
+}
+
+void dnsp_snapshot_destroy(struct dnsp_snapshot *s)
+{
+	if (!s)
+		return;
+	/* The snapshot struct itself lives in its arena. */
+	dnsp_arena_destroy(s->arena);
+}

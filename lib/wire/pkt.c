@@ -1,2 +1,543 @@
-/* placeholder until the module lands */
-typedef int dnsp_placeholder_t;
+/*
+ * DNS message parsing and response building in the query's own buffer.
+ * The query parser is the per-packet fast path: it reads the header, copies
+ * the question name lowercased with a table lookup per byte, and walks the
+ * additional section for the OPT record, all with explicit bounds checks and
+ * no allocation. The builder appends records after the question, compressing
+ * owner names and the names inside RFC 1035 rdata against the names it has
+ * already written (RFC 1035 §4.1.4), and keeps room for the OPT record so
+ * that EDNS can always be echoed even when the answer is truncated.
+ */
+#include <string.h>
+#include "pkt.h"
+
+static const uint8_t lower_tab[256] = {
+	0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f,
+	0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18, 0x19, 0x1a, 0x1b, 0x1c, 0x1d, 0x1e, 0x1f,
+	0x20, 0x21, 0x22, 0x23, 0x24, 0x25, 0x26, 0x27, 0x28, 0x29, 0x2a, 0x2b, 0x2c, 0x2d, 0x2e, 0x2f,
+	0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37, 0x38, 0x39, 0x3a, 0x3b, 0x3c, 0x3d, 0x3e, 0x3f,
+	0x40, 0x61, 0x62, 0x63, 0x64, 0x65, 0x66, 0x67, 0x68, 0x69, 0x6a, 0x6b, 0x6c, 0x6d, 0x6e, 0x6f,
+	0x70, 0x71, 0x72, 0x73, 0x74, 0x75, 0x76, 0x77, 0x78, 0x79, 0x7a, 0x5b, 0x5c, 0x5d, 0x5e, 0x5f,
+	0x60, 0x61, 0x62, 0x63, 0x64, 0x65, 0x66, 0x67, 0x68, 0x69, 0x6a, 0x6b, 0x6c, 0x6d, 0x6e, 0x6f,
+	0x70, 0x71, 0x72, 0x73, 0x74, 0x75, 0x76, 0x77, 0x78, 0x79, 0x7a, 0x7b, 0x7c, 0x7d, 0x7e, 0x7f,
+	0x80, 0x81, 0x82, 0x83, 0x84, 0x85, 0x86, 0x87, 0x88, 0x89, 0x8a, 0x8b, 0x8c, 0x8d, 0x8e, 0x8f,
+	0x90, 0x91, 0x92, 0x93, 0x94, 0x95, 0x96, 0x97, 0x98, 0x99, 0x9a, 0x9b, 0x9c, 0x9d, 0x9e, 0x9f,
+	0xa0, 0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6, 0xa7, 0xa8, 0xa9, 0xaa, 0xab, 0xac, 0xad, 0xae, 0xaf,
+	0xb0, 0xb1, 0xb2, 0xb3, 0xb4, 0xb5, 0xb6, 0xb7, 0xb8, 0xb9, 0xba, 0xbb, 0xbc, 0xbd, 0xbe, 0xbf,
+	0xc0, 0xc1, 0xc2, 0xc3, 0xc4, 0xc5, 0xc6, 0xc7, 0xc8, 0xc9, 0xca, 0xcb, 0xcc, 0xcd, 0xce, 0xcf,
+	0xd0, 0xd1, 0xd2, 0xd3, 0xd4, 0xd5, 0xd6, 0xd7, 0xd8, 0xd9, 0xda, 0xdb, 0xdc, 0xdd, 0xde, 0xdf,
+	0xe0, 0xe1, 0xe2, 0xe3, 0xe4, 0xe5, 0xe6, 0xe7, 0xe8, 0xe9, 0xea, 0xeb, 0xec, 0xed, 0xee, 0xef,
+	0xf0, 0xf1, 0xf2, 0xf3, 0xf4, 0xf5, 0xf6, 0xf7, 0xf8, 0xf9, 0xfa, 0xfb, 0xfc, 0xfd, 0xfe, 0xff,
+};
+
+static inline uint16_t rd16(const uint8_t *p)
+{
+	return (uint16_t)((unsigned)p[0] << 8 | p[1]);
+}
+
+static inline uint32_t rd32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static inline void wr16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static inline void wr32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+/* Bytes of an ECS address for a source prefix length (RFC 7871 §6). */
+static inline size_t ecs_addr_bytes(uint8_t prefix)
+{
+	return ((size_t)prefix + 7) / 8;
+}
+
+/*
+ * Skips a (possibly compressed) owner name in a record. The name is not
+ * decompressed: records other than OPT are only stepped over, so it is
+ * enough that the walk stays inside the packet. Returns the offset after the
+ * name or a negative code.
+ */
+static int skip_name(const uint8_t *pkt, size_t len, size_t pos)
+{
+	while (pos < len) {
+		uint8_t c = pkt[pos];
+		if (c == 0)
+			return (int)pos + 1;
+		if (c >= 0xC0)
+			return pos + 2 <= len ? (int)pos + 2 : DNSP_ETRUNC;
+		if (c >= 0x40)
+			return DNSP_EMALFORMED;
+		pos += (size_t)c + 1;
+	}
+	return DNSP_ETRUNC;
+}
+
+/* Client Subnet option in a query (RFC 7871 §6, §7.1.2). */
+static int parse_ecs(struct dnsp_query *q, const uint8_t *p, size_t olen)
+{
+	if (q->has_ecs || olen < 4)
+		return DNSP_RCODE_FORMERR;
+	uint16_t family = rd16(p);
+	uint8_t source = p[2], scope = p[3];
+	unsigned max = family == 1 ? 32 : family == 2 ? 128 : 0;
+	if (max == 0 || source > max || scope != 0)
+		return DNSP_RCODE_FORMERR;
+	size_t nb = ecs_addr_bytes(source);
+	if (olen - 4 != nb)
+		return DNSP_RCODE_FORMERR;
+	/* Bits past the source prefix must be zero (RFC 7871 §6 ADDRESS). */
+	if ((source & 7) != 0 && (p[4 + nb - 1] & (0xffu >> (source & 7))) != 0)
+		return DNSP_RCODE_FORMERR;
+	memset(q->ecs_addr, 0, sizeof(q->ecs_addr));
+	memcpy(q->ecs_addr, p + 4, nb);
+	q->ecs_family = family;
+	q->ecs_source_prefix = source;
+	q->ecs_scope_prefix = 0;
+	q->has_ecs = true;
+	return 0;
+}
+
+/*
+ * OPT pseudo-record (RFC 6891 §6.1.2-6.1.3). The class carries the UDP
+ * payload size, the TTL the extended rcode, version and flags. Options are
+ * walked with bounds checks only for version 0: other versions are answered
+ * BADVERS and their option semantics are unknown.
+ */
+static int parse_opt(struct dnsp_query *q, uint16_t rclass, uint32_t ttl,
+		     const uint8_t *rdata, size_t rdlen)
+{
+	q->has_edns = true;
+	q->edns_udp_size = rclass < DNSP_UDP_DEFAULT ? DNSP_UDP_DEFAULT : rclass;
+	q->edns_version = (uint8_t)(ttl >> 16);
+	q->do_bit = (ttl & 0x8000) != 0;
+	if (q->edns_version != 0)
+		return DNSP_RCODE_BADVERS;
+	size_t pos = 0;
+	while (pos < rdlen) {
+		if (rdlen - pos < 4)
+			return DNSP_RCODE_FORMERR;
+		uint16_t code = rd16(rdata + pos), olen = rd16(rdata + pos + 2);
+		pos += 4;
+		if (olen > rdlen - pos)
+			return DNSP_RCODE_FORMERR;
+		if (code == DNSP_EDNS_OPT_ECS) {
+			int rc = parse_ecs(q, rdata + pos, olen);
+			if (rc != 0)
+				return rc;
+		}
+		pos += olen;
+	}
+	return 0;
+}
+
+int dnsp_pkt_parse_query(const uint8_t *pkt, size_t len, struct dnsp_query *q)
+{
+	if (unlikely(len < DNSP_HDR_LEN))
+		return DNSP_ETRUNC;
+	q->id = rd16(pkt);
+	q->flags = rd16(pkt + 2);
+	q->qtype = q->qclass = 0;
+	q->qname_len = 0;
+	q->nlabels = 0;
+	q->question_end = DNSP_HDR_LEN;
+	q->has_edns = q->do_bit = q->has_ecs = false;
+	q->edns_version = 0;
+	q->edns_udp_size = 0;
+	q->ecs_family = 0;
+	q->ecs_source_prefix = q->ecs_scope_prefix = 0;
+	if (unlikely(q->flags & DNSP_FLAG_QR))
+		return DNSP_EMALFORMED; /* never answer a response (RFC 1035 §4.1.1) */
+
+	/* NOTIMP wins over FORMERR: other opcodes lay out sections differently. */
+	int fail = DNSP_OPCODE(q->flags) != 0 ? DNSP_RCODE_NOTIMP : DNSP_RCODE_FORMERR;
+	unsigned qdcount = rd16(pkt + 4), ancount = rd16(pkt + 6);
+	unsigned nscount = rd16(pkt + 8), arcount = rd16(pkt + 10);
+	if (unlikely(qdcount != 1))
+		return fail;
+
+	/*
+	 * The question name is the first name in the message, so a compression
+	 * pointer could only point into the header: reject it.
+	 */
+	size_t pos = DNSP_HDR_LEN, n = 0;
+	unsigned labels = 0;
+	for (;;) {
+		if (unlikely(pos >= len))
+			return fail;
+		uint8_t c = pkt[pos];
+		if (c == 0)
+			break;
+		if (unlikely(c > DNSP_LABEL_MAX || n + c + 2 > DNSP_NAME_MAX ||
+			     pos + 1 + c >= len))
+			return fail;
+		const uint8_t *src = pkt + pos + 1;
+		uint8_t *dst = q->qname + n;
+		*dst++ = c;
+		for (unsigned i = 0; i < c; i++)
+			dst[i] = lower_tab[src[i]];
+		n += (size_t)c + 1;
+		pos += (size_t)c + 1;
+		labels++;
+	}
+	q->qname[n++] = 0;
+	pos++;
+	if (unlikely(pos + 4 > len))
+		return fail;
+	q->qtype = rd16(pkt + pos);
+	q->qclass = rd16(pkt + pos + 2);
+	pos += 4;
+	q->qname_len = (uint8_t)n;
+	q->nlabels = (uint8_t)labels;
+	q->question_end = (uint16_t)pos;
+
+	int rc = fail == DNSP_RCODE_NOTIMP ? DNSP_RCODE_NOTIMP : 0;
+	if (rc == 0 && unlikely(ancount != 0 || nscount != 0))
+		rc = DNSP_RCODE_FORMERR;
+	if (likely(ancount + nscount + arcount == 0))
+		return rc;
+
+	/*
+	 * Walk every record so the OPT in the additional section is found even
+	 * when the answer is an error (the error response still carries EDNS).
+	 * Each record is at least 11 bytes, so the walk is bounded by len.
+	 */
+	unsigned total = ancount + nscount + arcount, first_ar = ancount + nscount;
+	int edns_rc = 0;
+	for (unsigned i = 0; i < total; i++) {
+		size_t start = pos;
+		int next = skip_name(pkt, len, pos);
+		if (next < 0)
+			return rc ? rc : DNSP_RCODE_FORMERR;
+		pos = (size_t)next;
+		if (len - pos < 10)
+			return rc ? rc : DNSP_RCODE_FORMERR;
+		uint16_t type = rd16(pkt + pos), rclass = rd16(pkt + pos + 2);
+		uint32_t ttl = rd32(pkt + pos + 4);
+		uint16_t rdlen = rd16(pkt + pos + 8);
+		pos += 10;
+		if (len - pos < rdlen)
+			return rc ? rc : DNSP_RCODE_FORMERR;
+		if (i >= first_ar && type == DNSP_T_OPT) {
+			/* One OPT, owned by the root (RFC 6891 §6.1.1). */
+			if (q->has_edns || pos - 10 != start + 1 || pkt[start] != 0) {
+				if (rc == 0)
+					rc = DNSP_RCODE_FORMERR;
+			} else {
+				int orc = parse_opt(q, rclass, ttl, pkt + pos, rdlen);
+				if (orc == DNSP_RCODE_FORMERR && rc == 0)
+					rc = orc;
+				else if (orc == DNSP_RCODE_BADVERS)
+					edns_rc = orc;
+			}
+		}
+		pos += rdlen;
+	}
+	return rc ? rc : edns_rc;
+}
+
+/* ---- response builder ---- */
+
+void dnsp_resp_init(struct dnsp_resp *r, uint8_t *buf, uint16_t cap, uint16_t limit,
+		    const struct dnsp_query *q)
+{
+	uint16_t qend = q->question_end;
+	if (qend > cap)
+		qend = DNSP_HDR_LEN; /* contract breach: keep only the header */
+	bool has_q = qend > DNSP_HDR_LEN;
+
+	r->buf = buf;
+	r->cap = cap;
+	r->limit = limit < cap ? limit : cap;
+	r->len = qend;
+	r->count[0] = r->count[1] = r->count[2] = 0;
+	r->truncated = false;
+	r->rcode = 0;
+	r->ncompress = 0;
+	if (has_q)
+		r->compress[r->ncompress++] = DNSP_HDR_LEN;
+	r->reserve = 0;
+	if (q->has_edns)
+		r->reserve = (uint16_t)(11 + (q->has_ecs ? 8 + ecs_addr_bytes(q->ecs_source_prefix) : 0));
+
+	wr16(buf, q->id);
+	wr16(buf + 2, (uint16_t)(DNSP_FLAG_QR |
+				 (q->flags & (0x7800 | DNSP_FLAG_RD | DNSP_FLAG_CD))));
+	wr16(buf + 4, has_q ? 1 : 0);
+	memset(buf + 6, 0, 6);
+}
+
+void dnsp_resp_set_flags(struct dnsp_resp *r, uint16_t set, uint16_t clear)
+{
+	wr16(r->buf + 2, (uint16_t)((rd16(r->buf + 2) | set) & ~clear));
+}
+
+void dnsp_resp_set_rcode(struct dnsp_resp *r, uint8_t rcode)
+{
+	r->rcode = rcode;
+	wr16(r->buf + 2, (uint16_t)((rd16(r->buf + 2) & ~0xfu) | (rcode & 0xfu)));
+}
+
+/*
+ * Collects the packet offsets of the labels of the name at off in the
+ * message being built (bound = bytes valid so far), following pointers.
+ * The names were written by us, but the walk is bounded all the same.
+ */
+static int packet_labels(const uint8_t *buf, size_t bound, size_t off,
+			 uint16_t labs[DNSP_LABELS_MAX])
+{
+	int n = 0;
+	size_t pos = off, seq = off;
+	while (pos < bound && n < DNSP_LABELS_MAX) {
+		uint8_t c = buf[pos];
+		if (c == 0)
+			return n;
+		if (c >= 0xC0) {
+			if (pos + 1 >= bound)
+				return n;
+			size_t t = ((size_t)(c & 0x3f) << 8) | buf[pos + 1];
+			if (t >= seq)
+				return n;
+			pos = seq = t;
+			continue;
+		}
+		if (c >= 0x40 || pos + 1 + c >= bound)
+			return n;
+		labs[n++] = (uint16_t)pos;
+		pos += (size_t)c + 1;
+	}
+	return n;
+}
+
+static inline bool label_eq(const uint8_t *a, const uint8_t *b)
+{
+	if (a[0] != b[0])
+		return false;
+	for (unsigned i = 1; i <= a[0]; i++)
+		if (lower_tab[a[i]] != lower_tab[b[i]])
+			return false;
+	return true;
+}
+
+/*
+ * Writes name at *pos (< end), replacing its longest suffix already present
+ * in the message by a pointer (RFC 1035 §4.1.4). Labels are matched from
+ * the right, case-insensitively, against every remembered name; the literal
+ * part keeps the caller's case. Returns 0 or DNSP_ENOSPACE.
+ */
+static int put_name(struct dnsp_resp *r, size_t *pos, size_t end, const uint8_t *name)
+{
+	uint8_t offs[DNSP_LABELS_MAX];
+	int n = dnsp_name_label_offsets(name, offs);
+	size_t nlen = dnsp_name_len(name);
+	int best = 0;
+	uint16_t best_ptr = 0;
+	uint8_t *b = r->buf;
+
+	for (unsigned e = 0; e < r->ncompress && best < n; e++) {
+		uint16_t labs[DNSP_LABELS_MAX];
+		int np = packet_labels(b, *pos, r->compress[e], labs);
+		int i = n - 1, j = np - 1;
+		while (i >= 0 && j >= 0 && label_eq(name + offs[i], b + labs[j])) {
+			i--;
+			j--;
+		}
+		/* Pointers hold 14 bits: skip labels that lie beyond 0x3fff. */
+		int k = j + 1;
+		while (k < np && labs[k] > 0x3fff)
+			k++;
+		int matched = np - k;
+		if (matched > best) {
+			best = matched;
+			best_ptr = labs[k];
+		}
+	}
+
+	size_t prefix = best ? offs[n - best] : nlen - 1;
+	size_t need = prefix + (best ? 2 : 1);
+	if (*pos + need > end)
+		return DNSP_ENOSPACE;
+	uint8_t *dst = b + *pos;
+	memcpy(dst, name, prefix);
+	if (best) {
+		wr16(dst + prefix, (uint16_t)(0xC000 | best_ptr));
+	} else {
+		dst[prefix] = 0;
+	}
+	if (prefix > 0 && *pos <= 0x3fff && r->ncompress < DNSP_COMPRESS_MAX)
+		r->compress[r->ncompress++] = (uint16_t)*pos;
+	*pos += need;
+	return 0;
+}
+
+/* Length of a valid uncompressed name at the start of p[0..max), or 0. */
+static size_t rdata_name_len(const uint8_t *p, size_t max)
+{
+	size_t pos = 0;
+	while (pos < max) {
+		uint8_t c = p[pos];
+		if (c == 0)
+			return pos + 1 <= DNSP_NAME_MAX ? pos + 1 : 0;
+		if (c > DNSP_LABEL_MAX)
+			return 0;
+		pos += (size_t)c + 1;
+	}
+	return 0;
+}
+
+int dnsp_resp_put_rr(struct dnsp_resp *r, enum dnsp_section sec, const uint8_t *owner,
+		     uint16_t type, uint16_t rclass, uint32_t ttl,
+		     const uint8_t *rdata, uint16_t rdlen)
+{
+	if (unlikely((unsigned)sec > DNSP_SEC_ADDITIONAL))
+		return -EINVAL;
+	/* Records are appended, so sections must come in message order. */
+	for (unsigned s = (unsigned)sec + 1; s <= DNSP_SEC_ADDITIONAL; s++)
+		if (unlikely(r->count[s] != 0))
+			return -EINVAL;
+
+	uint8_t *b = r->buf;
+	size_t pos = r->len;
+	size_t end = r->limit > r->reserve ? (size_t)(r->limit - r->reserve) : 0;
+	uint8_t saved_ncompress = r->ncompress;
+
+	if (owner == NULL) {
+		if (unlikely(rd16(b + 4) == 0))
+			return -EINVAL; /* no question to point at */
+		if (unlikely(pos + 12 > end))
+			goto nospace;
+		b[pos] = 0xC0;
+		b[pos + 1] = DNSP_HDR_LEN;
+		pos += 2;
+	} else {
+		if (put_name(r, &pos, end, owner) != 0 || pos + 10 > end)
+			goto nospace;
+	}
+	wr16(b + pos, type);
+	wr16(b + pos + 2, rclass);
+	wr32(b + pos + 4, ttl);
+	size_t rdlen_at = pos + 8;
+	pos += 10;
+
+	/*
+	 * Only the RFC 1035 types may have their rdata names compressed (RFC
+	 * 3597 §4); anything malformed is copied verbatim rather than rejected.
+	 */
+	bool done = false;
+	size_t l1, l2;
+	switch (type) {
+	case DNSP_T_NS:
+	case DNSP_T_CNAME:
+	case DNSP_T_PTR:
+		if (rdata_name_len(rdata, rdlen) == rdlen) {
+			if (put_name(r, &pos, end, rdata) != 0)
+				goto nospace;
+			done = true;
+		}
+		break;
+	case DNSP_T_MX:
+		if (rdlen > 2 && rdata_name_len(rdata + 2, rdlen - 2u) == rdlen - 2u) {
+			if (pos + 2 > end)
+				goto nospace;
+			memcpy(b + pos, rdata, 2);
+			pos += 2;
+			if (put_name(r, &pos, end, rdata + 2) != 0)
+				goto nospace;
+			done = true;
+		}
+		break;
+	case DNSP_T_SOA:
+		l1 = rdata_name_len(rdata, rdlen);
+		l2 = l1 ? rdata_name_len(rdata + l1, rdlen - l1) : 0;
+		if (l1 && l2 && l1 + l2 + 20 == rdlen) {
+			if (put_name(r, &pos, end, rdata) != 0 ||
+			    put_name(r, &pos, end, rdata + l1) != 0 || pos + 20 > end)
+				goto nospace;
+			memcpy(b + pos, rdata + l1 + l2, 20);
+			pos += 20;
+			done = true;
+		}
+		break;
+	default:
+		break;
+	}
+	if (!done) {
+		if (pos + rdlen > end)
+			goto nospace;
+		if (rdlen)
+			memcpy(b + pos, rdata, rdlen);
+		pos += rdlen;
+	}
+	wr16(b + rdlen_at, (uint16_t)(pos - rdlen_at - 2));
+	r->len = (uint16_t)pos;
+	r->count[sec]++;
+	return 0;
+
+nospace:
+	r->ncompress = saved_ncompress;
+	r->truncated = true;
+	return DNSP_ENOSPACE;
+}
+
+uint16_t dnsp_resp_finish(struct dnsp_resp *r, const struct dnsp_query *q,
+			  uint16_t our_udp_size, uint8_t ecs_scope_prefix)
+{
+	uint8_t *b = r->buf;
+	size_t pos = r->len;
+
+	if (q->has_edns) {
+		size_t nb = q->has_ecs ? ecs_addr_bytes(q->ecs_source_prefix) : 0;
+		size_t optlen = q->has_ecs ? 8 + nb : 0;
+		if (pos + 11 + optlen <= r->limit) {
+			uint8_t *o = b + pos;
+			o[0] = 0; /* root owner */
+			wr16(o + 1, DNSP_T_OPT);
+			wr16(o + 3, our_udp_size);
+			/* TTL: extended rcode high bits, version 0, DO echoed (RFC 6891 §6.1.3, RFC 3225). */
+			o[5] = (uint8_t)(r->rcode >> 4);
+			o[6] = 0;
+			wr16(o + 7, q->do_bit ? 0x8000 : 0);
+			wr16(o + 9, (uint16_t)optlen);
+			if (q->has_ecs) {
+				unsigned max = q->ecs_family == 1 ? 32 : 128;
+				wr16(o + 11, DNSP_EDNS_OPT_ECS);
+				wr16(o + 13, (uint16_t)(4 + nb));
+				wr16(o + 15, q->ecs_family);
+				o[17] = q->ecs_source_prefix;
+				o[18] = ecs_scope_prefix > max ? (uint8_t)max : ecs_scope_prefix;
+				memcpy(o + 19, q->ecs_addr, nb);
+			}
+			pos += 11 + optlen;
+			r->count[DNSP_SEC_ADDITIONAL]++;
+		}
+	}
+
+	uint16_t flags = rd16(b + 2);
+	if (r->truncated)
+		flags |= DNSP_FLAG_TC;
+	flags = (uint16_t)((flags & ~0xfu) | (r->rcode & 0xfu));
+	wr16(b + 2, flags);
+	wr16(b + 6, r->count[DNSP_SEC_ANSWER]);
+	wr16(b + 8, r->count[DNSP_SEC_AUTHORITY]);
+	wr16(b + 10, r->count[DNSP_SEC_ADDITIONAL]);
+	r->len = (uint16_t)pos;
+	return r->len;
+}
+
+uint16_t dnsp_resp_error(uint8_t *buf, uint16_t cap, const struct dnsp_query *q, uint8_t rcode)
+{
+	struct dnsp_resp r;
+	if (cap < DNSP_HDR_LEN)
+		return 0;
+	dnsp_resp_init(&r, buf, cap, cap, q);
+	dnsp_resp_set_rcode(&r, rcode);
+	return dnsp_resp_finish(&r, q, DNSP_UDP_EDNS_CAP, 0);
+}

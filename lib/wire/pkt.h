@@ -113,6 +113,7 @@ struct dnsp_resp {
 	uint16_t count[3]; /* records per section */
 	uint16_t reserve;  /* bytes held back for the OPT record */
 	bool truncated;    /* a record did not fit (public, read-only) */
+	uint8_t rcode;     /* full rcode incl. extended bits (set_rcode) */
 	uint8_t ncompress;
 	uint16_t compress[DNSP_COMPRESS_MAX]; /* offsets of names written */
 };
@@ -124,7 +125,8 @@ struct dnsp_resp {
  * message to q->question_end. limit is the largest message allowed (for UDP:
  * the EDNS size, min 512; for TCP 65535); it is clamped to cap. When
  * q->has_edns, room for the OPT record (with ECS when q->has_ecs) is
- * reserved so dnsp_resp_finish() can always add it.
+ * reserved so dnsp_resp_finish() can always add it. Requires
+ * cap >= q->question_end (>= DNSP_HDR_LEN).
  */
 void dnsp_resp_init(struct dnsp_resp *r, uint8_t *buf, uint16_t cap, uint16_t limit,
 		    const struct dnsp_query *q);
@@ -140,6 +142,10 @@ void dnsp_resp_set_rcode(struct dnsp_resp *r, uint8_t rcode);
  * PTR, DNAME-free types MX, SOA (RFC 1035 types, RFC 3597 §4) names inside
  * rdata are compressed. Returns 0, or DNSP_ENOSPACE after setting truncated
  * (the message is left as it was before the call).
+ * Records are appended, so callers must add them in section order (all
+ * answers, then authority, then additional); a record for an earlier section
+ * after a later one returns -EINVAL, as does owner NULL when the response
+ * has no question.
  */
 int dnsp_resp_put_rr(struct dnsp_resp *r, enum dnsp_section sec, const uint8_t *owner,
 		     uint16_t type, uint16_t rclass, uint32_t ttl,

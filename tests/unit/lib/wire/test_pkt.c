@@ -1,0 +1,1040 @@
+/*
+ * Unit tests for lib/wire/pkt.c: the query parser's acceptance rules
+ * (RFC 1035 §4.1, RFC 6891 EDNS, RFC 7871 Client Subnet) and the response
+ * builder (question kept, name compression, truncation, OPT echo). Queries
+ * are built by hand byte by byte; responses are checked by decoding them
+ * again with dnsp_name_unpack.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <string.h>
+#include "lib/wire/pkt.h"
+
+/* ---- query construction helpers ---- */
+
+struct qb {
+	uint8_t buf[4096];
+	size_t len;
+};
+
+static void put8(struct qb *b, uint8_t v)
+{
+	b->buf[b->len++] = v;
+}
+
+static void put16(struct qb *b, uint16_t v)
+{
+	put8(b, (uint8_t)(v >> 8));
+	put8(b, (uint8_t)v);
+}
+
+static void put32(struct qb *b, uint32_t v)
+{
+	put16(b, (uint16_t)(v >> 16));
+	put16(b, (uint16_t)v);
+}
+
+static void putbytes(struct qb *b, const void *p, size_t n)
+{
+	memcpy(b->buf + b->len, p, n);
+	b->len += n;
+}
+
+static void put_text_name(struct qb *b, const char *text)
+{
+	int n = dnsp_name_from_text(text, strlen(text), NULL, b->buf + b->len);
+	assert_true(n > 0);
+	b->len += (size_t)n;
+}
+
+static void hdr(struct qb *b, uint16_t id, uint16_t flags, uint16_t qd, uint16_t an,
+		uint16_t ns, uint16_t ar)
+{
+	b->len = 0;
+	put16(b, id);
+	put16(b, flags);
+	put16(b, qd);
+	put16(b, an);
+	put16(b, ns);
+	put16(b, ar);
+}
+
+static void question(struct qb *b, const char *name, uint16_t type)
+{
+	put_text_name(b, name);
+	put16(b, type);
+	put16(b, DNSP_CLASS_IN);
+}
+
+/* OPT record with raw option bytes (RFC 6891 §6.1.2). */
+static void opt(struct qb *b, uint16_t udp, uint8_t version, bool do_bit,
+		const uint8_t *opts, uint16_t olen)
+{
+	put8(b, 0);
+	put16(b, DNSP_T_OPT);
+	put16(b, udp);
+	put8(b, 0);
+	put8(b, version);
+	put16(b, do_bit ? 0x8000 : 0);
+	put16(b, olen);
+	if (olen)
+		putbytes(b, opts, olen);
+}
+
+/* ECS option bytes (RFC 7871 §6); returns the option length. */
+static uint16_t ecs(uint8_t *dst, uint16_t family, uint8_t source, uint8_t scope,
+		    const uint8_t *addr, uint8_t addrlen)
+{
+	dst[0] = 0;
+	dst[1] = DNSP_EDNS_OPT_ECS;
+	dst[2] = 0;
+	dst[3] = (uint8_t)(4 + addrlen);
+	dst[4] = (uint8_t)(family >> 8);
+	dst[5] = (uint8_t)family;
+	dst[6] = source;
+	dst[7] = scope;
+	memcpy(dst + 8, addr, addrlen);
+	return (uint16_t)(8 + addrlen);
+}
+
+static int parse_with_ecs(uint16_t family, uint8_t source, uint8_t scope,
+			  const uint8_t *addr, uint8_t addrlen, struct dnsp_query *q)
+{
+	struct qb b;
+	uint8_t o[64];
+	hdr(&b, 1, 0, 1, 0, 0, 1);
+	question(&b, "example.com.", DNSP_T_A);
+	uint16_t ol = ecs(o, family, source, scope, addr, addrlen);
+	opt(&b, 1232, 0, false, o, ol);
+	return dnsp_pkt_parse_query(b.buf, b.len, q);
+}
+
+static uint16_t get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+/* ---- parser ---- */
+
+/* RFC 1035 §4.1: a plain query is parsed; qname is a lowercased copy. */
+static void test_parse_simple_query(void **state)
+{
+	(void)state;
+	struct qb b;
+	struct dnsp_query q;
+	hdr(&b, 0xbeef, DNSP_FLAG_RD, 1, 0, 0, 0);
+	question(&b, "WWW.Example.COM.", DNSP_T_AAAA);
+	assert_int_equal(dnsp_pkt_parse_query(b.buf, b.len, &q), 0);
+	assert_int_equal(q.id, 0xbeef);
+	assert_int_equal(q.flags, DNSP_FLAG_RD);
+	assert_int_equal(q.qtype, DNSP_T_AAAA);
+	assert_int_equal(q.qclass, DNSP_CLASS_IN);
+	assert_int_equal(q.qname_len, 17);
+	assert_int_equal(q.nlabels, 3);
+	assert_int_equal(q.question_end, 12 + 17 + 4);
+	assert_memory_equal(q.qname, "\3www\7example\3com\0", 17);
+	assert_false(q.has_edns);
+	assert_false(q.has_ecs);
+	/* The parser never writes the packet. */
+	assert_memory_equal(b.buf + 12, "\3WWW\7Example\3COM\0", 17);
+}
+
+static void test_parse_root_query(void **state)
+{
+	(void)state;
+	struct qb b;
+	struct dnsp_query q;
+	hdr(&b, 1, 0, 1, 0, 0, 0);
+	question(&b, ".", DNSP_T_NS);
+	assert_int_equal(dnsp_pkt_parse_query(b.buf, b.len, &q), 0);
+	assert_int_equal(q.qname_len, 1);
+	assert_int_equal(q.nlabels, 0);
+}
+
+/* Shorter than a header: not answerable. */
+static void test_parse_short_header_dropped(void **state)
+{
+	(void)state;
+	uint8_t pkt[11] = { 0 };
+	struct dnsp_query q;
+	assert_true(dnsp_pkt_parse_query(pkt, sizeof(pkt), &q) < 0);
+	assert_true(dnsp_pkt_parse_query(pkt, 0, &q) < 0);
+}
+
+/* RFC 1035 §4.1.1: a message with QR set is a response; never answer it. */
+static void test_parse_qr_set_dropped(void **state)
+{
+	(void)state;
+	struct qb b;
+	struct dnsp_query q;
+	hdr(&b, 1, DNSP_FLAG_QR, 1, 0, 0, 0);
+	question(&b, "example.", DNSP_T_A);
+	assert_true(dnsp_pkt_parse_query(b.buf, b.len, &q) < 0);
+}
+
+/* QDCOUNT must be exactly 1 (RFC 9619); otherwise FORMERR, no question. */
+static void test_parse_qdcount_not_one_formerr(void **state)
+{
+	(void)state;
+	struct qb b;
+	struct dnsp_query q;
+	hdr(&b, 7, 0, 0, 0, 0, 0);
+	assert_int_equal(dnsp_pkt_parse_query(b.buf, b.len, &q), DNSP_RCODE_FORMERR);
+	assert_int_equal(q.id, 7);
+	assert_int_equal(q.question_end, DNSP_HDR_LEN);
+	hdr(&b, 7, 0, 2, 0, 0, 0);
+	question(&b, "a.", DNSP_T_A);
+	question(&b, "b.", DNSP_T_A);
+	assert_int_equal(dnsp_pkt_parse_query(b.buf, b.len, &q), DNSP_RCODE_FORMERR);
+	assert_int_equal(q.question_end, DNSP_HDR_LEN);
+}
+
+/* Opcodes other than QUERY are not implemented (RFC 1035 §4.1.1). */
+static void test_parse_opcode_notimp(void **state)
+{
+	(void)state;
+	struct qb b;
+	struct dnsp_query q;
+	hdr(&b, 1, 2 << 11, 1, 0, 0, 0);
+	question(&b, "example.", DNSP_T_A);
+	assert_int_equal(dnsp_pkt_parse_query(b.buf, b.len, &q), DNSP_RCODE_NOTIMP);
+	assert_int_equal(q.question_end, b.len);
+	/* NOTIMP takes precedence over section counts it does not define. */
+	hdr(&b, 1, 5 << 11, 1, 1, 1, 0);
+	question(&b, "example.", DNSP_T_SOA);
+	assert_int_equal(dnsp_pkt_parse_query(b.buf, b.len, &q), DNSP_RCODE_NOTIMP);
+	hdr(&b, 1, 4 << 11, 0, 0, 0, 0);
+	assert_int_equal(dnsp_pkt_parse_query(b.buf, b.len, &q), DNSP_RCODE_NOTIMP);
+}
+
+/* A query carries no answer or authority records: FORMERR. */
+static void test_parse_ancount_nscount_formerr(void **state)
+{
+	(void)state;
+	struct qb b;
+	struct dnsp_query q;
+	hdr(&b, 1, 0, 1, 1, 0, 0);
+	question(&b, "example.", DNSP_T_A);
+	put8(&b, 0);
+	put16(&b, DNSP_T_A);
+	put16(&b, DNSP_CLASS_IN);
+	put32(&b, 0);
+	put16(&b, 4);
+	put32(&b, 0x01020304);
+	assert_int_equal(dnsp_pkt_parse_query(b.buf, b.len, &q), DNSP_RCODE_FORMERR);
+	assert_int_equal(q.question_end, 12 + 9 + 4); /* question still echoed */
+	hdr(&b, 1, 0, 1, 0, 1, 0);
+	question(&b, "example.", DNSP_T_A);
+	assert_int_equal(dnsp_pkt_parse_query(b.buf, b.len, &q), DNSP_RCODE_FORMERR);
+}
+
+/* The qname cannot be compressed, must fit, and must use 0..63 lengths. */
+static void test_parse_bad_qname_formerr(void **state)
+{
+	(void)state;
+	struct qb b;
+	struct dnsp_query q;
+	hdr(&b, 1, 0, 1, 0, 0, 0);
+	put8(&b, 0xC0);
+	put8(&b, 0);
+	put16(&b, 1);
+	put16(&b, 1);
+	assert_int_equal(dnsp_pkt_parse_query(b.buf, b.len, &q), DNSP_RCODE_FORMERR);
+	hdr(&b, 1, 0, 1, 0, 0, 0);
+	put8(&b, 0x41);
+	put8(&b, 'a');
+	put8(&b, 0);
+	put16(&b, 1);
+	put16(&b, 1);
+	assert_int_equal(dnsp_pkt_parse_query(b.buf, b.len, &q), DNSP_RCODE_FORMERR);
+	/* Truncated inside the name and inside qtype/qclass. */
+	hdr(&b, 1, 0, 1, 0, 0, 0);
+	question(&b, "example.com.", DNSP_T_A);
+	for (size_t cut = 12; cut < b.len; cut++)
+		assert_int_equal(dnsp_pkt_parse_query(b.buf, cut, &q), DNSP_RCODE_FORMERR);
+	assert_int_equal(dnsp_pkt_parse_query(b.buf, b.len, &q), 0);
+}
+
+/* RFC 1035 §2.3.4 on the question: a 255-byte qname parses, 256 does not. */
+static void test_parse_qname_255_256(void **state)
+{
+	(void)state;
+	struct qb b;
+	struct dnsp_query q;
+	hdr(&b, 1, 0, 1, 0, 0, 0);
+	for (int i = 0; i < 3; i++) {
+		put8(&b, 63);
+		memset(b.buf + b.len, 'A', 63);
+		b.len += 63;
+	}
+	put8(&b, 61);
+	memset(b.buf + b.len, 'b', 61);
+	b.len += 61;
+	put8(&b, 0);
+	put16(&b, 1);
+	put16(&b, 1);
+	assert_int_equal(dnsp_pkt_parse_query(b.buf, b.len, &q), 0);
+	assert_int_equal(q.qname_len, 255);
+	assert_int_equal(q.nlabels, 4);
+	assert_int_equal(q.qname[1], 'a');
+	/* one more byte in the last label: 256 */
+	hdr(&b, 1, 0, 1, 0, 0, 0);
+	for (int i = 0; i < 3; i++) {
+		put8(&b, 63);
+		memset(b.buf + b.len, 'a', 63);
+		b.len += 63;
+	}
+	put8(&b, 62);
+	memset(b.buf + b.len, 'b', 62);
+	b.len += 62;
+	put8(&b, 0);
+	put16(&b, 1);
+	put16(&b, 1);
+	assert_int_equal(dnsp_pkt_parse_query(b.buf, b.len, &q), DNSP_RCODE_FORMERR);
+}
+
+/* RFC 6891 §6.1.2-6.1.3: payload size, version, DO bit. */
+static void test_parse_edns_fields(void **state)
+{
+	(void)state;
+	struct qb b;
+	struct dnsp_query q;
+	hdr(&b, 1, 0, 1, 0, 0, 1);
+	question(&b, "example.", DNSP_T_A);
+	opt(&b, 4096, 0, true, NULL, 0);
+	assert_int_equal(dnsp_pkt_parse_query(b.buf, b.len, &q), 0);
+	assert_true(q.has_edns);
+	assert_true(q.do_bit);
+	assert_int_equal(q.edns_version, 0);
+	assert_int_equal(q.edns_udp_size, 4096);
+	assert_false(q.has_ecs);
+}
+
+/* RFC 6891 §6.2.3: sizes below 512 are treated as 512. */
+static void test_parse_edns_small_udp_is_512(void **state)
+{
+	(void)state;
+	struct qb b;
+	struct dnsp_query q;
+	hdr(&b, 1, 0, 1, 0, 0, 1);
+	question(&b, "example.", DNSP_T_A);
+	opt(&b, 100, 0, false, NULL, 0);
+	assert_int_equal(dnsp_pkt_parse_query(b.buf, b.len, &q), 0);
+	assert_int_equal(q.edns_udp_size, 512);
+	assert_false(q.do_bit);
+}
+
+/* RFC 6891 §6.1.3: an unsupported version gets BADVERS, fields filled. */
+static void test_parse_edns_version_badvers(void **state)
+{
+	(void)state;
+	struct qb b;
+	struct dnsp_query q;
+	hdr(&b, 1, 0, 1, 0, 0, 1);
+	question(&b, "example.", DNSP_T_A);
+	opt(&b, 1400, 1, true, NULL, 0);
+	assert_int_equal(dnsp_pkt_parse_query(b.buf, b.len, &q), DNSP_RCODE_BADVERS);
+	assert_true(q.has_edns);
+	assert_int_equal(q.edns_version, 1);
+	assert_int_equal(q.edns_udp_size, 1400);
+	assert_true(q.do_bit);
+	assert_int_equal(q.question_end, 12 + 9 + 4);
+}
+
+/* RFC 6891 §6.1.1: more than one OPT is FORMERR. */
+static void test_parse_two_opts_formerr(void **state)
+{
+	(void)state;
+	struct qb b;
+	struct dnsp_query q;
+	hdr(&b, 1, 0, 1, 0, 0, 2);
+	question(&b, "example.", DNSP_T_A);
+	opt(&b, 1232, 0, false, NULL, 0);
+	opt(&b, 1232, 0, false, NULL, 0);
+	assert_int_equal(dnsp_pkt_parse_query(b.buf, b.len, &q), DNSP_RCODE_FORMERR);
+	assert_true(q.has_edns);
+}
+
+/* RFC 6891 §6.1.2: the OPT owner must be the root. */
+static void test_parse_opt_not_root_formerr(void **state)
+{
+	(void)state;
+	struct qb b;
+	struct dnsp_query q;
+	hdr(&b, 1, 0, 1, 0, 0, 1);
+	question(&b, "example.", DNSP_T_A);
+	put_text_name(&b, "x.");
+	put16(&b, DNSP_T_OPT);
+	put16(&b, 1232);
+	put32(&b, 0);
+	put16(&b, 0);
+	assert_int_equal(dnsp_pkt_parse_query(b.buf, b.len, &q), DNSP_RCODE_FORMERR);
+	/* Compressed owner pointing at a root byte is still not "the root". */
+	hdr(&b, 1, 0, 1, 0, 0, 1);
+	question(&b, "example.", DNSP_T_A);
+	put8(&b, 0xC0);
+	put8(&b, 20);
+	put16(&b, DNSP_T_OPT);
+	put16(&b, 1232);
+	put32(&b, 0);
+	put16(&b, 0);
+	assert_int_equal(dnsp_pkt_parse_query(b.buf, b.len, &q), DNSP_RCODE_FORMERR);
+}
+
+/* Option lengths are bounds-checked against the OPT rdata. */
+static void test_parse_opt_option_overrun_formerr(void **state)
+{
+	(void)state;
+	struct qb b;
+	struct dnsp_query q;
+	const uint8_t bad_len[] = { 0, 10, 0, 9, 1, 2, 3, 4, 5, 6, 7, 8 }; /* cookie, says 9 has 8 */
+	hdr(&b, 1, 0, 1, 0, 0, 1);
+	question(&b, "example.", DNSP_T_A);
+	opt(&b, 1232, 0, false, bad_len, sizeof(bad_len));
+	assert_int_equal(dnsp_pkt_parse_query(b.buf, b.len, &q), DNSP_RCODE_FORMERR);
+	const uint8_t stray[] = { 0, 10, 0, 0, 0xff }; /* one byte after an option */
+	hdr(&b, 1, 0, 1, 0, 0, 1);
+	question(&b, "example.", DNSP_T_A);
+	opt(&b, 1232, 0, false, stray, sizeof(stray));
+	assert_int_equal(dnsp_pkt_parse_query(b.buf, b.len, &q), DNSP_RCODE_FORMERR);
+	const uint8_t good[] = { 0, 10, 0, 8, 1, 2, 3, 4, 5, 6, 7, 8, 0, 12, 0, 0 };
+	hdr(&b, 1, 0, 1, 0, 0, 1);
+	question(&b, "example.", DNSP_T_A);
+	opt(&b, 1232, 0, false, good, sizeof(good));
+	assert_int_equal(dnsp_pkt_parse_query(b.buf, b.len, &q), 0);
+}
+
+/* OPT rdata length beyond the packet, or more records than present. */
+static void test_parse_records_past_end_formerr(void **state)
+{
+	(void)state;
+	struct qb b;
+	struct dnsp_query q;
+	hdr(&b, 1, 0, 1, 0, 0, 1);
+	question(&b, "example.", DNSP_T_A);
+	opt(&b, 1232, 0, false, NULL, 0);
+	b.buf[b.len - 1] = 4; /* rdlen 4, no rdata */
+	assert_int_equal(dnsp_pkt_parse_query(b.buf, b.len, &q), DNSP_RCODE_FORMERR);
+	hdr(&b, 1, 0, 1, 0, 0, 2);
+	question(&b, "example.", DNSP_T_A);
+	opt(&b, 1232, 0, false, NULL, 0);
+	assert_int_equal(dnsp_pkt_parse_query(b.buf, b.len, &q), DNSP_RCODE_FORMERR);
+}
+
+/* Other additional records (TSIG, RFC 8945) are skipped safely. */
+static void test_parse_skips_other_additional(void **state)
+{
+	(void)state;
+	struct qb b;
+	struct dnsp_query q;
+	hdr(&b, 1, 0, 1, 0, 0, 2);
+	question(&b, "example.", DNSP_T_A);
+	opt(&b, 1232, 0, true, NULL, 0);
+	put8(&b, 0xC0); /* compressed owner -> qname */
+	put8(&b, 12);
+	put16(&b, 250); /* TSIG */
+	put16(&b, DNSP_CLASS_ANY);
+	put32(&b, 0);
+	put16(&b, 3);
+	putbytes(&b, "abc", 3);
+	assert_int_equal(dnsp_pkt_parse_query(b.buf, b.len, &q), 0);
+	assert_true(q.has_edns);
+	assert_true(q.do_bit);
+}
+
+/* RFC 7871 §6: valid IPv4 and IPv6 subnets, zero-padded copy. */
+static void test_parse_ecs_valid(void **state)
+{
+	(void)state;
+	struct dnsp_query q;
+	const uint8_t v4[] = { 192, 0, 2 };
+	assert_int_equal(parse_with_ecs(1, 24, 0, v4, 3, &q), 0);
+	assert_true(q.has_ecs);
+	assert_int_equal(q.ecs_family, 1);
+	assert_int_equal(q.ecs_source_prefix, 24);
+	assert_int_equal(q.ecs_scope_prefix, 0);
+	const uint8_t want4[16] = { 192, 0, 2 };
+	assert_memory_equal(q.ecs_addr, want4, 16);
+
+	const uint8_t v4_odd[] = { 10, 0x80 }; /* /9 */
+	assert_int_equal(parse_with_ecs(1, 9, 0, v4_odd, 2, &q), 0);
+
+	const uint8_t v6[] = { 0x20, 0x01, 0x0d, 0xb8, 0xab, 0xcd, 0x12 };
+	assert_int_equal(parse_with_ecs(2, 56, 0, v6, 7, &q), 0);
+	assert_int_equal(q.ecs_family, 2);
+	assert_memory_equal(q.ecs_addr, v6, 7);
+
+	/* Source 0: no address bytes (RFC 7871 §7.1.2, client opts out). */
+	assert_int_equal(parse_with_ecs(1, 0, 0, NULL, 0, &q), 0);
+	assert_true(q.has_ecs);
+	assert_int_equal(q.ecs_source_prefix, 0);
+	const uint8_t full6[16] = { 0x20, 1, 0xd, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 };
+	assert_int_equal(parse_with_ecs(2, 128, 0, full6, 16, &q), 0);
+}
+
+/* RFC 7871 §6/§7.1.2: unknown FAMILY, prefix too long, non-zero SCOPE. */
+static void test_parse_ecs_bad_family_prefix_scope(void **state)
+{
+	(void)state;
+	struct dnsp_query q;
+	const uint8_t a[17] = { 10, 0, 0, 0 };
+	assert_int_equal(parse_with_ecs(3, 8, 0, a, 1, &q), DNSP_RCODE_FORMERR);
+	assert_int_equal(parse_with_ecs(0, 0, 0, a, 0, &q), DNSP_RCODE_FORMERR);
+	assert_int_equal(parse_with_ecs(1, 33, 0, a, 5, &q), DNSP_RCODE_FORMERR);
+	assert_int_equal(parse_with_ecs(2, 129, 0, a, 17, &q), DNSP_RCODE_FORMERR);
+	assert_int_equal(parse_with_ecs(1, 24, 24, a, 3, &q), DNSP_RCODE_FORMERR);
+	assert_false(q.has_ecs);
+}
+
+/* RFC 7871 §6: ADDRESS is exactly ceil(SOURCE/8) bytes. */
+static void test_parse_ecs_address_length(void **state)
+{
+	(void)state;
+	struct dnsp_query q;
+	const uint8_t a[16] = { 192, 0, 2, 0 };
+	assert_int_equal(parse_with_ecs(1, 24, 0, a, 4, &q), DNSP_RCODE_FORMERR);
+	assert_int_equal(parse_with_ecs(1, 24, 0, a, 2, &q), DNSP_RCODE_FORMERR);
+	assert_int_equal(parse_with_ecs(1, 0, 0, a, 1, &q), DNSP_RCODE_FORMERR);
+	assert_int_equal(parse_with_ecs(2, 48, 0, a, 16, &q), DNSP_RCODE_FORMERR);
+}
+
+/* RFC 7871 §6: bits past SOURCE PREFIX-LENGTH must be zero. */
+static void test_parse_ecs_nonzero_trailing_bits(void **state)
+{
+	(void)state;
+	struct dnsp_query q;
+	const uint8_t a[] = { 10, 0xC0 }; /* /9 but bit 10 set */
+	assert_int_equal(parse_with_ecs(1, 9, 0, a, 2, &q), DNSP_RCODE_FORMERR);
+	const uint8_t b6[] = { 0x20, 0x01, 0x0d, 0xb9 }; /* /31 with last bit set */
+	assert_int_equal(parse_with_ecs(2, 31, 0, b6, 4, &q), DNSP_RCODE_FORMERR);
+}
+
+/* An ECS option shorter than its fixed part, or given twice. */
+static void test_parse_ecs_short_or_duplicate(void **state)
+{
+	(void)state;
+	struct qb b;
+	struct dnsp_query q;
+	const uint8_t shortopt[] = { 0, 8, 0, 3, 0, 1, 0 };
+	hdr(&b, 1, 0, 1, 0, 0, 1);
+	question(&b, "example.", DNSP_T_A);
+	opt(&b, 1232, 0, false, shortopt, sizeof(shortopt));
+	assert_int_equal(dnsp_pkt_parse_query(b.buf, b.len, &q), DNSP_RCODE_FORMERR);
+	uint8_t two[32];
+	const uint8_t addr[] = { 192, 0, 2 };
+	uint16_t l = ecs(two, 1, 24, 0, addr, 3);
+	l = (uint16_t)(l + ecs(two + l, 1, 24, 0, addr, 3));
+	hdr(&b, 1, 0, 1, 0, 0, 1);
+	question(&b, "example.", DNSP_T_A);
+	opt(&b, 1232, 0, false, two, l);
+	assert_int_equal(dnsp_pkt_parse_query(b.buf, b.len, &q), DNSP_RCODE_FORMERR);
+}
+
+/* ---- builder ---- */
+
+/*
+ * Walks a whole response: header counts, question, every record's owner
+ * and the names inside NS/CNAME/PTR/MX/SOA rdata must decode. Returns the
+ * number of records.
+ */
+static int check_response(const uint8_t *m, size_t len)
+{
+	uint8_t name[DNSP_NAME_MAX];
+	size_t wl, pos = 12;
+	assert_true(len >= 12);
+	unsigned qd = get16(m + 4);
+	unsigned n = get16(m + 6) + get16(m + 8) + get16(m + 10);
+	for (unsigned i = 0; i < qd; i++) {
+		assert_true(dnsp_name_unpack(m, len, pos, name, &wl, false) > 0);
+		pos += wl + 4;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		assert_true(dnsp_name_unpack(m, len, pos, name, &wl, false) > 0);
+		pos += wl;
+		assert_true(pos + 10 <= len);
+		uint16_t type = get16(m + pos), rdlen = get16(m + pos + 8);
+		pos += 10;
+		assert_true(pos + rdlen <= len);
+		size_t rp = pos;
+		if (type == DNSP_T_MX)
+			rp += 2;
+		if (type == DNSP_T_NS || type == DNSP_T_CNAME || type == DNSP_T_PTR ||
+		    type == DNSP_T_MX || type == DNSP_T_SOA) {
+			assert_true(dnsp_name_unpack(m, pos + rdlen, rp, name, &wl, false) > 0);
+			rp += wl;
+			if (type == DNSP_T_SOA) {
+				assert_true(dnsp_name_unpack(m, pos + rdlen, rp, name, &wl, false) > 0);
+				rp += wl + 20;
+			}
+			assert_int_equal(rp, pos + rdlen);
+		}
+		pos += rdlen;
+	}
+	assert_int_equal(pos, len);
+	return (int)n;
+}
+
+static void make_query(struct qb *b, struct dnsp_query *q, const char *qname,
+		       uint16_t flags, bool edns, bool do_bit)
+{
+	hdr(b, 0x1234, flags, 1, 0, 0, edns ? 1 : 0);
+	question(b, qname, DNSP_T_A);
+	if (edns)
+		opt(b, 4096, 0, do_bit, NULL, 0);
+	assert_int_equal(dnsp_pkt_parse_query(b->buf, b->len, q), 0);
+}
+
+/* Header rules of dnsp_resp_init; question kept with its case (RFC 4343). */
+static void test_resp_init_header_and_question_case(void **state)
+{
+	(void)state;
+	struct qb b;
+	struct dnsp_query q;
+	struct dnsp_resp r;
+	make_query(&b, &q, "WwW.ExAmple.", DNSP_FLAG_RD | DNSP_FLAG_CD | DNSP_FLAG_AD | 0x0040,
+		   true, false);
+	dnsp_resp_init(&r, b.buf, sizeof(b.buf), 512, &q);
+	assert_int_equal(r.len, q.question_end);
+	assert_int_equal(get16(b.buf), 0x1234);
+	assert_int_equal(get16(b.buf + 2), DNSP_FLAG_QR | DNSP_FLAG_RD | DNSP_FLAG_CD);
+	assert_int_equal(get16(b.buf + 4), 1);
+	assert_int_equal(get16(b.buf + 10), 0);
+	uint16_t len = dnsp_resp_finish(&r, &q, 1232, 0);
+	assert_int_equal(len, q.question_end + 11);
+	assert_memory_equal(b.buf + 12, "\3WwW\7ExAmple\0", 13);
+	assert_int_equal(check_response(b.buf, len), 1);
+}
+
+/* Opcode is kept in the response (RFC 1035 §4.1.1). */
+static void test_resp_init_keeps_opcode(void **state)
+{
+	(void)state;
+	struct qb b;
+	struct dnsp_query q;
+	struct dnsp_resp r;
+	hdr(&b, 9, 1 << 11, 1, 0, 0, 0);
+	question(&b, "a.", DNSP_T_A);
+	assert_int_equal(dnsp_pkt_parse_query(b.buf, b.len, &q), DNSP_RCODE_NOTIMP);
+	dnsp_resp_init(&r, b.buf, sizeof(b.buf), 512, &q);
+	dnsp_resp_set_rcode(&r, DNSP_RCODE_NOTIMP);
+	dnsp_resp_finish(&r, &q, 1232, 0);
+	assert_int_equal(get16(b.buf + 2), DNSP_FLAG_QR | (1 << 11) | DNSP_RCODE_NOTIMP);
+}
+
+/* The common path: owner NULL is a pointer to the question (0xC00C). */
+static void test_resp_put_a_owner_null(void **state)
+{
+	(void)state;
+	struct qb b;
+	struct dnsp_query q;
+	struct dnsp_resp r;
+	make_query(&b, &q, "example.com.", 0, false, false);
+	dnsp_resp_init(&r, b.buf, sizeof(b.buf), 512, &q);
+	dnsp_resp_set_flags(&r, DNSP_FLAG_AA, 0);
+	const uint8_t a[4] = { 192, 0, 2, 1 };
+	assert_int_equal(dnsp_resp_put_rr(&r, DNSP_SEC_ANSWER, NULL, DNSP_T_A, DNSP_CLASS_IN,
+					  300, a, 4), 0);
+	uint16_t len = dnsp_resp_finish(&r, &q, 1232, 0);
+	assert_int_equal(len, q.question_end + 16);
+	const uint8_t rr[] = { 0xC0, 0x0C, 0, 1, 0, 1, 0, 0, 1, 44, 0, 4, 192, 0, 2, 1 };
+	assert_memory_equal(b.buf + q.question_end, rr, sizeof(rr));
+	assert_int_equal(get16(b.buf + 2), DNSP_FLAG_QR | DNSP_FLAG_AA);
+	assert_int_equal(get16(b.buf + 6), 1);
+	assert_int_equal(get16(b.buf + 10), 0);
+	assert_int_equal(check_response(b.buf, len), 1);
+}
+
+static void text_name(const char *t, uint8_t out[DNSP_NAME_MAX])
+{
+	assert_true(dnsp_name_from_text(t, strlen(t), NULL, out) > 0);
+}
+
+/* RFC 1035 §4.1.4: owners are compressed against the qname and earlier names. */
+static void test_resp_compress_owner_names(void **state)
+{
+	(void)state;
+	struct qb b;
+	struct dnsp_query q;
+	struct dnsp_resp r;
+	uint8_t n1[DNSP_NAME_MAX], n2[DNSP_NAME_MAX], n3[DNSP_NAME_MAX], out[DNSP_NAME_MAX];
+	make_query(&b, &q, "Example.COM.", 0, false, false);
+	dnsp_resp_init(&r, b.buf, sizeof(b.buf), 512, &q);
+	const uint8_t a[4] = { 192, 0, 2, 1 };
+	text_name("www.EXAMPLE.com.", n1);
+	text_name("x.www.example.com.", n2);
+	text_name("other.net.", n3);
+	size_t at = r.len;
+	assert_int_equal(dnsp_resp_put_rr(&r, DNSP_SEC_ANSWER, n1, DNSP_T_A, 1, 60, a, 4), 0);
+	/* "www" literal + pointer to the qname at 12 */
+	const uint8_t want1[] = { 3, 'w', 'w', 'w', 0xC0, 12 };
+	assert_memory_equal(b.buf + at, want1, sizeof(want1));
+	at = r.len;
+	assert_int_equal(dnsp_resp_put_rr(&r, DNSP_SEC_ANSWER, n2, DNSP_T_A, 1, 60, a, 4), 0);
+	/* "x" + pointer to the previous owner */
+	assert_int_equal(b.buf[at], 1);
+	assert_int_equal(b.buf[at + 2], 0xC0);
+	assert_int_equal(b.buf[at + 3], q.question_end);
+	size_t wl;
+	assert_int_equal(dnsp_name_unpack(b.buf, r.len, at, out, &wl, true), 19);
+	assert_memory_equal(out, "\1x\3www\7example\3com\0", 19);
+	/* The same name again is a bare pointer. */
+	at = r.len;
+	assert_int_equal(dnsp_resp_put_rr(&r, DNSP_SEC_ANSWER, n2, DNSP_T_A, 1, 60, a, 4), 0);
+	assert_int_equal(b.buf[at], 0xC0);
+	/* Unrelated name: written in full. */
+	at = r.len;
+	assert_int_equal(dnsp_resp_put_rr(&r, DNSP_SEC_ADDITIONAL, n3, DNSP_T_A, 1, 60, a, 4), 0);
+	assert_memory_equal(b.buf + at, n3, 11);
+	uint16_t len = dnsp_resp_finish(&r, &q, 1232, 0);
+	assert_int_equal(check_response(b.buf, len), 4);
+}
+
+/* RFC 1035 §4.1.4 / RFC 3597 §4: names in NS, CNAME, PTR, MX, SOA rdata. */
+static void test_resp_compress_rdata_names(void **state)
+{
+	(void)state;
+	struct qb b;
+	struct dnsp_query q;
+	struct dnsp_resp r;
+	uint8_t target[DNSP_NAME_MAX], rd[600], out[DNSP_NAME_MAX];
+	size_t wl;
+	make_query(&b, &q, "example.com.", 0, false, false);
+	dnsp_resp_init(&r, b.buf, sizeof(b.buf), 4096, &q);
+
+	/* CNAME www.example.com. */
+	text_name("www.example.com.", target);
+	size_t at = r.len;
+	assert_int_equal(dnsp_resp_put_rr(&r, DNSP_SEC_ANSWER, NULL, DNSP_T_CNAME, 1, 60,
+					  target, 17), 0);
+	assert_int_equal(get16(b.buf + at + 10), 6); /* rdlen: "www" + pointer */
+	assert_int_equal(dnsp_name_unpack(b.buf, r.len, at + 12, out, &wl, false), 17);
+	assert_memory_equal(out, target, 17);
+
+	/* MX 10 mail.example.com. */
+	uint8_t mail[DNSP_NAME_MAX];
+	text_name("mail.example.com.", mail);
+	rd[0] = 0;
+	rd[1] = 10;
+	memcpy(rd + 2, mail, 18);
+	at = r.len;
+	assert_int_equal(dnsp_resp_put_rr(&r, DNSP_SEC_ANSWER, NULL, DNSP_T_MX, 1, 60, rd, 20), 0);
+	assert_int_equal(get16(b.buf + at + 10), 2 + 7);
+	assert_int_equal(get16(b.buf + at + 12), 10);
+	assert_int_equal(dnsp_name_unpack(b.buf, r.len, at + 14, out, &wl, false), 18);
+	assert_memory_equal(out, mail, 18);
+
+	/* NS and PTR pointing at an already written name: bare pointer. */
+	at = r.len;
+	assert_int_equal(dnsp_resp_put_rr(&r, DNSP_SEC_AUTHORITY, NULL, DNSP_T_NS, 1, 60, mail, 18), 0);
+	assert_int_equal(get16(b.buf + at + 10), 2);
+
+	/* SOA mname rname + 20 bytes */
+	uint8_t ns1[DNSP_NAME_MAX], host[DNSP_NAME_MAX];
+	text_name("ns1.example.com.", ns1);
+	text_name("hostmaster.example.com.", host);
+	memcpy(rd, ns1, 17);
+	memcpy(rd + 17, host, 24);
+	for (int i = 0; i < 20; i++)
+		rd[41 + i] = (uint8_t)i;
+	at = r.len;
+	assert_int_equal(dnsp_resp_put_rr(&r, DNSP_SEC_AUTHORITY, NULL, DNSP_T_SOA, 1, 60, rd, 61), 0);
+	uint16_t rdl = get16(b.buf + at + 10);
+	assert_int_equal(rdl, (4 + 2) + (11 + 2) + 20);
+	assert_int_equal(dnsp_name_unpack(b.buf, r.len, at + 12, out, &wl, false), 17);
+	assert_memory_equal(out, ns1, 17);
+	assert_int_equal(dnsp_name_unpack(b.buf, r.len, at + 12 + wl, out, &wl, false), 24);
+	assert_memory_equal(out, host, 24);
+	assert_memory_equal(b.buf + at + 12 + rdl - 20, rd + 41, 20);
+
+	/* PTR */
+	at = r.len;
+	assert_int_equal(dnsp_resp_put_rr(&r, DNSP_SEC_ADDITIONAL, NULL, DNSP_T_PTR, 1, 60, host, 24), 0);
+	assert_int_equal(get16(b.buf + at + 10), 2);
+
+	uint16_t len = dnsp_resp_finish(&r, &q, 1232, 0);
+	assert_int_equal(check_response(b.buf, len), 5);
+}
+
+/* RFC 3597 §4: other types are copied verbatim, never compressed. */
+static void test_resp_other_rdata_verbatim(void **state)
+{
+	(void)state;
+	struct qb b;
+	struct dnsp_query q;
+	struct dnsp_resp r;
+	uint8_t rd[64];
+	make_query(&b, &q, "example.com.", 0, false, false);
+	dnsp_resp_init(&r, b.buf, sizeof(b.buf), 512, &q);
+	/* SRV 0 0 53 example.com. */
+	memset(rd, 0, 6);
+	rd[5] = 53;
+	memcpy(rd + 6, "\7example\3com\0", 13);
+	size_t at = r.len;
+	assert_int_equal(dnsp_resp_put_rr(&r, DNSP_SEC_ANSWER, NULL, DNSP_T_SRV, 1, 60, rd, 19), 0);
+	assert_int_equal(get16(b.buf + at + 10), 19);
+	assert_memory_equal(b.buf + at + 12, rd, 19);
+	/* A CNAME whose rdata is not a valid name is copied, not rejected. */
+	const uint8_t junk[] = { 5, 'a', 'b' };
+	at = r.len;
+	assert_int_equal(dnsp_resp_put_rr(&r, DNSP_SEC_ANSWER, NULL, DNSP_T_CNAME, 1, 60, junk, 3), 0);
+	assert_memory_equal(b.buf + at + 12, junk, 3);
+	/* Empty rdata. */
+	assert_int_equal(dnsp_resp_put_rr(&r, DNSP_SEC_ANSWER, NULL, 65280, 1, 60, NULL, 0), 0);
+}
+
+/* RFC 2181 §9: a record that does not fit sets TC; earlier ones stay. */
+static void test_resp_truncation_sets_tc(void **state)
+{
+	(void)state;
+	struct qb b;
+	struct dnsp_query q;
+	struct dnsp_resp r;
+	make_query(&b, &q, "example.com.", 0, false, false);
+	dnsp_resp_init(&r, b.buf, sizeof(b.buf), 512, &q);
+	uint8_t txt[100];
+	memset(txt, 'x', sizeof(txt));
+	txt[0] = 99;
+	int added = 0, rc;
+	while ((rc = dnsp_resp_put_rr(&r, DNSP_SEC_ANSWER, NULL, DNSP_T_TXT, 1, 60, txt, 100)) == 0)
+		added++;
+	assert_int_equal(rc, DNSP_ENOSPACE);
+	assert_int_equal(added, (512 - 29) / 112);
+	assert_true(r.truncated);
+	uint16_t before = r.len;
+	/* A smaller record may still fit after a failure; TC stays. */
+	const uint8_t a[4] = { 1, 2, 3, 4 };
+	while (dnsp_resp_put_rr(&r, DNSP_SEC_ANSWER, NULL, DNSP_T_A, 1, 60, a, 4) == 0)
+		added++;
+	assert_true(r.len >= before);
+	uint16_t len = dnsp_resp_finish(&r, &q, 1232, 0);
+	assert_true(len <= 512);
+	assert_true(len > 512 - 16);
+	assert_true(get16(b.buf + 2) & DNSP_FLAG_TC);
+	assert_int_equal(get16(b.buf + 6), added);
+	assert_int_equal(check_response(b.buf, len), added);
+}
+
+/* A failed put leaves the message and the compression table unchanged. */
+static void test_resp_failed_put_restores(void **state)
+{
+	(void)state;
+	struct qb b;
+	struct dnsp_query q;
+	struct dnsp_resp r;
+	uint8_t owner[DNSP_NAME_MAX], big[400];
+	make_query(&b, &q, "example.com.", 0, false, false);
+	dnsp_resp_init(&r, b.buf, sizeof(b.buf), 100, &q);
+	text_name("new.name.example.com.", owner);
+	memset(big, 0, sizeof(big));
+	uint16_t len0 = r.len;
+	uint8_t nc = r.ncompress;
+	assert_int_equal(dnsp_resp_put_rr(&r, DNSP_SEC_ANSWER, owner, DNSP_T_TXT, 1, 60, big, 200),
+			 DNSP_ENOSPACE);
+	assert_int_equal(r.len, len0);
+	assert_int_equal(r.ncompress, nc);
+	assert_int_equal(r.count[0], 0);
+	uint16_t len = dnsp_resp_finish(&r, &q, 1232, 0);
+	assert_int_equal(len, len0);
+	assert_true(get16(b.buf + 2) & DNSP_FLAG_TC);
+	assert_int_equal(check_response(b.buf, len), 0);
+}
+
+/* RFC 6891 §7: room is kept for the OPT record, so it is always echoed. */
+static void test_resp_reserves_opt(void **state)
+{
+	(void)state;
+	struct qb b;
+	struct dnsp_query q;
+	struct dnsp_resp r;
+	uint8_t o[32];
+	const uint8_t addr[] = { 0x20, 0x01, 0x0d, 0xb8, 0x12, 0x34, 0x56 };
+	hdr(&b, 1, 0, 1, 0, 0, 1);
+	question(&b, "example.com.", DNSP_T_A);
+	uint16_t ol = ecs(o, 2, 56, 0, addr, 7);
+	opt(&b, 512, 0, true, o, ol);
+	assert_int_equal(dnsp_pkt_parse_query(b.buf, b.len, &q), 0);
+	dnsp_resp_init(&r, b.buf, sizeof(b.buf), q.edns_udp_size, &q);
+	assert_int_equal(r.reserve, 11 + 4 + 4 + 7);
+	const uint8_t a[4] = { 1, 2, 3, 4 };
+	while (dnsp_resp_put_rr(&r, DNSP_SEC_ANSWER, NULL, DNSP_T_A, 1, 60, a, 4) == 0)
+		;
+	uint16_t len = dnsp_resp_finish(&r, &q, 1232, 48);
+	assert_true(len <= 512);
+	assert_int_equal(get16(b.buf + 10), 1);
+	assert_true(get16(b.buf + 2) & DNSP_FLAG_TC);
+	check_response(b.buf, len);
+}
+
+/* OPT echo: our size, DO echoed (RFC 3225), ECS with SCOPE (RFC 7871 §7.2.1). */
+static void test_resp_opt_echo_do_and_ecs_scope(void **state)
+{
+	(void)state;
+	struct qb b;
+	struct dnsp_query q;
+	struct dnsp_resp r;
+	uint8_t o[32];
+	const uint8_t addr[] = { 198, 51, 100 };
+	hdr(&b, 1, 0, 1, 0, 0, 1);
+	question(&b, "example.com.", DNSP_T_A);
+	uint16_t ol = ecs(o, 1, 24, 0, addr, 3);
+	opt(&b, 4096, 0, true, o, ol);
+	assert_int_equal(dnsp_pkt_parse_query(b.buf, b.len, &q), 0);
+	dnsp_resp_init(&r, b.buf, sizeof(b.buf), 1232, &q);
+	uint16_t len = dnsp_resp_finish(&r, &q, 1232, 20);
+	const uint8_t *p = b.buf + q.question_end;
+	const uint8_t want[] = {
+		0, 0, 41, 0x04, 0xd0, 0, 0, 0x80, 0, 0, 11,
+		0, 8, 0, 7, 0, 1, 24, 20, 198, 51, 100,
+	};
+	assert_int_equal(len, q.question_end + sizeof(want));
+	assert_memory_equal(p, want, sizeof(want));
+	assert_int_equal(get16(b.buf + 10), 1);
+	check_response(b.buf, len);
+
+	/* Without DO and ECS: bare OPT, flags 0. */
+	make_query(&b, &q, "example.com.", 0, true, false);
+	dnsp_resp_init(&r, b.buf, sizeof(b.buf), 1232, &q);
+	len = dnsp_resp_finish(&r, &q, 1400, 0);
+	const uint8_t bare[] = { 0, 0, 41, 0x05, 0x78, 0, 0, 0, 0, 0, 0 };
+	assert_int_equal(len, q.question_end + 11);
+	assert_memory_equal(b.buf + q.question_end, bare, 11);
+}
+
+/* RFC 6891 §6.1.3: BADVERS (16) = header rcode 0 + OPT extended rcode 1. */
+static void test_resp_error_badvers_extended_rcode(void **state)
+{
+	(void)state;
+	struct qb b;
+	struct dnsp_query q;
+	hdr(&b, 0x4242, DNSP_FLAG_RD, 1, 0, 0, 1);
+	question(&b, "example.", DNSP_T_A);
+	opt(&b, 1232, 1, false, NULL, 0);
+	int rc = dnsp_pkt_parse_query(b.buf, b.len, &q);
+	assert_int_equal(rc, DNSP_RCODE_BADVERS);
+	uint16_t len = dnsp_resp_error(b.buf, sizeof(b.buf), &q, (uint8_t)rc);
+	assert_int_equal(len, q.question_end + 11);
+	assert_int_equal(get16(b.buf), 0x4242);
+	assert_int_equal(get16(b.buf + 2), DNSP_FLAG_QR | DNSP_FLAG_RD);
+	assert_int_equal(get16(b.buf + 4), 1);
+	assert_int_equal(get16(b.buf + 10), 1);
+	const uint8_t *o = b.buf + q.question_end;
+	assert_int_equal(o[5], 1); /* extended rcode */
+	assert_int_equal(o[6], 0); /* our version */
+	check_response(b.buf, len);
+}
+
+/* Error response without a parsed question: header only, QDCOUNT 0. */
+static void test_resp_error_no_question(void **state)
+{
+	(void)state;
+	struct qb b;
+	struct dnsp_query q;
+	hdr(&b, 5, 0, 0, 0, 0, 0);
+	int rc = dnsp_pkt_parse_query(b.buf, b.len, &q);
+	assert_int_equal(rc, DNSP_RCODE_FORMERR);
+	uint16_t len = dnsp_resp_error(b.buf, sizeof(b.buf), &q, (uint8_t)rc);
+	assert_int_equal(len, 12);
+	assert_int_equal(get16(b.buf + 2), DNSP_FLAG_QR | DNSP_RCODE_FORMERR);
+	assert_int_equal(get16(b.buf + 4), 0);
+	/* FORMERR with a question and EDNS keeps both. */
+	hdr(&b, 5, 0, 1, 0, 1, 1);
+	question(&b, "example.", DNSP_T_A);
+	put8(&b, 0xC0);
+	put8(&b, 12);
+	put16(&b, DNSP_T_NS);
+	put16(&b, DNSP_CLASS_IN);
+	put32(&b, 60);
+	put16(&b, 2);
+	put8(&b, 0xC0);
+	put8(&b, 12);
+	opt(&b, 1232, 0, true, NULL, 0);
+	rc = dnsp_pkt_parse_query(b.buf, b.len, &q);
+	assert_int_equal(rc, DNSP_RCODE_FORMERR);
+	len = dnsp_resp_error(b.buf, sizeof(b.buf), &q, (uint8_t)rc);
+	assert_int_equal(len, q.question_end + 11);
+	assert_int_equal(get16(b.buf + 4), 1);
+	assert_int_equal(get16(b.buf + 8), 0);
+	assert_int_equal(get16(b.buf + 10), 1);
+	check_response(b.buf, len);
+}
+
+/* Records are appended, so sections must be added in order. */
+static void test_resp_section_order_enforced(void **state)
+{
+	(void)state;
+	struct qb b;
+	struct dnsp_query q;
+	struct dnsp_resp r;
+	const uint8_t a[4] = { 1, 2, 3, 4 };
+	make_query(&b, &q, "example.com.", 0, false, false);
+	dnsp_resp_init(&r, b.buf, sizeof(b.buf), 512, &q);
+	assert_int_equal(dnsp_resp_put_rr(&r, DNSP_SEC_AUTHORITY, NULL, DNSP_T_A, 1, 1, a, 4), 0);
+	assert_int_equal(dnsp_resp_put_rr(&r, DNSP_SEC_ANSWER, NULL, DNSP_T_A, 1, 1, a, 4), -EINVAL);
+	assert_int_equal(dnsp_resp_put_rr(&r, DNSP_SEC_ADDITIONAL, NULL, DNSP_T_A, 1, 1, a, 4), 0);
+	assert_int_equal(dnsp_resp_put_rr(&r, DNSP_SEC_AUTHORITY, NULL, DNSP_T_A, 1, 1, a, 4), -EINVAL);
+	assert_false(r.truncated);
+	uint16_t len = dnsp_resp_finish(&r, &q, 512, 0);
+	assert_int_equal(check_response(b.buf, len), 2);
+}
+
+/* limit is clamped to the buffer size. */
+static void test_resp_limit_clamped_to_cap(void **state)
+{
+	(void)state;
+	struct qb b;
+	struct dnsp_query q;
+	struct dnsp_resp r;
+	make_query(&b, &q, "example.com.", 0, false, false);
+	dnsp_resp_init(&r, b.buf, 100, 65535, &q);
+	assert_int_equal(r.limit, 100);
+	uint8_t rd[80] = { 0 };
+	assert_int_equal(dnsp_resp_put_rr(&r, DNSP_SEC_ANSWER, NULL, 99, 1, 1, rd, 80), DNSP_ENOSPACE);
+	assert_int_equal(dnsp_resp_put_rr(&r, DNSP_SEC_ANSWER, NULL, 99, 1, 1, rd, 100 - 29 - 12), 0);
+	assert_int_equal(r.len, 100);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_simple_query),
+		cmocka_unit_test(test_parse_root_query),
+		cmocka_unit_test(test_parse_short_header_dropped),
+		cmocka_unit_test(test_parse_qr_set_dropped),
+		cmocka_unit_test(test_parse_qdcount_not_one_formerr),
+		cmocka_unit_test(test_parse_opcode_notimp),
+		cmocka_unit_test(test_parse_ancount_nscount_formerr),
+		cmocka_unit_test(test_parse_bad_qname_formerr),
+		cmocka_unit_test(test_parse_qname_255_256),
+		cmocka_unit_test(test_parse_edns_fields),
+		cmocka_unit_test(test_parse_edns_small_udp_is_512),
+		cmocka_unit_test(test_parse_edns_version_badvers),
+		cmocka_unit_test(test_parse_two_opts_formerr),
+		cmocka_unit_test(test_parse_opt_not_root_formerr),
+		cmocka_unit_test(test_parse_opt_option_overrun_formerr),
+		cmocka_unit_test(test_parse_records_past_end_formerr),
+		cmocka_unit_test(test_parse_skips_other_additional),
+		cmocka_unit_test(test_parse_ecs_valid),
+		cmocka_unit_test(test_parse_ecs_bad_family_prefix_scope),
+		cmocka_unit_test(test_parse_ecs_address_length),
+		cmocka_unit_test(test_parse_ecs_nonzero_trailing_bits),
+		cmocka_unit_test(test_parse_ecs_short_or_duplicate),
+		cmocka_unit_test(test_resp_init_header_and_question_case),
+		cmocka_unit_test(test_resp_init_keeps_opcode),
+		cmocka_unit_test(test_resp_put_a_owner_null),
+		cmocka_unit_test(test_resp_compress_owner_names),
+		cmocka_unit_test(test_resp_compress_rdata_names),
+		cmocka_unit_test(test_resp_other_rdata_verbatim),
+		cmocka_unit_test(test_resp_truncation_sets_tc),
+		cmocka_unit_test(test_resp_failed_put_restores),
+		cmocka_unit_test(test_resp_reserves_opt),
+		cmocka_unit_test(test_resp_opt_echo_do_and_ecs_scope),
+		cmocka_unit_test(test_resp_error_badvers_extended_rcode),
+		cmocka_unit_test(test_resp_error_no_question),
+		cmocka_unit_test(test_resp_section_order_enforced),
+		cmocka_unit_test(test_resp_limit_clamped_to_cap),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
