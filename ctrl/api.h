@@ -27,7 +27,11 @@ typedef struct dnsp_api dnsp_api_t;
 int dnsp_api_start(struct dnsp_daemon *d, const char *listen, dnsp_api_t **out) DNSP_WUR;
 void dnsp_api_stop(dnsp_api_t *api);
 
-/* Renders /metrics into a malloc'd NUL-terminated string (caller frees). */
+/* TCP port the API is bound to (useful when started on port 0). */
+int dnsp_api_port(const dnsp_api_t *api);
+
+/* Renders /metrics into a malloc'd NUL-terminated string (caller frees);
+ * NULL when out of memory. Takes d->lock (the caller must not hold it). */
 char *dnsp_metrics_render(struct dnsp_daemon *d);
 
 #endif

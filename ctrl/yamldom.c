@@ -88,8 +88,10 @@ static int on_scalar(struct builder *b, const yaml_event_t *ev, int line)
 	n->str[len] = '\0';
 	n->len = len;
 	n->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
-	if (memchr(n->str, '\0', len))
+	if (memchr(n->str, '\0', len)) {
 		problem(b, line, "NUL character in a string");
+		n->reported = true;
+	}
 	return attach(b, n);
 }
 
@@ -174,6 +176,8 @@ int dnsp_yaml_parse(const char *text, size_t len, struct dnsp_yaml_doc *doc,
 			fake.data.scalar.length = 0;
 			fake.data.scalar.style = YAML_PLAIN_SCALAR_STYLE;
 			stop = on_scalar(&b, &fake, line);
+			if (!stop && doc->all)
+				doc->all->reported = true; /* the placeholder just made */
 			break;
 		}
 		case YAML_SEQUENCE_START_EVENT:

@@ -28,6 +28,8 @@ struct dnsp_yaml_node {
 	enum dnsp_yaml_kind kind;
 	int line;                      /* 1-based line where the node starts */
 	bool plain;                    /* scalar written without quotes */
+	bool reported;                 /* a problem with this node was reported
+					  already: consumers stay silent */
 	char *str;                     /* scalar text, NUL terminated */
 	size_t len;                    /* scalar length in bytes */
 	struct dnsp_yaml_node **items; /* seq: n items; map: 2n, key then value */

@@ -502,8 +502,9 @@ static int conn_fit_input(struct worker *w, struct tcp_conn *c)
 }
 
 /*
- * Answers every complete frame in the input buffer, in order (RFC 7766
- * §6.2.1.1 allows reordering; we keep order, which every client accepts).
+ * Answers every complete frame in the input buffer (pipelined queries, RFC
+ * 7766 §6.2.1.1), in order (§7 would allow reordering; in order suits every
+ * client).
  * Replies are coalesced in the work area and sent together; if the kernel
  * does not take them all, processing stops until EPOLLOUT drains them.
  * Call only with no output pending. Returns 0, or < 0 to close.
@@ -621,8 +622,8 @@ static void tcp_shed(struct worker *w, int lfd)
 	close(w->reserve_fd);
 	int fd = accept(lfd, NULL, NULL);
 	if (fd >= 0) {
-		close(fd);
 		w->st->tcp_refused++;
+		close(fd);
 	}
 	w->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 }
@@ -644,8 +645,8 @@ static void tcp_accept(struct worker *w, uint32_t li, uint64_t now)
 			return; /* EAGAIN: queue empty */
 		}
 		if (w->free_head < 0) {
-			close(fd); /* over the per-worker cap */
-			w->st->tcp_refused++;
+			w->st->tcp_refused++; /* over the per-worker cap */
+			close(fd);
 			continue;
 		}
 		int32_t slot = w->free_head;
@@ -653,8 +654,8 @@ static void tcp_accept(struct worker *w, uint32_t li, uint64_t now)
 		struct dnsp_pkt peer;
 
 		if (!peer_to_pkt(&ss, &peer)) {
-			close(fd);
 			w->st->tcp_refused++;
+			close(fd);
 			continue;
 		}
 		struct epoll_event ev = {
@@ -662,8 +663,8 @@ static void tcp_accept(struct worker *w, uint32_t li, uint64_t now)
 			.data.u64 = tag_make(TAG_CONN, c->gen, (uint32_t)slot),
 		};
 		if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
-			close(fd);
 			w->st->tcp_refused++;
+			close(fd);
 			continue;
 		}
 		/* Replies go out whole; do not let Nagle hold the next one back. */
@@ -935,12 +936,12 @@ static int worker_init(struct dnsp_dataplane *dp, struct worker *w, uint32_t ind
 	w->udp_fd = malloc(nl * sizeof(int));
 	w->tcp_fd = malloc(nl * sizeof(int));
 	if (w->udp_fd == NULL || w->tcp_fd == NULL)
-		return -ENOMEM;
+		goto nomem;
 	for (uint32_t i = 0; i < nl; i++)
 		w->udp_fd[i] = w->tcp_fd[i] = -1;
 	if (posix_memalign((void **)&w->udp, 64, sizeof(*w->udp)) != 0) {
 		w->udp = NULL;
-		return -ENOMEM;
+		goto nomem;
 	}
 	memset(w->udp, 0, sizeof(*w->udp));
 	for (unsigned i = 0; i < UDP_BATCH; i++) {
@@ -961,7 +962,7 @@ static int worker_init(struct dnsp_dataplane *dp, struct worker *w, uint32_t ind
 		w->big_slab = malloc((size_t)w->nbig * TCP_BIG);
 		if (w->conns == NULL || w->small_slab == NULL || w->work == NULL ||
 		    w->big_slab == NULL)
-			return -ENOMEM;
+			goto nomem;
 		for (uint32_t i = 0; i < w->nconns; i++) {
 			struct tcp_conn *c = &w->conns[i];
 			c->fd = -1;
@@ -985,7 +986,7 @@ static int worker_init(struct dnsp_dataplane *dp, struct worker *w, uint32_t ind
 		return rc;
 	}
 	if ((rc = epoll_add(w->epfd, dp->stop_fd, tag_make(TAG_STOP, 0, 0))) < 0)
-		return rc;
+		goto epoll_fail;
 	for (uint32_t i = 0; i < nl; i++) {
 		const struct dnsp_dp_listener *l = &dp->listeners[i];
 
@@ -997,9 +998,17 @@ static int worker_init(struct dnsp_dataplane *dp, struct worker *w, uint32_t ind
 		w->tcp_fd[i] = rc;
 		if ((rc = epoll_add(w->epfd, w->udp_fd[i], tag_make(TAG_UDP, 0, i))) < 0 ||
 		    (rc = epoll_add(w->epfd, w->tcp_fd[i], tag_make(TAG_LISTEN, 0, i))) < 0)
-			return rc;
+			goto epoll_fail;
 	}
 	return 0;
+
+nomem:
+	fprintf(stderr, "dnsplane: socket data plane: out of memory for worker %u buffers\n", index);
+	return -ENOMEM;
+epoll_fail:
+	fprintf(stderr, "dnsplane: socket data plane: epoll_ctl for worker %u: %s\n", index,
+		strerror(-rc));
+	return rc;
 }
 
 /* Signals every worker, joins those started, and frees everything. */
@@ -1028,7 +1037,7 @@ static void plane_destroy(struct dnsp_dataplane *dp)
 static int check_params(const struct dnsp_dp_params *p)
 {
 	if (p == NULL || p->workers < 1 || p->workers > MAX_WORKERS || p->stats == NULL ||
-	    p->nlisteners < 1 || p->nlisteners > 0xffffff || p->listeners == NULL ||
+	    p->nlisteners < 1 || p->nlisteners > UINT16_MAX || p->listeners == NULL ||
 	    p->tcp_max_connections < 0 || p->tcp_max_connections > TCP_MAX_CONN_LIMIT)
 		return -EINVAL;
 	for (uint32_t i = 0; i < p->nlisteners; i++)
@@ -1077,6 +1086,7 @@ int dnsp_socket_plane_start(const struct dnsp_dp_params *p, dnsp_dataplane_t **o
 	dp->stop_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (dp->stop_fd < 0) {
 		rc = -errno;
+		fprintf(stderr, "dnsplane: socket data plane: eventfd: %s\n", strerror(-rc));
 		goto fail;
 	}
 

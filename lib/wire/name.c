@@ -88,7 +88,7 @@ int dnsp_name_unpack(const uint8_t *msg, size_t msg_len, size_t off,
 size_t dnsp_name_len(const uint8_t *name)
 {
 	const uint8_t *p = name;
-	while (*p != 0 && p - name < DNSP_NAME_MAX)
+	while (p - name < DNSP_NAME_MAX && *p != 0)
 		p += *p + 1;
 	return (size_t)(p - name) + 1;
 }
@@ -97,7 +97,7 @@ int dnsp_name_labels(const uint8_t *name)
 {
 	int n = 0;
 	const uint8_t *p = name;
-	while (*p != 0 && p - name < DNSP_NAME_MAX) {
+	while (p - name < DNSP_NAME_MAX && *p != 0) {
 		p += *p + 1;
 		n++;
 	}
@@ -143,7 +143,7 @@ int dnsp_name_label_offsets(const uint8_t *name, uint8_t offs[DNSP_LABELS_MAX])
 {
 	int n = 0;
 	size_t p = 0;
-	while (name[p] != 0 && p < DNSP_NAME_MAX && n < DNSP_LABELS_MAX) {
+	while (p < DNSP_NAME_MAX && n < DNSP_LABELS_MAX && name[p] != 0) {
 		offs[n++] = (uint8_t)p;
 		p += (size_t)name[p] + 1;
 	}
@@ -263,7 +263,7 @@ int dnsp_name_to_text(const uint8_t *name, char *buf, size_t cap)
 		buf[1] = '\0';
 		return 1;
 	}
-	while (name[p] != 0 && p < DNSP_NAME_MAX) {
+	while (p < DNSP_NAME_MAX && name[p] != 0) {
 		uint8_t llen = name[p];
 		for (size_t k = 1; k <= llen; k++) {
 			uint8_t c = name[p + k];

@@ -61,6 +61,29 @@ static inline size_t ecs_addr_bytes(uint8_t prefix)
 }
 
 /*
+ * Lowercasing copy of n bytes, eight at a time: a byte is upper case when
+ * its low seven bits are in 'A'..'Z' and its top bit is clear; adding 0x3f
+ * and 0x25 to the low seven bits sets bit 7 exactly for >= 'A' and > 'Z'
+ * without carries between bytes, and 0x80 >> 2 is the case bit 0x20. Length
+ * bytes (< 0x40) pass unchanged, so a whole wire name is copied at once.
+ */
+static inline void copy_lower(uint8_t *dst, const uint8_t *src, size_t n)
+{
+	const uint64_t ones = 0x0101010101010101ull;
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t x;
+		memcpy(&x, src + i, 8);
+		uint64_t h = x & (0x7f * ones);
+		uint64_t upper = (h + 0x3f * ones) & ~(h + 0x25 * ones) & ~x & (0x80 * ones);
+		x |= upper >> 2;
+		memcpy(dst + i, &x, 8);
+	}
+	for (; i < n; i++)
+		dst[i] = lower_tab[src[i]];
+}
+
+/*
  * Skips a (possibly compressed) owner name in a record. The name is not
  * decompressed: records other than OPT are only stepped over, so it is
  * enough that the walk stays inside the packet. Returns the offset after the
@@ -166,29 +189,26 @@ int dnsp_pkt_parse_query(const uint8_t *pkt, size_t len, struct dnsp_query *q)
 
 	/*
 	 * The question name is the first name in the message, so a compression
-	 * pointer could only point into the header: reject it.
+	 * pointer could only point into the header: reject it. First validate
+	 * the label structure (one step per label), then copy the whole name in
+	 * one lowercasing pass.
 	 */
-	size_t pos = DNSP_HDR_LEN, n = 0;
+	size_t pos = DNSP_HDR_LEN;
 	unsigned labels = 0;
 	for (;;) {
-		if (unlikely(pos >= len))
+		/* The root byte must sit within DNSP_NAME_MAX bytes of the start. */
+		if (unlikely(pos >= len || pos - DNSP_HDR_LEN >= DNSP_NAME_MAX))
 			return fail;
 		uint8_t c = pkt[pos];
 		if (c == 0)
 			break;
-		if (unlikely(c > DNSP_LABEL_MAX || n + c + 2 > DNSP_NAME_MAX ||
-			     pos + 1 + c >= len))
+		if (unlikely(c > DNSP_LABEL_MAX))
 			return fail;
-		const uint8_t *src = pkt + pos + 1;
-		uint8_t *dst = q->qname + n;
-		*dst++ = c;
-		for (unsigned i = 0; i < c; i++)
-			dst[i] = lower_tab[src[i]];
-		n += (size_t)c + 1;
 		pos += (size_t)c + 1;
 		labels++;
 	}
-	q->qname[n++] = 0;
+	size_t n = pos + 1 - DNSP_HDR_LEN;
+	copy_lower(q->qname, pkt + DNSP_HDR_LEN, n);
 	pos++;
 	if (unlikely(pos + 4 > len))
 		return fail;
@@ -393,33 +413,34 @@ static size_t rdata_name_len(const uint8_t *p, size_t max)
 	return 0;
 }
 
-int dnsp_resp_put_rr(struct dnsp_resp *r, enum dnsp_section sec, const uint8_t *owner,
-		     uint16_t type, uint16_t rclass, uint32_t ttl,
-		     const uint8_t *rdata, uint16_t rdlen)
+/* Types whose rdata names are compressed: NS, CNAME, SOA, PTR, MX. */
+static inline bool has_rdata_names(uint16_t type)
 {
-	if (unlikely((unsigned)sec > DNSP_SEC_ADDITIONAL))
-		return -EINVAL;
-	/* Records are appended, so sections must come in message order. */
-	for (unsigned s = (unsigned)sec + 1; s <= DNSP_SEC_ADDITIONAL; s++)
-		if (unlikely(r->count[s] != 0))
-			return -EINVAL;
+	const unsigned mask = 1u << DNSP_T_NS | 1u << DNSP_T_CNAME | 1u << DNSP_T_SOA |
+			      1u << DNSP_T_PTR | 1u << DNSP_T_MX;
+	return type < 16 && (mask >> type & 1u) != 0;
+}
 
+/*
+ * General case of dnsp_resp_put_rr: writes the record at r->len with owner
+ * compression and rdata names, returning the new length or DNSP_ENOSPACE.
+ */
+static int write_rr(struct dnsp_resp *r, size_t end, const uint8_t *owner,
+		    uint16_t type, uint16_t rclass, uint32_t ttl,
+		    const uint8_t *rdata, uint16_t rdlen)
+{
 	uint8_t *b = r->buf;
 	size_t pos = r->len;
-	size_t end = r->limit > r->reserve ? (size_t)(r->limit - r->reserve) : 0;
-	uint8_t saved_ncompress = r->ncompress;
 
 	if (owner == NULL) {
-		if (unlikely(rd16(b + 4) == 0))
-			return -EINVAL; /* no question to point at */
 		if (unlikely(pos + 12 > end))
-			goto nospace;
+			return DNSP_ENOSPACE;
 		b[pos] = 0xC0;
 		b[pos + 1] = DNSP_HDR_LEN;
 		pos += 2;
 	} else {
 		if (put_name(r, &pos, end, owner) != 0 || pos + 10 > end)
-			goto nospace;
+			return DNSP_ENOSPACE;
 	}
 	wr16(b + pos, type);
 	wr16(b + pos + 2, rclass);
@@ -439,18 +460,18 @@ int dnsp_resp_put_rr(struct dnsp_resp *r, enum dnsp_section sec, const uint8_t *
 	case DNSP_T_PTR:
 		if (rdata_name_len(rdata, rdlen) == rdlen) {
 			if (put_name(r, &pos, end, rdata) != 0)
-				goto nospace;
+				return DNSP_ENOSPACE;
 			done = true;
 		}
 		break;
 	case DNSP_T_MX:
 		if (rdlen > 2 && rdata_name_len(rdata + 2, rdlen - 2u) == rdlen - 2u) {
 			if (pos + 2 > end)
-				goto nospace;
+				return DNSP_ENOSPACE;
 			memcpy(b + pos, rdata, 2);
 			pos += 2;
 			if (put_name(r, &pos, end, rdata + 2) != 0)
-				goto nospace;
+				return DNSP_ENOSPACE;
 			done = true;
 		}
 		break;
@@ -460,7 +481,7 @@ int dnsp_resp_put_rr(struct dnsp_resp *r, enum dnsp_section sec, const uint8_t *
 		if (l1 && l2 && l1 + l2 + 20 == rdlen) {
 			if (put_name(r, &pos, end, rdata) != 0 ||
 			    put_name(r, &pos, end, rdata + l1) != 0 || pos + 20 > end)
-				goto nospace;
+				return DNSP_ENOSPACE;
 			memcpy(b + pos, rdata + l1 + l2, 20);
 			pos += 20;
 			done = true;
@@ -471,20 +492,72 @@ int dnsp_resp_put_rr(struct dnsp_resp *r, enum dnsp_section sec, const uint8_t *
 	}
 	if (!done) {
 		if (pos + rdlen > end)
-			goto nospace;
+			return DNSP_ENOSPACE;
 		if (rdlen)
 			memcpy(b + pos, rdata, rdlen);
 		pos += rdlen;
 	}
 	wr16(b + rdlen_at, (uint16_t)(pos - rdlen_at - 2));
-	r->len = (uint16_t)pos;
+	return (int)pos;
+}
+
+/*
+ * Out of line and reached by a tail call, so that the common record (owner
+ * = qname, plain rdata) does not pay for this path's stack frame.
+ */
+static __attribute__((noinline)) int put_rr_general(struct dnsp_resp *r,
+		enum dnsp_section sec, const uint8_t *owner, uint16_t type,
+		uint16_t rclass, uint32_t ttl, const uint8_t *rdata, uint16_t rdlen)
+{
+	size_t end = r->limit > r->reserve ? (size_t)(r->limit - r->reserve) : 0;
+	uint8_t saved_ncompress = r->ncompress;
+	int rc = write_rr(r, end, owner, type, rclass, ttl, rdata, rdlen);
+	if (rc < 0) {
+		r->ncompress = saved_ncompress;
+		r->truncated = true;
+		return DNSP_ENOSPACE;
+	}
+	r->len = (uint16_t)rc;
 	r->count[sec]++;
 	return 0;
+}
 
-nospace:
-	r->ncompress = saved_ncompress;
-	r->truncated = true;
-	return DNSP_ENOSPACE;
+int dnsp_resp_put_rr(struct dnsp_resp *r, enum dnsp_section sec, const uint8_t *owner,
+		     uint16_t type, uint16_t rclass, uint32_t ttl,
+		     const uint8_t *rdata, uint16_t rdlen)
+{
+	/* Records are appended, so sections must come in message order. */
+	if (unlikely((unsigned)sec > DNSP_SEC_ADDITIONAL ||
+		     (sec < DNSP_SEC_ADDITIONAL &&
+		      (r->count[DNSP_SEC_ADDITIONAL] |
+		       (sec == DNSP_SEC_ANSWER ? r->count[DNSP_SEC_AUTHORITY] : 0)) != 0)))
+		return -EINVAL;
+	uint8_t *b = r->buf;
+	if (unlikely(owner == NULL && b[5] == 0 && b[4] == 0))
+		return -EINVAL; /* no question to point at */
+	if (!(owner == NULL && !has_rdata_names(type)))
+		return put_rr_general(r, sec, owner, type, rclass, ttl, rdata, rdlen);
+
+	/* Common case: pointer to the qname, rdata copied as is. */
+	size_t end = r->limit > r->reserve ? (size_t)(r->limit - r->reserve) : 0;
+	size_t pos = r->len;
+	if (unlikely(pos + 12 + rdlen > end)) {
+		r->truncated = true;
+		return DNSP_ENOSPACE;
+	}
+	uint8_t *p = b + pos;
+	p[0] = 0xC0;
+	p[1] = DNSP_HDR_LEN;
+	wr16(p + 2, type);
+	wr16(p + 4, rclass);
+	wr32(p + 6, ttl);
+	wr16(p + 10, rdlen);
+	r->len = (uint16_t)(pos + 12 + rdlen);
+	r->count[sec]++;
+	/* Last, so that nothing stays live across the call. */
+	if (rdlen)
+		memcpy(p + 12, rdata, rdlen);
+	return 0;
 }
 
 uint16_t dnsp_resp_finish(struct dnsp_resp *r, const struct dnsp_query *q,

@@ -61,48 +61,42 @@ static const struct {
  *   c CAA tag (length byte + letters/digits)    v CAA value (rest, no length)
  */
 struct layout {
+	uint16_t type;
 	const char *kinds;
-	const char *const *what; /* one label per field, for error messages */
+	const char *what[7]; /* one label per field, for error messages */
 };
 
-#define LAYOUT(k, ...)                                                          \
-	(&(const struct layout){k, (const char *const[]){__VA_ARGS__}})
+static const struct layout layouts[] = {
+	{T_A, "a", {"IPv4 address"}},
+	{T_AAAA, "A", {"IPv6 address"}},
+	{T_NS, "n", {"NS name server"}},
+	{T_CNAME, "n", {"CNAME target"}},
+	{T_PTR, "n", {"PTR target"}},
+	{T_DNAME, "n", {"DNAME target"}},
+	{T_MX, "2n", {"MX preference", "MX exchange"}},
+	{T_SOA, "nn4tttt",
+	 {"SOA mname", "SOA rname", "SOA serial", "SOA refresh", "SOA retry", "SOA expire",
+	  "SOA minimum"}},
+	{T_TXT, "S", {"TXT string"}},
+	{T_SPF, "S", {"SPF string"}},
+	{T_SRV, "222n", {"SRV priority", "SRV weight", "SRV port", "SRV target"}},
+	{T_NAPTR, "22sssn",
+	 {"NAPTR order", "NAPTR preference", "NAPTR flags", "NAPTR services", "NAPTR regexp",
+	  "NAPTR replacement"}},
+	{T_DS, "211x", {"DS key tag", "DS algorithm", "DS digest type", "DS digest"}},
+	{T_SSHFP, "11x", {"SSHFP algorithm", "SSHFP fingerprint type", "SSHFP fingerprint"}},
+	{T_TLSA, "111x", {"TLSA usage", "TLSA selector", "TLSA matching type", "TLSA data"}},
+	{T_DNSKEY, "211b",
+	 {"DNSKEY flags", "DNSKEY protocol", "DNSKEY algorithm", "DNSKEY public key"}},
+	{T_CAA, "1cv", {"CAA flags", "CAA tag", "CAA value"}},
+};
 
 static const struct layout *layout_of(uint16_t type)
 {
-	switch (type) {
-	case T_A: return LAYOUT("a", "IPv4 address");
-	case T_AAAA: return LAYOUT("A", "IPv6 address");
-	case T_NS: return LAYOUT("n", "NS name server");
-	case T_CNAME: return LAYOUT("n", "CNAME target");
-	case T_PTR: return LAYOUT("n", "PTR target");
-	case T_DNAME: return LAYOUT("n", "DNAME target");
-	case T_MX: return LAYOUT("2n", "MX preference", "MX exchange");
-	case T_SOA:
-		return LAYOUT("nn4tttt", "SOA mname", "SOA rname", "SOA serial",
-			      "SOA refresh", "SOA retry", "SOA expire", "SOA minimum");
-	case T_TXT: return LAYOUT("S", "TXT string");
-	case T_SPF: return LAYOUT("S", "SPF string");
-	case T_SRV:
-		return LAYOUT("222n", "SRV priority", "SRV weight", "SRV port", "SRV target");
-	case T_NAPTR:
-		return LAYOUT("22sssn", "NAPTR order", "NAPTR preference", "NAPTR flags",
-			      "NAPTR services", "NAPTR regexp", "NAPTR replacement");
-	case T_DS:
-		return LAYOUT("211x", "DS key tag", "DS algorithm", "DS digest type",
-			      "DS digest");
-	case T_SSHFP:
-		return LAYOUT("11x", "SSHFP algorithm", "SSHFP fingerprint type",
-			      "SSHFP fingerprint");
-	case T_TLSA:
-		return LAYOUT("111x", "TLSA usage", "TLSA selector", "TLSA matching type",
-			      "TLSA data");
-	case T_DNSKEY:
-		return LAYOUT("211b", "DNSKEY flags", "DNSKEY protocol", "DNSKEY algorithm",
-			      "DNSKEY public key");
-	case T_CAA: return LAYOUT("1cv", "CAA flags", "CAA tag", "CAA value");
-	default: return NULL;
-	}
+	for (size_t i = 0; i < sizeof(layouts) / sizeof(layouts[0]); i++)
+		if (layouts[i].type == type)
+			return &layouts[i];
+	return NULL;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -463,11 +457,11 @@ static bool is_alnum(uint8_t c)
 	return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
 }
 
-static int parse_field(char kind, const char *what, struct lexer *lx, struct token *t,
+static int parse_field(char kind, const char *what, const struct token *t,
 		       const uint8_t *origin, struct wbuf *w, const char **errmsg)
 {
 	uint8_t tmp[256];
-	uint64_t v;
+	uint64_t v = 0;
 	int rc;
 	switch (kind) {
 	case 'a':
@@ -594,7 +588,11 @@ static int parse_generic(struct lexer *lx, struct wbuf *w, const char **errmsg)
 int dnsp_rdata_from_text(uint16_t type, const char *text, size_t len, const uint8_t *origin,
 			 uint8_t *out, size_t cap, const char **errmsg)
 {
-	struct lexer lx = {text, text + (text ? len : 0)};
+	if (!text) {
+		text = "";
+		len = 0;
+	}
+	struct lexer lx = {text, text + len};
 	struct wbuf w = {out, cap > DNSP_RDATA_MAX ? DNSP_RDATA_MAX : cap, 0};
 	struct token t;
 	int rc;
@@ -631,7 +629,7 @@ int dnsp_rdata_from_text(uint16_t type, const char *text, size_t len, const uint
 		switch (kind) {
 		case 'S':
 			while (have == 1) {
-				rc = parse_field('s', what, &lx, &t, origin, &w, errmsg);
+				rc = parse_field('s', what, &t, origin, &w, errmsg);
 				if (rc < 0)
 					return rc;
 				have = lex_next(&lx, &t, errmsg);
@@ -652,7 +650,7 @@ int dnsp_rdata_from_text(uint16_t type, const char *text, size_t len, const uint
 			have = 0;
 			continue;
 		default:
-			rc = parse_field(kind, what, &lx, &t, origin, &w, errmsg);
+			rc = parse_field(kind, what, &t, origin, &w, errmsg);
 			if (rc < 0)
 				return rc;
 			have = lex_next(&lx, &t, errmsg);

@@ -1,2 +1,1321 @@
-/* placeholder until the module lands */
-typedef int dnsp_placeholder_t;
+/*
+ * Hosted zones: the builder that gathers records on the control thread, the
+ * compiler that lays a zone out as an immutable label trie in one arena, and
+ * the authoritative answer logic that workers run over it.
+ *
+ * Shape, and why. The builder interns every owner name once (open-addressed
+ * hash over the lowercase wire name) and hangs RRsets off it as short linked
+ * lists, records as linked entries in one byte blob: adding is O(1) with
+ * three growable arrays and no per-record malloc, so a million records
+ * build in well under a second. The compiler sorts and dedupes rdata, makes
+ * empty non-terminals by interning each owner's ancestors, sorts all nodes
+ * once by (parent, label) and then numbers them breadth first. Breadth-first
+ * numbering puts the children of a node next to each other in one node
+ * array, in canonical order, so the binary search of a descent touches
+ * adjacent memory. Nodes, RRsets, owner names, rdata, target pointers and a
+ * private exact-name index each live in one arena block: no per-object
+ * padding, ~152 bytes for a one-A-record name (measured at 1M names; the
+ * builder's scratch, ~130 bytes a record, is freed by destroy). Answers try
+ * the index first (a hit costs a few cache lines at any zone size) and
+ * descend the trie for everything else; they never allocate and never
+ * recurse. What they write mirrors Knot DNS 3.2 so that a differential test
+ * against knotd can compare answers (see the notes at dnsp_zone_answer()).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "zone.h"
+#include "../wire/name.h"
+#include "../wire/rdata.h"
+
+#define NONE UINT32_MAX
+
+/* ---- small name helpers (names here are valid and lowercase) ---- */
+
+static const uint8_t lower_map[256] = {
+#define L4(i) (i), (i) + 1, (i) + 2, (i) + 3
+#define L16(i) L4(i), L4((i) + 4), L4((i) + 8), L4((i) + 12)
+	L16(0x00), L16(0x10), L16(0x20), L16(0x30),
+	0x40, 'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l', 'm', 'n', 'o',
+	'p', 'q', 'r', 's', 't', 'u', 'v', 'w', 'x', 'y', 'z', 0x5b, 0x5c, 0x5d, 0x5e, 0x5f,
+	L16(0x60), L16(0x70), L16(0x80), L16(0x90), L16(0xa0), L16(0xb0),
+	L16(0xc0), L16(0xd0), L16(0xe0), L16(0xf0),
+#undef L16
+#undef L4
+};
+
+/*
+ * Length of the valid uncompressed name at p[0..max), or 0 when it is not
+ * one (label > 63, name > 255, runs past max). Bounded by max and 255.
+ */
+static size_t checked_name_len(const uint8_t *p, size_t max)
+{
+	size_t pos = 0;
+	while (pos < max && pos < DNSP_NAME_MAX) {
+		uint8_t c = p[pos];
+		if (c == 0)
+			return pos + 1;
+		if (c > DNSP_LABEL_MAX)
+			return 0;
+		pos += (size_t)c + 1;
+	}
+	return 0;
+}
+
+static void lower_bytes(uint8_t *p, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		p[i] = lower_map[p[i]];
+}
+
+/* Offsets of the labels of a valid name; returns the label count. */
+static inline int label_offsets(const uint8_t *name, uint8_t offs[DNSP_LABELS_MAX])
+{
+	int n = 0;
+	unsigned p = 0;
+	while (name[p] != 0 && n < DNSP_LABELS_MAX) {
+		offs[n++] = (uint8_t)p;
+		p += (unsigned)name[p] + 1;
+		if (p >= DNSP_NAME_MAX)
+			break;
+	}
+	return n;
+}
+
+/* Canonical order of two lowercase labels (RFC 4034 §6.1). */
+static inline int label_cmp(const uint8_t *a, const uint8_t *b)
+{
+	unsigned la = a[0], lb = b[0], m = la < lb ? la : lb;
+	/* Labels are short; a byte loop beats a libc memcmp call here. */
+	for (unsigned i = 1; i <= m; i++)
+		if (a[i] != b[i])
+			return (int)a[i] - (int)b[i];
+	return (int)la - (int)lb;
+}
+
+/* Canonical order of two rdatas (RFC 4034 §6.3): octet strings, shorter first. */
+static int rdata_cmp(const uint8_t *a, size_t la, const uint8_t *b, size_t lb)
+{
+	int c = memcmp(a, b, la < lb ? la : lb);
+	if (c != 0)
+		return c;
+	return la < lb ? -1 : la > lb;
+}
+
+/*
+ * Lowercases the domain names inside rdata of the types RFC 4034 §6.2 (as
+ * amended by RFC 6840 §5.1) lists, as Knot does when it loads a zone: answers
+ * then carry the same bytes, and duplicates that differ only in case merge.
+ * Returns 0, or DNSP_EMALFORMED when an embedded name is not well formed.
+ */
+static int rdata_canonicalize(uint16_t type, uint8_t *rd, size_t len)
+{
+	size_t pre = 0, names = 1, pos;
+	bool exact = true; /* the names (and fixed tail) must fill the rdata */
+	size_t tail = 0;
+
+	switch (type) {
+	case DNSP_T_NS: case 3: case 4: case DNSP_T_CNAME: case 7: case 8: case 9:
+	case DNSP_T_PTR: case DNSP_T_DNAME:
+		break;
+	case DNSP_T_SOA:
+		names = 2;
+		tail = 20;
+		break;
+	case 14: /* MINFO */
+	case 17: /* RP */
+		names = 2;
+		break;
+	case DNSP_T_MX: case 18: /* AFSDB */ case 21: /* RT */ case 36: /* KX */
+		pre = 2;
+		break;
+	case 26: /* PX */
+		pre = 2;
+		names = 2;
+		break;
+	case DNSP_T_SRV:
+		pre = 6;
+		break;
+	case 30: /* NXT */
+		exact = false;
+		break;
+	case 24: /* SIG */
+	case DNSP_T_RRSIG:
+		pre = 18;
+		exact = false;
+		break;
+	case DNSP_T_NAPTR:
+		/* order, preference, then flags, services, regexp strings */
+		pre = 4;
+		for (int i = 0; i < 3; i++) {
+			if (pre >= len)
+				return DNSP_EMALFORMED;
+			pre += 1u + rd[pre];
+		}
+		break;
+	default:
+		return 0;
+	}
+	if (pre > len)
+		return DNSP_EMALFORMED;
+	pos = pre;
+	for (size_t i = 0; i < names; i++) {
+		size_t nl = checked_name_len(rd + pos, len - pos);
+		if (nl == 0)
+			return DNSP_EMALFORMED;
+		lower_bytes(rd + pos, nl);
+		pos += nl;
+	}
+	if (exact && pos + tail != len)
+		return DNSP_EMALFORMED;
+	return 0;
+}
+
+/* ---- the builder ---- */
+
+struct bname {
+	uint32_t off;     /* name bytes in names[] */
+	uint32_t hash;
+	uint32_t parent;  /* bname of the parent node; NONE before compile */
+	uint32_t rrsets;  /* first brrset of this owner, NONE */
+	uint32_t node;    /* compile scratch: breadth-first node number */
+	uint8_t len;
+};
+
+struct brrset {
+	uint32_t next;    /* next RRset of the same owner, NONE */
+	uint32_t first;   /* first record (offset in recs[]), NONE */
+	uint32_t last;
+	uint32_t nrec;
+	uint32_t ttl;
+	uint32_t alias;   /* alias target name offset in names[], NONE */
+	uint32_t target;  /* compile scratch: bname of the alias target */
+	uint32_t owner;   /* bname of the owner */
+	uint16_t type;
+	uint8_t alias_len;
+};
+
+/* A record in recs[]: u32 next, u16 rdlen, rdata; read with memcpy. */
+#define REC_HDR 6
+
+struct dnsp_zone_builder {
+	uint8_t apex[DNSP_NAME_MAX];
+	uint8_t apex_len;
+	uint8_t apex_labels;
+	char *id;
+
+	uint8_t *names;
+	size_t names_len, names_cap;
+	struct bname *bn;
+	uint32_t nbn, bn_cap;
+	uint32_t *ht;       /* bname index + 1; 0 = empty */
+	uint32_t ht_mask;
+	struct brrset *rs;
+	uint32_t nrs, rs_cap;
+	uint8_t *recs;
+	size_t recs_len, recs_cap;
+};
+
+static uint32_t name_hash(const uint8_t *n, size_t len)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	for (size_t i = 0; i < len; i++) {
+		h ^= n[i];
+		h *= 0x100000001b3ull;
+	}
+	return (uint32_t)(h ^ (h >> 29));
+}
+
+static int grow(void **p, size_t *cap, size_t need, size_t elem)
+{
+	if (need <= *cap)
+		return 0;
+	size_t ncap = *cap ? *cap : 64;
+	while (ncap < need)
+		ncap *= 2;
+	void *np = realloc(*p, ncap * elem);
+	if (!np)
+		return -ENOMEM;
+	*p = np;
+	*cap = ncap;
+	return 0;
+}
+
+static int grow32(void **p, uint32_t *cap, size_t need, size_t elem)
+{
+	size_t c = *cap;
+	if (need > UINT32_MAX - 1)
+		return -ENOMEM;
+	int rc = grow(p, &c, need, elem);
+	if (rc == 0)
+		*cap = (uint32_t)(c > UINT32_MAX ? UINT32_MAX : c);
+	return rc;
+}
+
+static uint32_t lookup_name(const dnsp_zone_builder_t *b, const uint8_t *name, size_t len,
+			    uint32_t h)
+{
+	for (uint32_t i = h & b->ht_mask;; i = (i + 1) & b->ht_mask) {
+		uint32_t e = b->ht[i];
+		if (e == 0)
+			return NONE;
+		const struct bname *n = &b->bn[e - 1];
+		if (n->hash == h && n->len == len && memcmp(b->names + n->off, name, len) == 0)
+			return e - 1;
+	}
+}
+
+static int rehash(dnsp_zone_builder_t *b)
+{
+	uint32_t cap = (b->ht_mask + 1) * 2;
+	uint32_t *ht = calloc(cap, sizeof(*ht));
+	if (!ht)
+		return -ENOMEM;
+	for (uint32_t k = 0; k < b->nbn; k++) {
+		uint32_t i = b->bn[k].hash & (cap - 1);
+		while (ht[i] != 0)
+			i = (i + 1) & (cap - 1);
+		ht[i] = k + 1;
+	}
+	free(b->ht);
+	b->ht = ht;
+	b->ht_mask = cap - 1;
+	return 0;
+}
+
+/* Adds a bname whose bytes already sit at names[off]. */
+static int insert_name(dnsp_zone_builder_t *b, uint32_t off, uint8_t len, uint32_t h,
+		       uint32_t *out)
+{
+	if ((size_t)(b->nbn + 1) * 2 > (size_t)b->ht_mask + 1) {
+		int rc = rehash(b);
+		if (rc)
+			return rc;
+	}
+	if (grow32((void **)&b->bn, &b->bn_cap, (size_t)b->nbn + 1, sizeof(*b->bn)))
+		return -ENOMEM;
+	uint32_t k = b->nbn++;
+	b->bn[k] = (struct bname){ .off = off, .hash = h, .parent = NONE, .rrsets = NONE,
+				   .node = NONE, .len = len };
+	uint32_t i = h & b->ht_mask;
+	while (b->ht[i] != 0)
+		i = (i + 1) & b->ht_mask;
+	b->ht[i] = k + 1;
+	*out = k;
+	return 0;
+}
+
+static int append_bytes(dnsp_zone_builder_t *b, const void *p, size_t len, uint32_t *off)
+{
+	if (b->names_len + len > UINT32_MAX)
+		return -ENOMEM;
+	if (grow((void **)&b->names, &b->names_cap, b->names_len + len, 1))
+		return -ENOMEM;
+	memcpy(b->names + b->names_len, p, len);
+	*off = (uint32_t)b->names_len;
+	b->names_len += len;
+	return 0;
+}
+
+/* Finds or adds the owner name (lowercase, valid) and returns its index. */
+static int intern_name(dnsp_zone_builder_t *b, const uint8_t *name, size_t len, uint32_t *out)
+{
+	uint32_t h = name_hash(name, len);
+	uint32_t k = lookup_name(b, name, len, h);
+	if (k != NONE) {
+		*out = k;
+		return 0;
+	}
+	uint32_t off;
+	int rc = append_bytes(b, name, len, &off);
+	if (rc)
+		return rc;
+	return insert_name(b, off, (uint8_t)len, h, out);
+}
+
+/*
+ * Copies name (any case) to out lowercased and checks it lies at or below the
+ * apex. Returns its length or DNSP_ENAME.
+ */
+static int owner_in_zone(const dnsp_zone_builder_t *b, const uint8_t *name,
+			 uint8_t out[DNSP_NAME_MAX])
+{
+	size_t len = checked_name_len(name, DNSP_NAME_MAX);
+	if (len == 0 || len < b->apex_len)
+		return DNSP_ENAME;
+	memcpy(out, name, len);
+	lower_bytes(out, len);
+	uint8_t offs[DNSP_LABELS_MAX];
+	int n = label_offsets(out, offs);
+	if (n < b->apex_labels)
+		return DNSP_ENAME;
+	size_t at = b->apex_labels == 0 ? len - 1 : offs[n - b->apex_labels];
+	if (len - at != b->apex_len || memcmp(out + at, b->apex, b->apex_len) != 0)
+		return DNSP_ENAME;
+	return (int)len;
+}
+
+int dnsp_zone_builder_create(const uint8_t *apex, const char *id, dnsp_zone_builder_t **out)
+{
+	if (!apex || !out)
+		return -EINVAL;
+	size_t len = checked_name_len(apex, DNSP_NAME_MAX);
+	if (len == 0)
+		return DNSP_ENAME;
+	dnsp_zone_builder_t *b = calloc(1, sizeof(*b));
+	if (!b)
+		return -ENOMEM;
+	memcpy(b->apex, apex, len);
+	lower_bytes(b->apex, len);
+	b->apex_len = (uint8_t)len;
+	uint8_t offs[DNSP_LABELS_MAX];
+	b->apex_labels = (uint8_t)label_offsets(b->apex, offs);
+	b->id = strdup(id ? id : "");
+	b->ht = calloc(64, sizeof(*b->ht));
+	b->ht_mask = 63;
+	uint32_t k;
+	if (!b->id || !b->ht || intern_name(b, b->apex, len, &k) != 0) {
+		dnsp_zone_builder_destroy(b);
+		return -ENOMEM;
+	}
+	*out = b; /* the apex is bname 0 */
+	return 0;
+}
+
+void dnsp_zone_builder_destroy(dnsp_zone_builder_t *b)
+{
+	if (!b)
+		return;
+	free(b->id);
+	free(b->names);
+	free(b->bn);
+	free(b->ht);
+	free(b->rs);
+	free(b->recs);
+	free(b);
+}
+
+static uint32_t find_brrset(const dnsp_zone_builder_t *b, uint32_t name, uint16_t type)
+{
+	for (uint32_t k = b->bn[name].rrsets; k != NONE; k = b->rs[k].next)
+		if (b->rs[k].type == type)
+			return k;
+	return NONE;
+}
+
+static int new_brrset(dnsp_zone_builder_t *b, uint32_t name, uint16_t type, uint32_t *out)
+{
+	if (grow32((void **)&b->rs, &b->rs_cap, (size_t)b->nrs + 1, sizeof(*b->rs)))
+		return -ENOMEM;
+	uint32_t k = b->nrs++;
+	b->rs[k] = (struct brrset){ .next = b->bn[name].rrsets, .first = NONE, .last = NONE,
+				    .alias = NONE, .target = NONE, .owner = name,
+				    .type = type };
+	b->bn[name].rrsets = k;
+	*out = k;
+	return 0;
+}
+
+int dnsp_zone_builder_add(dnsp_zone_builder_t *b, const uint8_t *owner, uint16_t type,
+			  uint32_t ttl, const uint8_t *rdata, uint16_t rdlen)
+{
+	if (!b || !owner || (rdlen && !rdata))
+		return -EINVAL;
+	if (type == DNSP_T_ANY || type == DNSP_T_OPT || type == DNSP_T_AXFR ||
+	    type == DNSP_T_IXFR)
+		return DNSP_ENOTSUP; /* meta types are never zone data */
+	uint8_t name[DNSP_NAME_MAX];
+	int len = owner_in_zone(b, owner, name);
+	if (len < 0)
+		return len;
+
+	/* Canonicalize a copy of the rdata before anything is committed. */
+	if (b->recs_len + REC_HDR + rdlen > UINT32_MAX)
+		return -ENOMEM;
+	if (grow((void **)&b->recs, &b->recs_cap, b->recs_len + REC_HDR + rdlen, 1))
+		return -ENOMEM;
+	uint8_t *rec = b->recs + b->recs_len;
+	if (rdlen)
+		memcpy(rec + REC_HDR, rdata, rdlen);
+	int rc = rdata_canonicalize(type, rec + REC_HDR, rdlen);
+	if (rc)
+		return rc;
+
+	uint32_t k;
+	rc = intern_name(b, name, (size_t)len, &k);
+	if (rc)
+		return rc;
+	uint32_t s = find_brrset(b, k, type);
+	if (s == NONE) {
+		rc = new_brrset(b, k, type, &s);
+		if (rc)
+			return rc;
+		b->rs[s].ttl = ttl;
+	} else if (b->rs[s].alias != NONE) {
+		return DNSP_EEXIST; /* an alias already owns this name and type */
+	} else if (ttl < b->rs[s].ttl) {
+		b->rs[s].ttl = ttl; /* RFC 2181 §5.2 */
+	}
+
+	uint32_t off = (uint32_t)b->recs_len, next = NONE;
+	memcpy(rec, &next, 4);
+	memcpy(rec + 4, &rdlen, 2);
+	b->recs_len += REC_HDR + rdlen;
+	struct brrset *r = &b->rs[s];
+	if (r->last == NONE)
+		r->first = off;
+	else
+		memcpy(b->recs + r->last, &off, 4);
+	r->last = off;
+	r->nrec++;
+	return 0;
+}
+
+int dnsp_zone_builder_add_alias(dnsp_zone_builder_t *b, const uint8_t *owner, uint16_t type,
+				const uint8_t *target)
+{
+	if (!b || !owner || !target)
+		return -EINVAL;
+	uint8_t name[DNSP_NAME_MAX], tname[DNSP_NAME_MAX];
+	int len = owner_in_zone(b, owner, name);
+	if (len < 0)
+		return len;
+	size_t tlen = checked_name_len(target, DNSP_NAME_MAX);
+	if (tlen == 0)
+		return DNSP_ENAME;
+	memcpy(tname, target, tlen);
+	lower_bytes(tname, tlen);
+
+	uint32_t k, s, toff;
+	int rc = intern_name(b, name, (size_t)len, &k);
+	if (rc)
+		return rc;
+	if (find_brrset(b, k, type) != NONE)
+		return DNSP_EEXIST;
+	rc = append_bytes(b, tname, tlen, &toff);
+	if (rc)
+		return rc;
+	rc = new_brrset(b, k, type, &s);
+	if (rc)
+		return rc;
+	b->rs[s].alias = toff;
+	b->rs[s].alias_len = (uint8_t)tlen;
+	return 0;
+}
+
+/* ---- compile ---- */
+
+static int fail(char *err, size_t errcap, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int fail(char *err, size_t errcap, const char *fmt, ...)
+{
+	if (err && errcap) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(err, errcap, fmt, ap);
+		va_end(ap);
+	}
+	return DNSP_ECONFIG;
+}
+
+static const char *name_text(const uint8_t *name, char buf[DNSP_NAME_MAX * 4 + 2])
+{
+	if (dnsp_name_to_text(name, buf, DNSP_NAME_MAX * 4 + 2) < 0)
+		strcpy(buf, "?");
+	return buf;
+}
+
+static int cmp_recs(const void *a, const void *b, void *arg)
+{
+	const uint8_t *recs = arg;
+	uint32_t oa, ob;
+	memcpy(&oa, a, 4);
+	memcpy(&ob, b, 4);
+	uint16_t la, lb;
+	memcpy(&la, recs + oa + 4, 2);
+	memcpy(&lb, recs + ob + 4, 2);
+	return rdata_cmp(recs + oa + REC_HDR, la, recs + ob + REC_HDR, lb);
+}
+
+/*
+ * Sorts every RRset's records canonically and drops exact duplicates,
+ * relinking the lists. Adds the rdata bytes (2-byte length + data) and the
+ * record count to *bytes and *records.
+ */
+static int sort_records(dnsp_zone_builder_t *b, size_t *bytes, size_t *records)
+{
+	uint32_t *v = NULL;
+	size_t vcap = 0;
+	for (uint32_t s = 0; s < b->nrs; s++) {
+		struct brrset *r = &b->rs[s];
+		if (r->alias != NONE) {
+			(*records)++;
+			continue;
+		}
+		if (grow((void **)&v, &vcap, r->nrec, sizeof(*v))) {
+			free(v);
+			return -ENOMEM;
+		}
+		uint32_t n = 0;
+		for (uint32_t o = r->first; o != NONE && n < r->nrec; n++) {
+			v[n] = o;
+			memcpy(&o, b->recs + o, 4);
+		}
+		if (n > 1)
+			qsort_r(v, n, sizeof(*v), cmp_recs, b->recs);
+		uint32_t m = 0;
+		for (uint32_t i = 0; i < n; i++) {
+			if (m > 0 && cmp_recs(&v[m - 1], &v[i], b->recs) == 0)
+				continue;
+			v[m++] = v[i];
+		}
+		uint32_t none = NONE;
+		for (uint32_t i = 0; i < m; i++) {
+			memcpy(b->recs + v[i], i + 1 < m ? &v[i + 1] : &none, 4);
+			uint16_t l;
+			memcpy(&l, b->recs + v[i] + 4, 2);
+			*bytes += 2u + l;
+		}
+		r->first = m ? v[0] : NONE;
+		r->last = m ? v[m - 1] : NONE;
+		r->nrec = m;
+		*records += m;
+	}
+	free(v);
+	return 0;
+}
+
+/* Interns every missing ancestor of every owner (empty non-terminals). */
+static int make_ancestors(dnsp_zone_builder_t *b)
+{
+	for (uint32_t i = 1; i < b->nbn; i++) {
+		uint32_t cur = i;
+		while (cur != 0 && b->bn[cur].parent == NONE) {
+			const struct bname *c = &b->bn[cur];
+			uint32_t poff = c->off + 1u + b->names[c->off];
+			uint8_t plen = (uint8_t)(c->len - 1u - b->names[c->off]);
+			const uint8_t *pname = b->names + poff;
+			uint32_t h = name_hash(pname, plen);
+			uint32_t p = lookup_name(b, pname, plen, h);
+			if (p == NONE) {
+				int rc = insert_name(b, poff, plen, h, &p);
+				if (rc)
+					return rc;
+			}
+			b->bn[cur].parent = p;
+			cur = p;
+		}
+	}
+	return 0;
+}
+
+static int validate(dnsp_zone_builder_t *b, char *err, size_t errcap)
+{
+	char t1[DNSP_NAME_MAX * 4 + 2], t2[DNSP_NAME_MAX * 4 + 2], ty[16];
+
+	uint32_t soa = find_brrset(b, 0, DNSP_T_SOA);
+	if (soa == NONE || b->rs[soa].alias != NONE || b->rs[soa].nrec == 0)
+		return fail(err, errcap, "zone %s: no SOA record at the apex",
+			    name_text(b->apex, t1));
+	if (b->rs[soa].nrec != 1)
+		return fail(err, errcap, "zone %s: more than one SOA record at the apex",
+			    name_text(b->apex, t1));
+	uint16_t sl;
+	memcpy(&sl, b->recs + b->rs[soa].first + 4, 2);
+	const uint8_t *sd = b->recs + b->rs[soa].first + REC_HDR;
+	size_t l1 = checked_name_len(sd, sl);
+	size_t l2 = l1 ? checked_name_len(sd + l1, sl - l1) : 0;
+	if (!l1 || !l2 || l1 + l2 + 20 != sl)
+		return fail(err, errcap, "zone %s: malformed SOA rdata", name_text(b->apex, t1));
+
+	for (uint32_t s = 0; s < b->nrs; s++)
+		if (b->rs[s].nrec > UINT16_MAX)
+			return fail(err, errcap, "%s %s: more than %u records in one RRset",
+				    name_text(b->names + b->bn[b->rs[s].owner].off, t1),
+				    dnsp_rrtype_to_text(b->rs[s].type, ty), UINT16_MAX);
+
+	for (uint32_t i = 0; i < b->nbn; i++) {
+		uint32_t cn = find_brrset(b, i, DNSP_T_CNAME);
+		if (cn == NONE)
+			continue;
+		const uint8_t *owner = b->names + b->bn[i].off;
+		if (i == 0)
+			return fail(err, errcap, "%s: CNAME at the zone apex (RFC 1034 §3.6.2)",
+				    name_text(owner, t1));
+		if (b->rs[cn].alias == NONE && b->rs[cn].nrec != 1)
+			return fail(err, errcap, "%s: more than one CNAME record (RFC 2181 §10.1)",
+				    name_text(owner, t1));
+		for (uint32_t s = b->bn[i].rrsets; s != NONE; s = b->rs[s].next) {
+			uint16_t t = b->rs[s].type;
+			/* DNSSEC records may sit beside a CNAME (RFC 4035 §2.5). */
+			if (t != DNSP_T_CNAME && t != DNSP_T_RRSIG && t != DNSP_T_NSEC)
+				return fail(err, errcap,
+					    "%s: CNAME beside other data (%s) (RFC 1034 §3.6.2)",
+					    name_text(owner, t1), dnsp_rrtype_to_text(t, ty));
+		}
+	}
+
+	/* Alias targets: resolve and check type, then walk chains for loops. */
+	for (uint32_t s = 0; s < b->nrs; s++) {
+		struct brrset *r = &b->rs[s];
+		if (r->alias == NONE)
+			continue;
+		const uint8_t *tn = b->names + r->alias;
+		uint32_t t = lookup_name(b, tn, r->alias_len, name_hash(tn, r->alias_len));
+		const uint8_t *on = b->names + b->bn[r->owner].off;
+		if (t == NONE)
+			return fail(err, errcap, "alias %s %s: target %s does not exist in the zone",
+				    name_text(on, t1), dnsp_rrtype_to_text(r->type, ty),
+				    name_text(tn, t2));
+		if (find_brrset(b, t, r->type) == NONE)
+			return fail(err, errcap, "alias %s %s: target %s has no %s records",
+				    name_text(on, t1), dnsp_rrtype_to_text(r->type, ty),
+				    name_text(tn, t2), ty);
+		r->target = t;
+	}
+	for (uint32_t s = 0; s < b->nrs; s++) {
+		uint32_t cur = s;
+		unsigned depth = 0;
+		while (b->rs[cur].alias != NONE) {
+			if (depth++ == DNSP_ALIAS_DEPTH) {
+				const uint8_t *on = b->names + b->bn[b->rs[s].owner].off;
+				const uint8_t *tn = b->names + b->rs[s].alias;
+				return fail(err, errcap,
+					    "alias %s %s to %s: alias loop or chain longer than %d",
+					    name_text(on, t1), dnsp_rrtype_to_text(b->rs[s].type, ty),
+					    name_text(tn, t2), DNSP_ALIAS_DEPTH);
+			}
+			cur = find_brrset(b, b->rs[cur].target, b->rs[cur].type);
+		}
+	}
+	return 0;
+}
+
+/* Sort key of a non-apex node: parent first, then its label (canonical). */
+struct nkey {
+	uint64_t prefix; /* first 8 label bytes, big-endian, zero padded */
+	uint32_t parent;
+	uint32_t idx;
+};
+
+static int cmp_nkey(const void *a, const void *b, void *arg)
+{
+	const struct nkey *x = a, *y = b;
+	const dnsp_zone_builder_t *bl = arg;
+	if (x->parent != y->parent)
+		return x->parent < y->parent ? -1 : 1;
+	if (x->prefix != y->prefix)
+		return x->prefix < y->prefix ? -1 : 1;
+	return label_cmp(bl->names + bl->bn[x->idx].off, bl->names + bl->bn[y->idx].off);
+}
+
+/*
+ * The child of n with label (lowercase), by binary search, or NULL. The
+ * compiler numbers nodes breadth first, so the children of a node are
+ * adjacent in the node array in the order of n->children: searching from
+ * children[0] directly saves the pointer load per probe.
+ */
+static inline const struct dnsp_znode *find_child(const struct dnsp_znode *n,
+						  const uint8_t *label)
+{
+	uint32_t lo = 0, hi = n->nchildren;
+	if (hi == 0)
+		return NULL;
+	const struct dnsp_znode *c = n->children[0];
+	while (lo < hi) {
+		uint32_t mid = (lo + hi) / 2;
+		int d = label_cmp(label, c[mid].label);
+		if (d == 0)
+			return &c[mid];
+		if (d < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return NULL;
+}
+
+/*
+ * What the compiler allocates: the public zone plus a private exact-name
+ * index. Every dnsp_zone_t comes from dnsp_zone_compile(), so answers may
+ * reach the index from the public pointer.
+ *
+ * The index is an open-addressed table over the lowercase owner names of
+ * all nodes. Slot: hash tag (24 bits) | name length (8) | node number + 1
+ * (32); 0 is empty. A hit costs about three cache lines (slot, node, owner)
+ * whatever the zone size, where a descent through a million siblings
+ * touches some forty; the trie stays the structure of record and serves
+ * everything the index cannot (closest encloser, wildcards).
+ */
+struct zone_impl {
+	dnsp_zone_t pub;
+	const struct dnsp_znode *nodes;
+	const uint64_t *index;
+	uint32_t index_mask;
+};
+
+static inline const struct zone_impl *impl_of(const dnsp_zone_t *z)
+{
+	return (const struct zone_impl *)(const void *)z; /* pub is the first member */
+}
+
+static inline uint64_t index_hash(const uint8_t *p, size_t len)
+{
+	uint64_t h = (uint64_t)len * 0x9e3779b97f4a7c15ull;
+	while (len >= 8) {
+		uint64_t v;
+		memcpy(&v, p, 8);
+		h = (h ^ v) * 0xbf58476d1ce4e5b9ull;
+		h ^= h >> 31;
+		p += 8;
+		len -= 8;
+	}
+	uint64_t v = 0;
+	for (size_t i = 0; i < len; i++)
+		v |= (uint64_t)p[i] << (8 * i);
+	h = (h ^ v) * 0x94d049bb133111ebull;
+	return h ^ (h >> 29);
+}
+
+static inline uint32_t index_key(uint64_t h, size_t len)
+{
+	return (uint32_t)((h >> 32) & 0xffffff00u) | (uint32_t)len;
+}
+
+/* The node owning name (lowercase, len bytes), or NULL. */
+static inline const struct dnsp_znode *index_lookup(const struct zone_impl *zi,
+						    const uint8_t *name, size_t len)
+{
+	uint64_t h = index_hash(name, len);
+	uint32_t key = index_key(h, len);
+	for (uint32_t i = (uint32_t)h & zi->index_mask;; i = (i + 1) & zi->index_mask) {
+		uint64_t s = zi->index[i];
+		if (s == 0)
+			return NULL;
+		if ((uint32_t)(s >> 32) == key) {
+			const struct dnsp_znode *nd = &zi->nodes[(uint32_t)s - 1];
+			if (memcmp(nd->owner, name, len) == 0)
+				return nd;
+		}
+	}
+}
+
+/*
+ * Descends from the apex along name (lowercase, valid, at or below the
+ * apex; offs/n from label_offsets). Fills node (the exact node or NULL),
+ * encloser (the closest encloser) and, when stop_at_cut, stops at and
+ * reports the first delegation passed on the way down.
+ */
+struct zfind {
+	const struct dnsp_znode *node, *encloser, *cut;
+};
+
+static inline void zone_find(const dnsp_zone_t *z, const uint8_t *name, const uint8_t *offs,
+			     int n, bool stop_at_cut, struct zfind *f)
+{
+	const struct dnsp_znode *cur = z->root;
+	f->cut = NULL;
+
+	/* Fast path: the name exists. The first cut on the way down is the
+	 * delegation nearest the apex among its ancestors (and itself). */
+	size_t len = n ? offs[n - 1] + name[offs[n - 1]] + 2u : 1u;
+	const struct dnsp_znode *hit = index_lookup(impl_of(z), name, len);
+	if (hit) {
+		const struct dnsp_znode *top = NULL;
+		if (stop_at_cut)
+			for (const struct dnsp_znode *p = hit; p; p = p->parent)
+				if (p->flags & DNSP_ZN_DELEG)
+					top = p;
+		f->cut = top;
+		f->node = top && top != hit ? NULL : hit;
+		f->encloser = top ? top : hit;
+		return;
+	}
+
+	for (int i = n - z->apex_labels - 1; i >= 0; i--) {
+		const struct dnsp_znode *c = find_child(cur, name + offs[i]);
+		if (!c) {
+			f->node = NULL;
+			f->encloser = cur;
+			return;
+		}
+		cur = c;
+		if (stop_at_cut && (cur->flags & DNSP_ZN_DELEG)) {
+			f->cut = cur;
+			f->node = i == 0 ? cur : NULL;
+			f->encloser = cur;
+			return;
+		}
+	}
+	f->node = cur;
+	f->encloser = cur;
+}
+
+/* True when name (offs, n labels) lies at or below z's apex. */
+static inline bool in_zone(const dnsp_zone_t *z, const uint8_t *name, const uint8_t *offs, int n)
+{
+	if (n < z->apex_labels)
+		return false;
+	if (z->apex_labels == 0)
+		return true; /* the root zone holds every name */
+	return memcmp(name + offs[n - z->apex_labels], z->apex, z->apex_len) == 0;
+}
+
+/* Node an additional-section target name resolves to: exact, else the
+ * closest encloser's wildcard (as Knot does), else NULL. */
+static const struct dnsp_znode *resolve_target(const dnsp_zone_t *z, const uint8_t *name)
+{
+	uint8_t offs[DNSP_LABELS_MAX];
+	int n = label_offsets(name, offs);
+	if (!in_zone(z, name, offs, n))
+		return NULL;
+	struct zfind f;
+	zone_find(z, name, offs, n, false, &f);
+	if (f.node)
+		return f.node;
+	return f.encloser->wildcard;
+}
+
+static bool has_target(uint16_t type)
+{
+	return type == DNSP_T_NS || type == DNSP_T_MX || type == DNSP_T_SRV;
+}
+
+int dnsp_zone_compile(dnsp_zone_builder_t *b, dnsp_arena_t *arena, const dnsp_zone_t **out,
+		      char *err, size_t errcap)
+{
+	if (!b || !arena || !out)
+		return -EINVAL;
+	if (err && errcap)
+		err[0] = '\0';
+
+	size_t rdata_bytes = 0, nrecords = 0;
+	int rc = sort_records(b, &rdata_bytes, &nrecords);
+	if (rc == 0)
+		rc = make_ancestors(b);
+	if (rc)
+		return rc;
+	rc = validate(b, err, errcap);
+	if (rc)
+		return rc;
+
+	uint32_t nn = b->nbn;
+	struct nkey *keys = malloc(sizeof(*keys) * (nn ? nn : 1));
+	uint32_t *cstart = calloc((size_t)nn + 1, sizeof(*cstart));
+	uint32_t *order = malloc(sizeof(*order) * nn);
+	if (!keys || !cstart || !order) {
+		rc = -ENOMEM;
+		goto out;
+	}
+
+	/* One sort groups children by parent, each group in canonical order. */
+	for (uint32_t i = 1; i < nn; i++) {
+		const uint8_t *l = b->names + b->bn[i].off;
+		uint8_t pk[8] = { 0 };
+		memcpy(pk, l + 1, l[0] < 8 ? l[0] : 8);
+		uint64_t p = 0;
+		for (int j = 0; j < 8; j++)
+			p = p << 8 | pk[j];
+		keys[i - 1] = (struct nkey){ .prefix = p, .parent = b->bn[i].parent, .idx = i };
+		cstart[b->bn[i].parent + 1]++;
+	}
+	if (nn > 1)
+		qsort_r(keys, nn - 1, sizeof(*keys), cmp_nkey, b);
+	for (uint32_t i = 0; i < nn; i++)
+		cstart[i + 1] += cstart[i];
+
+	/* Breadth-first numbering: siblings get consecutive node numbers. */
+	size_t owner_bytes = 0, nrrsets = 0, ntargets = 0;
+	uint32_t qn = 0;
+	order[qn++] = 0;
+	for (uint32_t k = 0; k < qn; k++) {
+		uint32_t u = order[k];
+		b->bn[u].node = k;
+		owner_bytes += b->bn[u].len;
+		for (uint32_t j = cstart[u]; j < cstart[u + 1]; j++)
+			order[qn++] = keys[j].idx;
+		for (uint32_t s = b->bn[u].rrsets; s != NONE; s = b->rs[s].next) {
+			nrrsets++;
+			if (has_target(b->rs[s].type) && b->rs[s].alias == NONE)
+				ntargets += b->rs[s].nrec;
+		}
+	}
+
+	struct zone_impl *zi = dnsp_arena_alloc_aligned(arena, sizeof(*zi), 64);
+	uint32_t icap = 16;
+	while (icap < nn + nn / 2)
+		icap *= 2; /* load factor ≤ 2/3 */
+	uint64_t *index = dnsp_arena_alloc_aligned(arena, sizeof(*index) * icap, 64);
+	dnsp_zone_t *z = zi ? &zi->pub : NULL;
+	struct dnsp_znode *nodes = dnsp_arena_alloc_aligned(arena, sizeof(*nodes) * nn, 64);
+	const struct dnsp_znode **cptr =
+		dnsp_arena_alloc_aligned(arena, sizeof(*cptr) * (nn > 1 ? nn - 1 : 1), 8);
+	struct dnsp_rrset *rsa =
+		dnsp_arena_alloc_aligned(arena, sizeof(*rsa) * (nrrsets ? nrrsets : 1), 8);
+	uint8_t *owners = dnsp_arena_alloc_aligned(arena, owner_bytes, 1);
+	uint8_t *rdb = dnsp_arena_alloc_aligned(arena, rdata_bytes ? rdata_bytes : 1, 1);
+	const struct dnsp_znode **tgt =
+		dnsp_arena_alloc_aligned(arena, sizeof(*tgt) * (ntargets ? ntargets : 1), 8);
+	char *id = dnsp_arena_strdup(arena, b->id);
+	if (!z || !index || !nodes || !cptr || !rsa || !owners || !rdb || !tgt || !id) {
+		rc = -ENOMEM;
+		goto out;
+	}
+
+	size_t opos = 0, rpos = 0, cpos = 0, spos = 0, tpos = 0;
+	for (uint32_t k = 0; k < nn; k++) {
+		uint32_t u = order[k];
+		struct dnsp_znode *nd = &nodes[k];
+		memcpy(owners + opos, b->names + b->bn[u].off, b->bn[u].len);
+		nd->owner = nd->label = owners + opos;
+		opos += b->bn[u].len;
+		nd->parent = u == 0 ? NULL : &nodes[b->bn[b->bn[u].parent].node];
+		uint32_t nc = cstart[u + 1] - cstart[u];
+		nd->nchildren = nc;
+		nd->children = nc ? cptr + cpos : NULL;
+		for (uint32_t j = 0; j < nc; j++)
+			cptr[cpos + j] = &nodes[b->bn[keys[cstart[u] + j].idx].node];
+		cpos += nc;
+		if (u == 0)
+			nd->flags |= DNSP_ZN_APEX;
+
+		/* RRsets sorted by type: pick the smallest remaining each round
+		 * (nodes hold few types). */
+		nd->rrsets = rsa + spos;
+		uint32_t done = 0, total = 0;
+		for (uint32_t s = b->bn[u].rrsets; s != NONE; s = b->rs[s].next)
+			total++;
+		int prev = -1;
+		for (; done < total; done++) {
+			uint32_t best = NONE;
+			for (uint32_t s = b->bn[u].rrsets; s != NONE; s = b->rs[s].next)
+				if ((int)b->rs[s].type > prev &&
+				    (best == NONE || b->rs[s].type < b->rs[best].type))
+					best = s;
+			const struct brrset *br = &b->rs[best];
+			prev = br->type;
+			struct dnsp_rrset *rs = &rsa[spos++];
+			rs->type = br->type;
+			if (br->type == DNSP_T_CNAME)
+				nd->flags |= DNSP_ZN_CNAME;
+			if (br->type == DNSP_T_NS && u != 0)
+				nd->flags |= DNSP_ZN_DELEG;
+			if (br->alias != NONE)
+				continue; /* alias and ttl filled below */
+			rs->ttl = br->ttl;
+			rs->count = (uint16_t)br->nrec; /* validate() capped it */
+			rs->rdata = rdb + rpos;
+			size_t start = rpos;
+			uint32_t o = br->first;
+			for (uint32_t i = 0; i < rs->count; i++) {
+				uint16_t l;
+				memcpy(&l, b->recs + o + 4, 2);
+				rdb[rpos] = (uint8_t)(l >> 8);
+				rdb[rpos + 1] = (uint8_t)l;
+				memcpy(rdb + rpos + 2, b->recs + o + REC_HDR, l);
+				rpos += 2u + l;
+				memcpy(&o, b->recs + o, 4);
+			}
+			rs->rdata_len = (uint32_t)(rpos - start);
+			if (has_target(br->type)) {
+				rs->targets = tgt + tpos;
+				tpos += rs->count;
+			}
+		}
+		nd->nrrsets = (uint16_t)total;
+	}
+
+	z->apex = nodes[0].owner;
+	z->apex_len = b->apex_len;
+	z->apex_labels = b->apex_labels;
+	z->root = &nodes[0];
+	z->nnodes = nn;
+	z->nrecords = (uint32_t)nrecords;
+	z->id = id;
+
+	for (uint32_t k = 0; k < nn; k++) {
+		size_t len = b->bn[order[k]].len;
+		uint64_t h = index_hash(nodes[k].owner, len);
+		uint32_t i = (uint32_t)h & (icap - 1);
+		while (index[i] != 0)
+			i = (i + 1) & (icap - 1);
+		index[i] = (uint64_t)index_key(h, len) << 32 | (k + 1u);
+	}
+	zi->nodes = nodes;
+	zi->index = index;
+	zi->index_mask = icap - 1;
+
+	/* Second pass: wildcards, aliases and additional-section targets need
+	 * the whole trie. */
+	for (uint32_t k = 0; k < nn; k++) {
+		struct dnsp_znode *nd = &nodes[k];
+		static const uint8_t star[2] = { 1, '*' };
+		if (nd->nchildren)
+			nd->wildcard = find_child(nd, star);
+		uint32_t u = order[k];
+		struct dnsp_rrset *rs = (struct dnsp_rrset *)nd->rrsets;
+		for (uint16_t i = 0; i < nd->nrrsets; i++, rs++) {
+			uint32_t s = find_brrset(b, u, rs->type);
+			if (b->rs[s].alias != NONE) {
+				rs->alias = &nodes[b->bn[b->rs[s].target].node];
+				continue;
+			}
+			if (!rs->targets)
+				continue;
+			int toff = dnsp_rdata_target_offset(rs->type);
+			const uint8_t *p = rs->rdata;
+			const struct dnsp_znode **t = (const struct dnsp_znode **)rs->targets;
+			for (uint16_t j = 0; j < rs->count; j++) {
+				size_t l = (size_t)p[0] << 8 | p[1];
+				t[j] = NULL;
+				if (toff >= 0 && (size_t)toff < l &&
+				    checked_name_len(p + 2 + toff, l - (size_t)toff) != 0)
+					t[j] = resolve_target(z, p + 2 + toff);
+				p += 2 + l;
+			}
+		}
+	}
+
+	z->soa = dnsp_znode_rrset(z->root, DNSP_T_SOA);
+	{
+		const uint8_t *sd = z->soa->rdata;
+		size_t sl = (size_t)sd[0] << 8 | sd[1];
+		const uint8_t *m = sd + 2 + sl - 4;
+		uint32_t minimum = (uint32_t)m[0] << 24 | (uint32_t)m[1] << 16 |
+				   (uint32_t)m[2] << 8 | m[3];
+		z->neg_ttl = minimum < z->soa->ttl ? minimum : z->soa->ttl; /* RFC 2308 §5 */
+	}
+	*out = z;
+	rc = 0;
+out:
+	free(keys);
+	free(cstart);
+	free(order);
+	return rc;
+}
+
+/* ---- lookup and answers ---- */
+
+const struct dnsp_rrset *dnsp_znode_rrset(const struct dnsp_znode *n, uint16_t type)
+{
+	const struct dnsp_rrset *r = n->rrsets;
+	for (uint16_t i = 0; i < n->nrrsets; i++) {
+		if (r[i].type == type)
+			return &r[i];
+		if (r[i].type > type)
+			break;
+	}
+	return NULL;
+}
+
+/* The RRset holding the data of rs: itself, or the end of its alias chain. */
+static inline const struct dnsp_rrset *alias_data(const struct dnsp_rrset *rs)
+{
+	for (unsigned d = 0; rs && rs->alias; d++) {
+		if (d == DNSP_ALIAS_DEPTH)
+			return NULL; /* compile rules this out; stay bounded anyway */
+		rs = dnsp_znode_rrset(rs->alias, rs->type);
+	}
+	return rs;
+}
+
+/*
+ * Writes every record of data (an RRset with data) as type under owner, all
+ * or nothing: when a record does not fit, the records of this RRset already
+ * written are taken back (the builder state is restored from a copy; the
+ * builder itself undoes only the failed record), as Knot does, so that a
+ * truncated response never holds part of an RRset (RFC 2181 §9). truncated
+ * stays as the builder left it.
+ */
+static int put_rrset(struct dnsp_resp *r, enum dnsp_section sec, const uint8_t *owner,
+		     uint16_t type, uint32_t ttl, const struct dnsp_rrset *data)
+{
+	const uint8_t *p = data->rdata;
+	struct dnsp_resp saved;
+	if (data->count > 1)
+		memcpy(&saved, r, sizeof(saved));
+	for (uint16_t i = 0; i < data->count; i++) {
+		uint16_t l = (uint16_t)(p[0] << 8 | p[1]);
+		int rc = dnsp_resp_put_rr(r, sec, owner, type, DNSP_CLASS_IN, ttl, p + 2, l);
+		if (unlikely(rc != 0)) {
+			if (i > 0) {
+				bool truncated = r->truncated;
+				memcpy(r, &saved, sizeof(saved));
+				r->truncated = truncated;
+			}
+			return rc;
+		}
+		p += 2u + l;
+	}
+	return 0;
+}
+
+/*
+ * Additional section for an NS/MX/SRV RRset: A then AAAA of each target that
+ * resolved to a node of the zone, owner written as the target name. Like
+ * Knot, no duplicate suppression, and a record that does not fit ends the
+ * section without setting TC.
+ */
+static void put_additional(struct dnsp_resp *r, const struct dnsp_rrset *data)
+{
+	static const uint16_t types[2] = { DNSP_T_A, DNSP_T_AAAA };
+	int toff = dnsp_rdata_target_offset(data->type);
+	const uint8_t *p = data->rdata;
+	bool was_truncated = r->truncated;
+	if (toff < 0 || !data->targets)
+		return;
+	for (uint16_t i = 0; i < data->count; i++) {
+		uint16_t l = (uint16_t)(p[0] << 8 | p[1]);
+		const struct dnsp_znode *t = data->targets[i];
+		if (t) {
+			for (int k = 0; k < 2; k++) {
+				const struct dnsp_rrset *g = alias_data(dnsp_znode_rrset(t, types[k]));
+				if (g && put_rrset(r, DNSP_SEC_ADDITIONAL, p + 2 + toff, types[k],
+						   g->ttl, g) != 0) {
+					r->truncated = was_truncated;
+					return;
+				}
+			}
+		}
+		p += 2u + l;
+	}
+}
+
+/*
+ * Behaviour notes (checked against knotd 3.2.6 on loopback):
+ *  - ANY (RFC 8482 §4.2): the node's RRset of the smallest type, over UDP
+ *    and TCP alike, with the usual additional records; not followed through
+ *    a CNAME (the CNAME is the node's only RRset).
+ *  - A CNAME whose target is occluded or a zone cut yields the referral in
+ *    authority with AA kept; a missing in-zone target yields NXDOMAIN with the
+ *    SOA; an empty or typeless target NODATA with the SOA.
+ *  - Loops: a CNAME RRset already in the answer is not written again and
+ *    ends the chain (NOERROR, no SOA); a wildcard CNAME is written, and its
+ *    second use ends the chain (so "*.w CNAME a.w" gives two records).
+ *  - Additional A/AAAA come from NS/MX/SRV targets that exist anywhere in
+ *    the zone (glue below cuts included) or match a wildcard.
+ *  - A wildcard node holding NS is a referral with owner "*.…".
+ *  - RRsets are written whole or not at all; additional records that do
+ *    not fit are dropped without TC.
+ *  - Not mirrored: knotd stops CNAME chains after 5 records, we after
+ *    DNSP_CNAME_CHAIN_MAX (the header's contract).
+ */
+int dnsp_zone_answer(const dnsp_zone_t *z, const uint8_t *qname, uint16_t qtype,
+		     struct dnsp_resp *r, dnsp_zone_resolver_fn resolve_other, const void *ctx)
+{
+	const uint8_t *name = qname;
+	const uint8_t *owner = NULL;                 /* NULL: the question name */
+	const struct dnsp_rrset *addl = NULL;        /* RRset whose targets go to additional */
+	const struct dnsp_znode *cut = NULL;         /* referral source */
+	const struct dnsp_rrset *seen[DNSP_CNAME_CHAIN_MAX];
+	const struct dnsp_znode *wseen[DNSP_CNAME_CHAIN_MAX];
+	unsigned nseen = 0, nwseen = 0, ncname = 0;
+	uint8_t rcode = DNSP_RCODE_NOERROR;
+	bool soa = false;
+	uint8_t offs[DNSP_LABELS_MAX];
+	int n = label_offsets(name, offs);
+
+	if (unlikely(!in_zone(z, name, offs, n))) {
+		dnsp_resp_set_rcode(r, DNSP_RCODE_REFUSED);
+		return DNSP_RCODE_REFUSED;
+	}
+
+	unsigned step = 0;
+	for (;; step++) {
+		struct zfind f;
+		zone_find(z, name, offs, n, true, &f);
+		const struct dnsp_znode *node = f.node;
+		bool wild = false;
+
+		if (f.cut && !(node && qtype == DNSP_T_DS)) {
+			cut = f.cut; /* RFC 1034 §4.3.2 step 3b: referral */
+			break;
+		}
+		if (!node) {
+			node = f.encloser->wildcard; /* RFC 4592 §3.3.1 */
+			if (!node) {
+				rcode = DNSP_RCODE_NXDOMAIN;
+				soa = true;
+				break;
+			}
+			wild = true;
+			if ((node->flags & DNSP_ZN_DELEG) && qtype != DNSP_T_DS) {
+				cut = node;
+				break;
+			}
+		}
+
+		const struct dnsp_rrset *rs;
+		if (qtype == DNSP_T_ANY)
+			rs = node->nrrsets ? &node->rrsets[0] : NULL;
+		else
+			rs = dnsp_znode_rrset(node, qtype);
+		if (rs) {
+			const struct dnsp_rrset *d = alias_data(rs);
+			if (d && put_rrset(r, DNSP_SEC_ANSWER, owner, rs->type, d->ttl, d) != 0)
+				goto done;
+			if (d && has_target(rs->type))
+				addl = d;
+			break;
+		}
+		if (!(node->flags & DNSP_ZN_CNAME)) {
+			soa = true; /* NODATA, RFC 2308 §2.2 */
+			break;
+		}
+
+		/* CNAME: RFC 1034 §4.3.2 step 3a, restart at the target. */
+		const struct dnsp_rrset *cn = dnsp_znode_rrset(node, DNSP_T_CNAME);
+		const struct dnsp_rrset *d = alias_data(cn);
+		if (!d || d->count == 0 || ncname == DNSP_CNAME_CHAIN_MAX)
+			break;
+		if (!wild) {
+			bool dup = false;
+			for (unsigned i = 0; i < nseen; i++)
+				dup |= seen[i] == cn;
+			if (dup)
+				break;
+			seen[nseen++] = cn;
+		}
+		if (put_rrset(r, DNSP_SEC_ANSWER, owner, DNSP_T_CNAME, d->ttl, d) != 0)
+			goto done;
+		ncname++;
+		if (wild) {
+			bool dup = false;
+			for (unsigned i = 0; i < nwseen; i++)
+				dup |= wseen[i] == node;
+			if (dup)
+				break;
+			wseen[nwseen++] = node;
+		}
+		name = owner = d->rdata + 2;
+		n = label_offsets(name, offs);
+		if (!in_zone(z, name, offs, n)) {
+			const dnsp_zone_t *z2 = resolve_other ? resolve_other(ctx, name) : NULL;
+			if (!z2 || !in_zone(z2, name, offs, n))
+				break;
+			z = z2;
+		}
+	}
+
+	if (cut) {
+		const struct dnsp_rrset *ns = alias_data(dnsp_znode_rrset(cut, DNSP_T_NS));
+		if (ns) {
+			if (put_rrset(r, DNSP_SEC_AUTHORITY, cut->owner, DNSP_T_NS, ns->ttl, ns) != 0)
+				goto done;
+			addl = ns;
+		}
+	} else if (soa) {
+		if (put_rrset(r, DNSP_SEC_AUTHORITY, z->apex, DNSP_T_SOA, z->neg_ttl, z->soa) != 0)
+			goto done;
+	}
+	if (addl)
+		put_additional(r, addl);
+done:
+	/* Authoritative unless the query itself was referred (a referral met
+	 * after a CNAME keeps the AA of the first answer, as Knot does). */
+	if (!(cut && step == 0))
+		dnsp_resp_set_flags(r, DNSP_FLAG_AA, 0);
+	dnsp_resp_set_rcode(r, rcode);
+	return rcode;
+}

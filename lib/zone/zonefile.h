@@ -41,6 +41,8 @@ struct dnsp_zf_params {
 	dnsp_zf_record_fn on_record;
 	dnsp_zf_error_fn on_error;
 	void *ctx;
+	bool no_include;         /* true: $INCLUDE is reported as an error and
+				  * skipped (untrusted text, fuzzing) */
 };
 
 /*

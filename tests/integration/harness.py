@@ -53,11 +53,14 @@ SRCROOT = os.path.dirname(os.path.dirname(HERE))
 
 
 def _default_bin(name):
-    for b in ("build-g", "build"):
-        p = os.path.join(SRCROOT, b, "ctrl", name)
-        if os.path.exists(p):
-            return p
-    return os.path.join(SRCROOT, "build", "ctrl", name)
+    """Without DNSPLANED/DNSPLANECTL in the environment (a run outside meson
+    test), look in the usual build folders: build/<name> (SPEC §3)."""
+    found = [os.path.join(SRCROOT, b, sub, name) for b in ("build", "build-g")
+             for sub in ("", "ctrl")]
+    found = [p for p in found if os.path.exists(p)]
+    if not found:
+        return os.path.join(SRCROOT, "build", name)
+    return max(found, key=os.path.getmtime)   # the most recently built one
 
 
 DNSPLANED = os.environ.get("DNSPLANED") or _default_bin("dnsplaned")
@@ -102,7 +105,8 @@ def port_busy(addr, port, proto="udp"):
 
 def wait_until(pred, timeout, interval=0.05, what="condition"):
     """Polls pred() until it returns a truthy value or timeout seconds pass.
-    Returns the value; raises AssertionError naming `what` on timeout."""
+    Returns the value; raises AssertionError naming `what` (a string, or a
+    callable giving one, evaluated at the timeout) on timeout."""
     deadline = time.monotonic() + timeout
     last_exc = None
     while True:
@@ -113,6 +117,8 @@ def wait_until(pred, timeout, interval=0.05, what="condition"):
         except Exception as e:  # noqa: BLE001 - the predicate may fail while waiting
             last_exc = e
         if time.monotonic() >= deadline:
+            if callable(what):
+                what = what()
             msg = "timed out after %.1f s waiting for %s" % (timeout, what)
             if last_exc is not None:
                 msg += " (last error: %r)" % (last_exc,)
@@ -172,12 +178,11 @@ def make_query(qname, qtype="A", edns=0, payload=1232, options=None, rd=False,
                want_dnssec=False, qid=None):
     """Builds a query. edns=None → no OPT record; edns=N → EDNS version N."""
     flags = dns.flags.RD if rd else 0
-    if edns is None:
-        q = dns.message.make_query(qname, qtype, use_edns=False, flags=flags, id=qid)
-    else:
-        q = dns.message.make_query(qname, qtype, use_edns=edns, payload=payload,
-                                   options=options or [], want_dnssec=want_dnssec,
-                                   flags=flags, id=qid)
+    q = dns.message.make_query(qname, qtype, use_edns=False, flags=flags, id=qid)
+    if edns is not None:
+        # set explicitly: make_query(use_edns=1) silently builds version 0
+        q.use_edns(edns, ednsflags=dns.flags.DO if want_dnssec else 0, payload=payload,
+                   options=options or [])
     return q
 
 

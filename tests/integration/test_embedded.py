@@ -131,6 +131,7 @@ def public_listener_serves_example_com_over_udp_and_tcp_with_kdig():
 @s.rule
 def public_listener_serves_on_ipv6_loopback():
     expect_client_soa("dig", PUB6, v6=True)
+    expect_client_soa("dig", PUB6, v6=True, tcp=True)
     expect_client_soa("kdig", PUB6, v6=True)
     expect_client_soa("kdig", PUB6, v6=True, tcp=True)
 
@@ -174,11 +175,14 @@ def public_listener_refuses_names_outside_every_zone():
 @s.rule
 def resolver_listener_servfails_fast_when_no_source_covers_the_name():
     # SPEC §3: recursion pointed at nothing reachable fails with SERVFAIL quickly.
-    t0 = time.monotonic()
-    r = h.query(RES, PORT, "nothing-local.dnsplane-test.org.", "A", rd=True, timeout=5.0)
-    el = time.monotonic() - t0
-    h.expect(r, rcode="SERVFAIL", what="uncovered name on resolver listener")
-    assert el < 2.0, "SERVFAIL took %.2f s (limit 2 s)" % el
+    for tcp in (False, True):
+        t0 = time.monotonic()
+        r = h.query(RES, PORT, "nothing-local%d.dnsplane-test.org." % tcp, "A", rd=True,
+                    timeout=5.0, tcp=tcp)
+        el = time.monotonic() - t0
+        h.expect(r, rcode="SERVFAIL", what="uncovered name on resolver listener (%s)"
+                 % ("TCP" if tcp else "UDP"))
+        assert el < 2.0, "SERVFAIL took %.2f s (limit 2 s)" % el
 
 
 @s.rule
@@ -190,7 +194,8 @@ def private_zone_over_captures_names_only_in_the_public_zone():
     cand = sorted({k[0] for k in pub} - priv_names)
     cand = [n for n in cand if "*" not in n
             and not any(n.endswith(w[1:]) for w in priv_wild)
-            and not any(n != p and n.endswith("." + p) for p in priv_names)]
+            and not any(n != p and p != "example.com." and n.endswith("." + p)
+                        for p in priv_names)]
     if not cand:
         raise AssertionError("no name exists only in the public example.com (public=%r private=%r)"
                              % (sorted(pub), sorted(priv_names)))
@@ -219,6 +224,54 @@ def metrics_count_queries_and_responses():
         return (q1 - q0 >= n and r1 - r0 >= n) and (q1, r1)
     h.wait_until(risen, 5.0, what="queries/responses counters to rise by %d from %s/%s"
                  % (n, q0, r0))
+
+
+@s.rule
+def startup_prints_one_line_per_listener_and_a_dig_command_that_works():
+    # SPEC §3 Embedded default: "It prints one line per listener and a dig command to try."
+    log = d.log()
+    for lst in ("127.0.0.1:5300", "127.0.0.2:5300", "::1]:5300"):
+        assert lst in log, "no startup line names listener %s; log:\n%s" % (lst, log)
+    m = re.search(r"(dig\s+@\S+[^\n]*)", log)
+    assert m, "no dig command printed; log:\n%s" % log
+    cmd = m.group(1).split() + ["+time=2", "+tries=1"]
+    rc, out = run_client(cmd)
+    status, flags, an = parse_client_output(out)
+    assert rc == 0 and status == "NOERROR" and an >= 1, \
+        "the printed command %r gave status %s, %d answers:\n%s" % (m.group(1), status, an, out)
+
+
+def labelled(metrics, name):
+    """[(labels dict, value)] for a metric."""
+    out = []
+    for lab, v in metrics.get(name, []):
+        pairs = re.findall(r'(\w+)="((?:[^"\\]|\\.)*)"', lab)
+        out.append((dict(pairs), v))
+    return out
+
+
+@s.rule
+def metrics_carry_listener_role_qtype_and_rcode_labels():
+    # SPEC §3 Metric names: dnsplane_queries_total{listener,role,qtype},
+    # dnsplane_responses_total{rcode}.
+    for _ in range(3):
+        h.query(PUB, PORT, "nothing.example.com.", "AAAA")
+        h.query(RES, PORT, "www.example.com.", "TXT", rd=True)
+
+    def seen():
+        m = d.metrics()
+        q = labelled(m, "dnsplane_queries_total")
+        r = labelled(m, "dnsplane_responses_total")
+        okq = any(l.get("listener", "").endswith("127.0.0.1:5300") and l.get("role") == "public"
+                  and l.get("qtype") == "AAAA" and v >= 3 for l, v in q)
+        okr = any(l.get("listener", "").endswith("127.0.0.2:5300") and l.get("role") == "resolver"
+                  and l.get("qtype") == "TXT" and v >= 3 for l, v in q)
+        okn = any(l.get("rcode") == "NXDOMAIN" and v >= 3 for l, v in r)
+        return (okq and okr and okn) or None
+    h.wait_until(seen, 5.0, what=lambda: "labelled samples (public AAAA >= 3, resolver TXT >= 3, "
+                 "rcode NXDOMAIN >= 3); have:\n%s\n%s" % (
+                     labelled(d.metrics(), "dnsplane_queries_total"),
+                     labelled(d.metrics(), "dnsplane_responses_total")))
 
 
 def main():

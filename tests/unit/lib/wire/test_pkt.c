@@ -96,7 +96,8 @@ static uint16_t ecs(uint8_t *dst, uint16_t family, uint8_t source, uint8_t scope
 	dst[5] = (uint8_t)family;
 	dst[6] = source;
 	dst[7] = scope;
-	memcpy(dst + 8, addr, addrlen);
+	if (addrlen)
+		memcpy(dst + 8, addr, addrlen);
 	return (uint16_t)(8 + addrlen);
 }
 
@@ -996,6 +997,59 @@ static void test_resp_limit_clamped_to_cap(void **state)
 	assert_int_equal(r.len, 100);
 }
 
+/* RFC 1035 §4.1.4: pointers hold 14 bits; names past 0x3fff are not targets. */
+static void test_resp_compress_offset_limit(void **state)
+{
+	(void)state;
+	static uint8_t big[DNSP_MSG_MAX];
+	static struct qb b;
+	struct dnsp_query q;
+	struct dnsp_resp r;
+	uint8_t owner[DNSP_NAME_MAX], tail[DNSP_NAME_MAX], out[DNSP_NAME_MAX];
+	const uint8_t a[4] = { 1, 2, 3, 4 };
+	size_t wl;
+	make_query(&b, &q, "example.com.", 0, false, false);
+	memcpy(big, b.buf, b.len);
+	dnsp_resp_init(&r, big, sizeof(big), DNSP_MSG_MAX, &q);
+	static uint8_t filler[0x4000];
+	uint16_t fill = (uint16_t)(0x3ff0 - r.len - 12);
+	assert_int_equal(dnsp_resp_put_rr(&r, DNSP_SEC_ANSWER, NULL, 65280, 1, 0, filler, fill), 0);
+	assert_int_equal(r.len, 0x3ff0);
+	text_name("xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx.example.net.", owner);
+	text_name("example.net.", tail);
+	/* Starts below 0x4000 (a valid target), its later labels lie above. */
+	assert_int_equal(dnsp_resp_put_rr(&r, DNSP_SEC_ANSWER, owner, DNSP_T_A, 1, 0, a, 4), 0);
+	size_t at = r.len;
+	assert_int_equal(dnsp_resp_put_rr(&r, DNSP_SEC_ANSWER, tail, DNSP_T_A, 1, 0, a, 4), 0);
+	assert_memory_equal(big + at, tail, 13); /* written in full */
+	at = r.len;
+	assert_int_equal(dnsp_resp_put_rr(&r, DNSP_SEC_ANSWER, owner, DNSP_T_A, 1, 0, a, 4), 0);
+	assert_int_equal(get16(big + at), 0xC000 | 0x3ff0); /* whole name: pointer */
+	assert_int_equal(dnsp_name_unpack(big, r.len, at, out, &wl, false), 54);
+	assert_memory_equal(out, owner, 54);
+	uint16_t len = dnsp_resp_finish(&r, &q, 1232, 0);
+	assert_int_equal(check_response(big, len), 4);
+}
+
+/* owner NULL needs a question to point at. */
+static void test_resp_owner_null_without_question(void **state)
+{
+	(void)state;
+	struct qb b;
+	struct dnsp_query q;
+	struct dnsp_resp r;
+	const uint8_t a[4] = { 1, 2, 3, 4 };
+	uint8_t owner[DNSP_NAME_MAX];
+	hdr(&b, 1, 0, 0, 0, 0, 0);
+	assert_int_equal(dnsp_pkt_parse_query(b.buf, b.len, &q), DNSP_RCODE_FORMERR);
+	dnsp_resp_init(&r, b.buf, sizeof(b.buf), 512, &q);
+	assert_int_equal(dnsp_resp_put_rr(&r, DNSP_SEC_ANSWER, NULL, DNSP_T_A, 1, 1, a, 4), -EINVAL);
+	text_name("example.", owner);
+	assert_int_equal(dnsp_resp_put_rr(&r, DNSP_SEC_ANSWER, owner, DNSP_T_A, 1, 1, a, 4), 0);
+	uint16_t len = dnsp_resp_finish(&r, &q, 512, 0);
+	assert_int_equal(check_response(b.buf, len), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1035,6 +1089,8 @@ int main(void)
 		cmocka_unit_test(test_resp_error_no_question),
 		cmocka_unit_test(test_resp_section_order_enforced),
 		cmocka_unit_test(test_resp_limit_clamped_to_cap),
+		cmocka_unit_test(test_resp_compress_offset_limit),
+		cmocka_unit_test(test_resp_owner_null_without_question),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
