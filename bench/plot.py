@@ -119,11 +119,12 @@ def plot(rows, rates, png):
     vals = [num(r.get("instr_per_query")) or 0 for r in rows]
     ax.bar(servers, vals, color=col)
     for i, (s, v) in enumerate(zip(servers, vals)):
-        ax.annotate(f"{v:,.0f}", (i, v), ha="center", va="bottom")
+        ax.annotate(f"{v:,.0f}", (i, v / 2), ha="center", va="center", color="white",
+                    fontweight="bold")
         a = ANCHOR_INSTR.get(s)
         if a:
             ax.hlines(a, i - 0.4, i + 0.4, colors="black", linestyles="dashed")
-            ax.annotate(f"issue: {a:,}", (i, a), ha="center", va="top", fontsize=7)
+            ax.annotate(f"issue: {a:,}", (i, a), ha="center", va="bottom", fontsize=7)
     method = next((r.get("instr_method") for r in rows if r.get("instr_method")), "")
     ax.set_title(f"user-space instructions / query ({method or 'n/a'}, marginal)")
     ax.set_ylabel("instructions")

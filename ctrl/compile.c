@@ -13,14 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "changes.h"
 #include "compile.h"
 #include "lib/wire/rdata.h"
 #include "lib/zone/zone.h"
-
-/* Route 53 defaults for the records it creates with a zone (DG
- * "SOA and NS records that Route 53 creates for a hosted zone"). */
-#define GEN_SOA_TTL 900
-#define GEN_NS_TTL 172800
 
 static uint64_t now_ns(void)
 {
@@ -77,13 +73,14 @@ static int add_values(dnsp_zone_builder_t *b, const struct dnsp_cfg_zone *z,
 		      const struct dnsp_cfg_rrset *rs, const uint8_t *owner, uint32_t ttl,
 		      struct dnsp_errlist *errs)
 {
-	uint8_t apex[DNSP_NAME_MAX];
-	if (name_parse(z->name, apex) < 0)
-		return DNSP_ENAME;
+	(void)z;
+	/* Route 53 values hold absolute names: complete with the root, as
+	 * the config loader does when it validates them. */
+	static const uint8_t root[1] = {0};
 	static __thread uint8_t rdata[DNSP_RDATA_MAX]; /* control thread scratch */
 	for (size_t i = 0; i < rs->nvalues; i++) {
 		const char *msg = NULL;
-		int n = dnsp_rdata_from_text(rs->type, rs->values[i], strlen(rs->values[i]), apex,
+		int n = dnsp_rdata_from_text(rs->type, rs->values[i], strlen(rs->values[i]), root,
 					     rdata, sizeof(rdata), &msg);
 		if (n < 0) {
 			dnsp_errlist_add(errs, rs->loc.file, rs->loc.line, "ResourceRecords.Value",
@@ -154,37 +151,6 @@ static int compile_foreign_alias(const struct dnsp_config *cfg, dnsp_zone_builde
 	return rc < 0 ? rc : 1;
 }
 
-static int add_generated(dnsp_zone_builder_t *b, const uint8_t *apex, const char *apex_text,
-			 bool has_soa, bool has_ns)
-{
-	uint8_t rdata[600];
-	const char *msg;
-	char text[600];
-	int n, rc;
-	if (!has_soa) {
-		snprintf(text, sizeof(text), "ns1.%s hostmaster.%s 1 7200 900 1209600 86400",
-			 apex_text[0] == '.' ? "" : apex_text, apex_text[0] == '.' ? "" : apex_text);
-		n = dnsp_rdata_from_text(DNSP_T_SOA, text, strlen(text), apex, rdata, sizeof(rdata),
-					 &msg);
-		if (n < 0)
-			return n;
-		rc = dnsp_zone_builder_add(b, apex, DNSP_T_SOA, GEN_SOA_TTL, rdata, (uint16_t)n);
-		if (rc < 0)
-			return rc;
-	}
-	if (!has_ns) {
-		snprintf(text, sizeof(text), "ns1.%s", apex_text[0] == '.' ? "" : apex_text);
-		n = dnsp_rdata_from_text(DNSP_T_NS, text, strlen(text), apex, rdata, sizeof(rdata),
-					 &msg);
-		if (n < 0)
-			return n;
-		rc = dnsp_zone_builder_add(b, apex, DNSP_T_NS, GEN_NS_TTL, rdata, (uint16_t)n);
-		if (rc < 0)
-			return rc;
-	}
-	return 0;
-}
-
 static int compile_zone(const struct dnsp_config *cfg, const struct dnsp_cfg_zone *z,
 			dnsp_arena_t *arena, const dnsp_zone_t **out, struct dnsp_errlist *errs)
 {
@@ -198,25 +164,25 @@ static int compile_zone(const struct dnsp_config *cfg, const struct dnsp_cfg_zon
 	int rc = dnsp_zone_builder_create(apex, z->id, &b);
 	if (rc < 0)
 		return rc;
-	bool has_soa = false, has_ns = false;
 	int failed = 0;
 	for (size_t i = 0; i < z->nrrsets; i++) {
 		const struct dnsp_cfg_rrset *rs = &z->rrsets[i];
-		uint8_t owner[DNSP_NAME_MAX];
-		if (name_parse(rs->name, owner) > 0 && dnsp_name_equal(owner, apex)) {
-			has_soa |= rs->type == DNSP_T_SOA;
-			has_ns |= rs->type == DNSP_T_NS;
-		}
 		rc = compile_foreign_alias(cfg, b, z, apex, rs, errs);
 		if (rc == 0)
 			rc = dnsp_compile_rrset(b, z, rs, errs);
 		if (rc < 0)
 			failed++;
 	}
-	if (!failed && add_generated(b, apex, z->name, has_soa, has_ns) < 0) {
-		dnsp_errlist_add(errs, z->loc.file, z->loc.line, "Name",
-				 "cannot generate SOA/NS for %s", z->name);
+	/* Like Route 53, a zone without SOA or NS sets gets generated ones;
+	 * the same sets the API lists (one definition, in changes.c). */
+	struct dnsp_cfg_rrset gen[2];
+	int ngen = dnsp_zone_generated_sets(z, gen);
+	if (ngen < 0)
 		failed++;
+	for (int i = 0; i < ngen; i++) {
+		if (!failed && dnsp_compile_rrset(b, z, &gen[i], errs) < 0)
+			failed++;
+		dnsp_cfg_rrset_fini(&gen[i]);
 	}
 	if (failed) {
 		dnsp_zone_builder_destroy(b);

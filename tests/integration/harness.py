@@ -354,7 +354,7 @@ _live = []
 def _cleanup_all():
     for d in list(_live):
         try:
-            d.stop()
+            d.cleanup()
         except Exception:  # noqa: BLE001
             pass
 
@@ -392,6 +392,8 @@ class Daemon:
         self.args = args or []
         self.workers = workers
         self.proc = None
+        self.killed = False          # SIGTERM was not enough: SIGKILL after the timeout
+        self.stopped_by_us = False   # it was running until our SIGTERM
         self.log_path = os.path.join(self.tmp, "daemon.log")
         self._logf = None
         self.write_files(config, self.files)
@@ -428,6 +430,9 @@ class Daemon:
         return "\n".join(lines[-n:])
 
     def start(self, ready_timeout=20.0):
+        if self.probe and port_busy(self.probe[0], self.probe[1]):
+            raise AssertionError("%s port %d is already in use by another process"
+                                 % (self.probe[0], self.probe[1]))
         cmd = [DNSPLANED, "--foreground"]
         if self.config_path:
             cmd += ["-c", self.config_path]
@@ -484,7 +489,9 @@ class Daemon:
             try:
                 self.proc.send_signal(signal.SIGTERM)
                 self.proc.wait(timeout)
+                self.stopped_by_us = True
             except subprocess.TimeoutExpired:
+                self.killed = True
                 self.proc.kill()
                 self.proc.wait(5)
         rc = self.proc.returncode
@@ -598,10 +605,27 @@ class Suite:
         for n in names:
             self._fail(n, why)
 
+    SANITIZER_RE = re.compile(r"ERROR: (Address|Leak|Thread|Memory)Sanitizer|runtime error:")
+
     def finish(self, daemons=()):
         for d in daemons:
             if d is None:
                 continue
+            rc = d.stop()
+            if d.killed:
+                self._fail("daemon_stops_on_sigterm", "dnsplaned ignored SIGTERM for 10 s "
+                           "and was killed")
+            elif d.stopped_by_us and rc not in (0, -signal.SIGTERM):
+                self._fail("daemon_stops_on_sigterm", "dnsplaned exited with status %s on "
+                           "SIGTERM (0 expected; 23 is LeakSanitizer, negative is a signal)"
+                           % rc)
+            log = d.log()
+            m = self.SANITIZER_RE.search(log)
+            if m:
+                # a sanitizer build (-Db_sanitize=...) reported a bug in the daemon
+                start = max(0, log.rfind("\n", 0, max(0, m.start() - 200)))
+                self._fail("daemon_log_has_no_sanitizer_reports",
+                           "%s:\n%s" % (d.log_path, log[start:start + 3000]))
             if self.failed:
                 print("--- %s log tail (%s) ---" % (os.path.basename(d.tmp), d.log_path))
                 print(d.log_tail(30))

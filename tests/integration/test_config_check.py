@@ -13,8 +13,10 @@ reported on either). KEY may be the bare key or a path ending in it
 (`hosted_zones[0].Bogus`); the test accepts both and prints what it saw.
 """
 
+import atexit
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -24,6 +26,7 @@ import harness as h  # noqa: E402
 
 s = h.Suite("dnsplaned --check error reporting")
 TMP = tempfile.mkdtemp(prefix="dnsplane-it-check-")
+atexit.register(shutil.rmtree, TMP, True)
 
 HEAD = """server:
   workers: 1
@@ -376,8 +379,6 @@ def main():
     if not os.path.exists(h.DNSPLANED):
         h.skip("dnsplaned not built at %s" % h.DNSPLANED)
     s.run_rules()
-    import shutil
-    shutil.rmtree(TMP, ignore_errors=True)
     s.finish()
 
 

@@ -20,6 +20,7 @@ Addresses: dnsplaned 127.0.6.1, knotd 127.0.6.2, port 15060; control
 127.0.6.1:18060. Skips (77) without /usr/sbin/knotd or root.
 """
 
+import atexit
 import base64
 import os
 import random
@@ -151,6 +152,29 @@ def gen_zone(seed=20240606):
         add("bigtxt", 300, "TXT", '"%d%s"' % (i, chr(ord("a") + i) * 199))
     for i in range(3):   # > 512 bytes: truncated over UDP without EDNS
         add("midtxt", 300, "TXT", '"%d%s"' % (i, chr(ord("k") + i) * 199))
+    # RFC 1035 §5.1 master-file syntax that real zone files use
+    def raw(text, owners):
+        L.extend(text.strip("\n").split("\n"))
+        for o, t in owners:
+            types.setdefault(o, set()).add(t)
+    raw(r"""
+multi   300 IN TXT ( "first part"   ; a comment inside parentheses
+                     "second part" )
+        300 IN A 192.0.2.93          ; blank owner: same as the line above
+esc\.dot 300 IN A 192.0.2.90
+sp\032ace 300 IN TXT "space in the owner"
+ttlunit 1h IN A 192.0.2.91
+nottl   IN A 192.0.2.92
+classless 300 A 192.0.2.94
+swapped IN 300 A 192.0.2.95
+lower   300 in a 192.0.2.96
+bare    300 IN TXT word
+at-rdata 300 IN CNAME @
+rel     300 IN MX 5 mail
+""", [("multi.diff.test.", "TXT"), ("multi.diff.test.", "A"), ("esc\\.dot.diff.test.", "A"),
+      ("sp\\032ace.diff.test.", "TXT"), ("ttlunit.diff.test.", "A"), ("nottl.diff.test.", "A"),
+      ("classless.diff.test.", "A"), ("swapped.diff.test.", "A"), ("lower.diff.test.", "A"),
+      ("bare.diff.test.", "TXT"), ("at-rdata.diff.test.", "CNAME"), ("rel.diff.test.", "MX")])
     add("MiXeD", 300, "A", "192.0.2.77")
     add("deep.ent.sub", 300, "A", "192.0.2.78")
     return "\n".join(L) + "\n", types, wrong_pool
@@ -320,6 +344,18 @@ def category_rule(cat, counted=True):
     return fn
 
 
+def existing_questions_get_data_from_knot():
+    """Self-check of the generator: knotd answers every 'existing' question
+    with data, so agreement there is not agreement on errors."""
+    rows = results.get("existing", [])
+    empty = [(qn, qt, kn if isinstance(kn, str) else kn.rcode_text())
+             for qn, qt, _rd, kn, _dp, _diff in rows
+             if isinstance(kn, str) or kn.rcode != 0
+             or (kn.ancount == 0 and not kn.flag("TC"))]
+    assert rows and not empty, "%d existing questions without data from knotd: %s" % (
+        len(empty), empty[:10])
+
+
 # ------------------------------------------------------------------ servers
 
 KNOT_CONF = """server:
@@ -406,6 +442,7 @@ def main():
     for c, *_ in questions:
         if c not in cats:
             cats.append(c)
+    s.rule(existing_questions_get_data_from_knot)
     for c in cats:
         s.rule(category_rule(c, counted=(c != "any")))
     print("# %d names, %d questions" % (len(types), len(questions)))
@@ -414,6 +451,7 @@ def main():
                  files={"diff.test.zone": zone}, probe=(DP, PORT, ORIGIN, "SOA"),
                  ctl_url=P["ctl_url"], name="differential")
     knot = Knot(d.tmp, d.path("diff.test.zone"))
+    atexit.register(knot.stop)    # also on SIGTERM from meson's timeout (harness exits)
     err = None
     try:
         try:

@@ -80,7 +80,7 @@ def norm_values(rtype, values, origin):
     for v in values:
         try:
             rd = dns.rdata.from_text(dns.rdataclass.IN, dns.rdatatype.from_text(rtype), v,
-                                     origin=dns.name.from_text(origin))
+                                     origin=dns.name.from_text(origin), relativize=False)
             out.add(rd.to_text())
         except Exception:  # noqa: BLE001
             out.add(v)
@@ -205,6 +205,43 @@ def private_zone_over_captures_names_only_in_the_public_zone():
              what="%s %s on public listener" % (name, rtype))
     h.expect(h.query(RES, PORT, name, rtype, rd=True), rcode="NXDOMAIN",
              what="%s %s (public-only name) on the private view" % (name, rtype))
+
+
+@s.rule
+def private_view_shadows_public_types_of_the_same_name():
+    # SPEC §4: the private zone answers for every name under it, even types it lacks.
+    pub, priv = simple_sets("public"), simple_sets("private")
+    cand = sorted((n, t) for (n, t) in pub if (n, t) not in priv
+                  and any(pn == n for (pn, _pt) in priv) and t in ("A", "AAAA", "MX", "TXT"))
+    if not cand:
+        raise AssertionError("no type exists only in the public zone for a name of the private "
+                             "zone")
+    name, rtype = cand[0]
+    h.expect(h.query(PUB, PORT, name, rtype), rcode="NOERROR", min_answer=1,
+             what="%s %s on the public listener" % (name, rtype))
+    r = h.expect(h.query(RES, PORT, name, rtype, rd=True), rcode="NOERROR", answer=0,
+                 what="%s %s (public-only type) in the private view" % (name, rtype))
+    soa = r.rrsets_of("authority", "SOA")
+    assert soa and soa[0].name.to_text().lower() == "example.com.", \
+        "private NODATA lacks the private zone's SOA\n%s" % r
+
+
+@s.rule
+def private_cname_is_followed_inside_the_private_view():
+    # RFC 1034 §4.3.2: the chain restarts in the same view (private www, not public www).
+    priv = simple_sets("private")
+    cn = sorted((n, v) for (n, t), v in priv.items() if t == "CNAME")
+    if not cn:
+        raise AssertionError("private zone has no CNAME to follow")
+    name, target = cn[0][0], sorted(cn[0][1])[0].lower()
+    want = priv.get((target, "A"))
+    if want is None:
+        raise AssertionError("private CNAME %s -> %s has no private A target" % (name, target))
+    r = h.expect(h.query(RES, PORT, name, "A", rd=True), rcode="NOERROR",
+                 what="%s A in the private view" % name)
+    assert set(h.answer_values(r, "A")) == want, "%s A → %s, expected the private %s" % (
+        name, h.answer_values(r, "A"), sorted(want))
+    assert h.answer_values(r, "CNAME") == [target], r
 
 
 @s.rule
