@@ -26,12 +26,10 @@
 #include "../lib/wire/name.h"
 #include "../lib/wire/rdata.h"
 #include "../lib/zone/zonefile.h"
+#include "config_load.h"
 #include "yamldom.h"
 
-typedef struct dnsp_yaml_node ynode;
 
-#define KEY_CAP 512          /* dotted key paths; longer ones are cut */
-#define SHOW_CAP 96          /* quoted user text inside messages */
 #define ERRLIST_MAX 1000     /* messages kept; the rest are counted only */
 #define NAME_TEXT_MAX 1024   /* Route 53 Name limit, and > 4 * 255 */
 #define VALUE_MAX 4000       /* Route 53 ResourceRecord.Value limit */
@@ -150,7 +148,7 @@ static void pool_free(struct pool *p)
 /* Copies s (len bytes) into buf for a message: non-printable bytes become
  * \xHH so that every error stays on one line, and long text is cut with
  * "...". */
-static const char *show(char *buf, size_t cap, const char *s, size_t len)
+const char *dnsp_cfgld_show(char *buf, size_t cap, const char *s, size_t len)
 {
 	size_t o = 0;
 	for (size_t i = 0; i < len; i++) {
@@ -168,23 +166,23 @@ static const char *show(char *buf, size_t cap, const char *s, size_t len)
 	return buf;
 }
 
-static const char *shows(char *buf, const char *s)
+const char *dnsp_cfgld_shows(char *buf, const char *s)
 {
-	return show(buf, SHOW_CAP, s, strlen(s));
+	return dnsp_cfgld_show(buf, DNSP_CFG_SHOW_CAP, s, strlen(s));
 }
 
-/* Appends src to out (capacity KEY_CAP), cutting what does not fit: a cut
+/* Appends src to out (capacity DNSP_CFG_KEY_CAP), cutting what does not fit: a cut
  * key is still a readable key. */
 static void key_append(char *out, const char *src)
 {
-	size_t o = strnlen(out, KEY_CAP - 1), n = strlen(src);
-	if (n > KEY_CAP - 1 - o)
-		n = KEY_CAP - 1 - o;
+	size_t o = strnlen(out, DNSP_CFG_KEY_CAP - 1), n = strlen(src);
+	if (n > DNSP_CFG_KEY_CAP - 1 - o)
+		n = DNSP_CFG_KEY_CAP - 1 - o;
 	memmove(out + o, src, n);
 	out[o + n] = '\0';
 }
 
-static void key_join(char *out, const char *base, const char *key)
+void dnsp_cfgld_key_join(char *out, const char *base, const char *key)
 {
 	if (out != base) {
 		out[0] = '\0';
@@ -195,7 +193,7 @@ static void key_join(char *out, const char *base, const char *key)
 	key_append(out, key);
 }
 
-static void key_index(char *out, const char *base, size_t i)
+void dnsp_cfgld_key_index(char *out, const char *base, size_t i)
 {
 	char num[32];
 	sprintf(num, "[%zu]", i);
@@ -282,15 +280,9 @@ static const char *const policy_names[] = {
 /* ------------------------------------------------------------------------ */
 /* Loader state and typed getters                                           */
 
-struct ld {
-	struct dnsp_config *c;
-	struct dnsp_errlist *errs;
-	const char *file; /* pooled display name of the config */
-	int nerr;
-};
 
 __attribute__((format(printf, 4, 5)))
-static void lerr(struct ld *ld, int line, const char *key, const char *fmt, ...)
+void dnsp_cfgld_err(struct dnsp_cfg_ld *ld, int line, const char *key, const char *fmt, ...)
 {
 	char msg[1024];
 	va_list ap;
@@ -307,23 +299,23 @@ static int line_of(const ynode *n)
 	return n ? n->line : 0;
 }
 
-static bool want_map(struct ld *ld, const ynode *n, const char *key)
+bool dnsp_cfgld_want_map(struct dnsp_cfg_ld *ld, const ynode *n, const char *key)
 {
 	if (n && n->reported)
 		return false;
 	if (n && n->kind == DNSP_YAML_MAP)
 		return true;
-	lerr(ld, line_of(n), key, "expected a mapping, got %s", dnsp_yaml_describe(n));
+	dnsp_cfgld_err(ld, line_of(n), key, "expected a mapping, got %s", dnsp_yaml_describe(n));
 	return false;
 }
 
-static bool want_seq(struct ld *ld, const ynode *n, const char *key)
+bool dnsp_cfgld_want_seq(struct dnsp_cfg_ld *ld, const ynode *n, const char *key)
 {
 	if (n && n->reported)
 		return false;
 	if (n && n->kind == DNSP_YAML_SEQ)
 		return true;
-	lerr(ld, line_of(n), key, "expected a list, got %s", dnsp_yaml_describe(n));
+	dnsp_cfgld_err(ld, line_of(n), key, "expected a list, got %s", dnsp_yaml_describe(n));
 	return false;
 }
 
@@ -331,11 +323,11 @@ static bool want_seq(struct ld *ld, const ynode *n, const char *key)
  * Reports keys of map m that are not in allowed (NULL terminated), and
  * allowed keys given twice. Non-scalar keys were reported by yamldom.
  */
-static void check_keys(struct ld *ld, const ynode *m, const char *path,
+void dnsp_cfgld_check_keys(struct dnsp_cfg_ld *ld, const ynode *m, const char *path,
 		       const char *const *allowed)
 {
 	uint64_t seen = 0;
-	char key[KEY_CAP], sh[SHOW_CAP];
+	char key[DNSP_CFG_KEY_CAP], sh[DNSP_CFG_SHOW_CAP];
 	for (size_t i = 0; i < m->n; i++) {
 		const ynode *k = m->items[2 * i];
 		if (k->kind != DNSP_YAML_SCALAR)
@@ -344,10 +336,10 @@ static void check_keys(struct ld *ld, const ynode *m, const char *path,
 		for (j = 0; allowed[j]; j++)
 			if (strcmp(allowed[j], k->str) == 0)
 				break;
-		key_join(key, path, show(sh, sizeof(sh), k->str, k->len));
+		dnsp_cfgld_key_join(key, path, dnsp_cfgld_show(sh, sizeof(sh), k->str, k->len));
 		if (allowed[j]) {
 			if (j < 64 && (seen & (1ULL << j)))
-				lerr(ld, k->line, key, "duplicate key");
+				dnsp_cfgld_err(ld, k->line, key, "duplicate key");
 			if (j < 64)
 				seen |= 1ULL << j;
 			continue;
@@ -356,7 +348,7 @@ static void check_keys(struct ld *ld, const ynode *m, const char *path,
 			if (strcasecmp(allowed[j], k->str) == 0)
 				break;
 		if (allowed[j]) {
-			lerr(ld, k->line, key, "unknown key (did you mean %s?)", allowed[j]);
+			dnsp_cfgld_err(ld, k->line, key, "unknown key (did you mean %s?)", allowed[j]);
 			continue;
 		}
 		char list[600];
@@ -364,79 +356,79 @@ static void check_keys(struct ld *ld, const ynode *m, const char *path,
 		for (j = 0; allowed[j] && o < sizeof(list) - 80; j++)
 			o += (size_t)snprintf(list + o, sizeof(list) - o, "%s%s", j ? ", " : "",
 					      allowed[j]);
-		lerr(ld, k->line, key, "unknown key (expected one of: %s)", list);
+		dnsp_cfgld_err(ld, k->line, key, "unknown key (expected one of: %s)", list);
 	}
 }
 
 /* Value of a required key, or NULL after reporting it missing. */
-static const ynode *need(struct ld *ld, const ynode *m, const char *path, const char *name)
+const ynode *dnsp_cfgld_need(struct dnsp_cfg_ld *ld, const ynode *m, const char *path, const char *name)
 {
 	const ynode *v = dnsp_yaml_get(m, name);
 	if (!v) {
-		char key[KEY_CAP];
-		key_join(key, path, name);
-		lerr(ld, m->line, key, "required key is missing");
+		char key[DNSP_CFG_KEY_CAP];
+		dnsp_cfgld_key_join(key, path, name);
+		dnsp_cfgld_err(ld, m->line, key, "required key is missing");
 	}
 	return v;
 }
 
 /* A non-null scalar of minlen..maxlen bytes (maxlen 0: no limit), copied. */
-static char *get_str(struct ld *ld, const ynode *v, const char *key, size_t minlen, size_t maxlen)
+char *dnsp_cfgld_str(struct dnsp_cfg_ld *ld, const ynode *v, const char *key, size_t minlen, size_t maxlen)
 {
 	if (!v || v->reported)
 		return NULL;
 	if (v->kind != DNSP_YAML_SCALAR || dnsp_yaml_is_null(v)) {
-		lerr(ld, v->line, key, "expected a string, got %s", dnsp_yaml_describe(v));
+		dnsp_cfgld_err(ld, v->line, key, "expected a string, got %s", dnsp_yaml_describe(v));
 		return NULL;
 	}
 	if (v->len < minlen) {
-		lerr(ld, v->line, key, minlen == 1 ? "must not be empty"
+		dnsp_cfgld_err(ld, v->line, key, minlen == 1 ? "must not be empty"
 					: "must be at least %zu characters long", minlen);
 		return NULL;
 	}
 	if (maxlen && v->len > maxlen) {
-		lerr(ld, v->line, key, "longer than %zu characters", maxlen);
+		dnsp_cfgld_err(ld, v->line, key, "longer than %zu characters", maxlen);
 		return NULL;
 	}
 	char *s = strdup(v->str);
 	if (!s)
-		lerr(ld, v->line, key, "out of memory");
+		dnsp_cfgld_err(ld, v->line, key, "out of memory");
 	return s;
 }
 
-static bool get_bool(struct ld *ld, const ynode *v, const char *key, bool *out)
+bool dnsp_cfgld_bool(struct dnsp_cfg_ld *ld, const ynode *v, const char *key, bool *out)
 {
-	char sh[SHOW_CAP];
+	char sh[DNSP_CFG_SHOW_CAP];
 	if (dnsp_yaml_bool(v, out) == 0)
 		return true;
 	if (v->reported)
 		return false;
 	if (v->kind == DNSP_YAML_SCALAR && !dnsp_yaml_is_null(v))
-		lerr(ld, v->line, key, "expected true or false, got \"%s\"",
-		     show(sh, sizeof(sh), v->str, v->len));
+		dnsp_cfgld_err(ld, v->line, key, "expected true or false, got \"%s\"",
+		     dnsp_cfgld_show(sh, sizeof(sh), v->str, v->len));
 	else
-		lerr(ld, v->line, key, "expected true or false, got %s", dnsp_yaml_describe(v));
+		dnsp_cfgld_err(ld, v->line, key, "expected true or false, got %s", dnsp_yaml_describe(v));
 	return false;
 }
 
-static bool get_int(struct ld *ld, const ynode *v, const char *key, int64_t lo, int64_t hi,
+bool dnsp_cfgld_int(struct dnsp_cfg_ld *ld, const ynode *v, const char *key, int64_t lo, int64_t hi,
 		    int64_t *out)
 {
-	char sh[SHOW_CAP];
+	char sh[DNSP_CFG_SHOW_CAP];
 	int64_t x;
 	if (v->reported)
 		return false;
 	if (dnsp_yaml_int(v, &x) != 0) {
 		if (v->kind == DNSP_YAML_SCALAR && !dnsp_yaml_is_null(v))
-			lerr(ld, v->line, key, "expected an integer %lld..%lld, got \"%s\"",
-			     (long long)lo, (long long)hi, show(sh, sizeof(sh), v->str, v->len));
+			dnsp_cfgld_err(ld, v->line, key, "expected an integer %lld..%lld, got \"%s\"",
+			     (long long)lo, (long long)hi, dnsp_cfgld_show(sh, sizeof(sh), v->str, v->len));
 		else
-			lerr(ld, v->line, key, "expected an integer %lld..%lld, got %s",
+			dnsp_cfgld_err(ld, v->line, key, "expected an integer %lld..%lld, got %s",
 			     (long long)lo, (long long)hi, dnsp_yaml_describe(v));
 		return false;
 	}
 	if (x < lo || x > hi) {
-		lerr(ld, v->line, key, "%lld is out of range %lld..%lld", (long long)x,
+		dnsp_cfgld_err(ld, v->line, key, "%lld is out of range %lld..%lld", (long long)x,
 		     (long long)lo, (long long)hi);
 		return false;
 	}
@@ -445,9 +437,9 @@ static bool get_int(struct ld *ld, const ynode *v, const char *key, int64_t lo, 
 }
 
 /* Index of the scalar in names (NULL terminated), or -1 after reporting. */
-static int get_enum(struct ld *ld, const ynode *v, const char *key, const char *const *names)
+int dnsp_cfgld_enum(struct dnsp_cfg_ld *ld, const ynode *v, const char *key, const char *const *names)
 {
-	char sh[SHOW_CAP], list[256];
+	char sh[DNSP_CFG_SHOW_CAP], list[256];
 	size_t o = 0;
 	if (v->reported)
 		return -1;
@@ -458,30 +450,30 @@ static int get_enum(struct ld *ld, const ynode *v, const char *key, const char *
 	for (int i = 0; names[i] && o < sizeof(list) - 40; i++)
 		o += (size_t)snprintf(list + o, sizeof(list) - o, "%s%s", i ? ", " : "", names[i]);
 	if (v->kind == DNSP_YAML_SCALAR && !dnsp_yaml_is_null(v))
-		lerr(ld, v->line, key, "expected one of %s, got \"%s\"", list,
-		     show(sh, sizeof(sh), v->str, v->len));
+		dnsp_cfgld_err(ld, v->line, key, "expected one of %s, got \"%s\"", list,
+		     dnsp_cfgld_show(sh, sizeof(sh), v->str, v->len));
 	else
-		lerr(ld, v->line, key, "expected one of %s, got %s", list, dnsp_yaml_describe(v));
+		dnsp_cfgld_err(ld, v->line, key, "expected one of %s, got %s", list, dnsp_yaml_describe(v));
 	return -1;
 }
 
 /* A domain name in Route 53 form, stored absolute with a trailing dot. */
-static char *get_name(struct ld *ld, const ynode *v, const char *key)
+char *dnsp_cfgld_name(struct dnsp_cfg_ld *ld, const ynode *v, const char *key)
 {
-	char sh[SHOW_CAP];
-	char *text = get_str(ld, v, key, 1, NAME_TEXT_MAX);
+	char sh[DNSP_CFG_SHOW_CAP];
+	char *text = dnsp_cfgld_str(ld, v, key, 1, NAME_TEXT_MAX);
 	if (!text)
 		return NULL;
 	char *norm = NULL;
 	int rc = r53_name_normalize(text, &norm);
 	if (rc < 0)
-		lerr(ld, v->line, key, "invalid domain name \"%s\": %s", shows(sh, text),
+		dnsp_cfgld_err(ld, v->line, key, "invalid domain name \"%s\": %s", dnsp_cfgld_shows(sh, text),
 		     dnsp_strerror(rc));
 	free(text);
 	return norm;
 }
 
-static bool addr_parse(const char *text, struct dnsp_cfg_addr *a)
+bool dnsp_cfgld_addr(const char *text, struct dnsp_cfg_addr *a)
 {
 	memset(a, 0, sizeof(*a));
 	if (inet_pton(AF_INET, text, a->addr) == 1) {
@@ -499,7 +491,7 @@ static bool addr_parse(const char *text, struct dnsp_cfg_addr *a)
 
 /* "a.b.c.d/n" or "x::/n" (a bare address is a host prefix). Returns NULL
  * or a static reason. */
-static const char *cidr_parse(const char *text, struct dnsp_cfg_addr *a)
+const char *dnsp_cfgld_cidr(const char *text, struct dnsp_cfg_addr *a)
 {
 	char buf[64];
 	const char *slash = strchr(text, '/');
@@ -508,7 +500,7 @@ static const char *cidr_parse(const char *text, struct dnsp_cfg_addr *a)
 		return "not an IPv4 or IPv6 prefix";
 	memcpy(buf, text, alen);
 	buf[alen] = '\0';
-	if (!addr_parse(buf, a))
+	if (!dnsp_cfgld_addr(buf, a))
 		return "not an IPv4 or IPv6 prefix";
 	if (!slash)
 		return NULL;
@@ -538,7 +530,7 @@ static bool addr_equal(const struct dnsp_cfg_addr *a, const struct dnsp_cfg_addr
 }
 
 /* "host:port": an IPv4 address, "[IPv6]", or a host name, then 1..65535. */
-static bool hostport_valid(const char *s)
+bool dnsp_cfgld_hostport_valid(const char *s)
 {
 	const char *colon = strrchr(s, ':');
 	if (!colon || colon == s)
@@ -588,15 +580,15 @@ static char *path_resolve(const struct dnsp_config *c, const char *rel)
 	return out;
 }
 
-static char *get_path(struct ld *ld, const ynode *v, const char *key)
+char *dnsp_cfgld_path(struct dnsp_cfg_ld *ld, const ynode *v, const char *key)
 {
-	char *rel = get_str(ld, v, key, 1, 4096);
+	char *rel = dnsp_cfgld_str(ld, v, key, 1, 4096);
 	if (!rel)
 		return NULL;
 	char *abs = path_resolve(ld->c, rel);
 	free(rel);
 	if (!abs)
-		lerr(ld, v->line, key, "out of memory");
+		dnsp_cfgld_err(ld, v->line, key, "out of memory");
 	return abs;
 }
 
@@ -613,59 +605,59 @@ static char *strip_zone_prefix(char *id)
 
 static const char *const dataplanes[] = { "socket", "afxdp", "dpdk", NULL };
 
-static void load_interfaces(struct ld *ld, const ynode *v, const char *path)
+static void load_interfaces(struct dnsp_cfg_ld *ld, const ynode *v, const char *path)
 {
 	struct dnsp_cfg_server *s = &ld->c->server;
 	static const char *const keys[] = { "name", "queues", NULL };
-	char key[KEY_CAP], item[KEY_CAP];
-	if (!want_seq(ld, v, path))
+	char key[DNSP_CFG_KEY_CAP], item[DNSP_CFG_KEY_CAP];
+	if (!dnsp_cfgld_want_seq(ld, v, path))
 		return;
 	s->if_names = calloc(v->n ? v->n : 1, sizeof(*s->if_names));
 	s->if_queues = calloc(v->n ? v->n : 1, sizeof(*s->if_queues));
 	if (!s->if_names || !s->if_queues) {
-		lerr(ld, v->line, path, "out of memory");
+		dnsp_cfgld_err(ld, v->line, path, "out of memory");
 		return;
 	}
 	for (size_t i = 0; i < v->n; i++) {
 		const ynode *m = v->items[i];
-		key_index(item, path, i);
-		if (!want_map(ld, m, item))
+		dnsp_cfgld_key_index(item, path, i);
+		if (!dnsp_cfgld_want_map(ld, m, item))
 			continue;
-		check_keys(ld, m, item, keys);
+		dnsp_cfgld_check_keys(ld, m, item, keys);
 		size_t k = s->ninterfaces++;
 		s->if_queues[k] = 1;
-		key_join(key, item, "name");
-		const ynode *name = need(ld, m, item, "name");
-		if (name && (s->if_names[k] = get_str(ld, name, key, 1, 15))) {
+		dnsp_cfgld_key_join(key, item, "name");
+		const ynode *name = dnsp_cfgld_need(ld, m, item, "name");
+		if (name && (s->if_names[k] = dnsp_cfgld_str(ld, name, key, 1, 15))) {
 			for (size_t j = 0; j < k; j++)
 				if (s->if_names[j] && !strcmp(s->if_names[j], s->if_names[k]))
-					lerr(ld, name->line, key, "interface %s is listed twice",
+					dnsp_cfgld_err(ld, name->line, key, "interface %s is listed twice",
 					     s->if_names[k]);
 		}
 		const ynode *q = dnsp_yaml_get(m, "queues");
 		int64_t x;
-		key_join(key, item, "queues");
-		if (q && get_int(ld, q, key, 1, 64, &x))
+		dnsp_cfgld_key_join(key, item, "queues");
+		if (q && dnsp_cfgld_int(ld, q, key, 1, 64, &x))
 			s->if_queues[k] = (int)x;
 	}
 }
 
-static void load_server(struct ld *ld, const ynode *m)
+static void load_server(struct dnsp_cfg_ld *ld, const ynode *m)
 {
 	static const char *const keys[] = { "dataplane", "workers", "interfaces", "dpdk_args",
 		"control", "geo_db", "latency_db", "udp_max", "tcp_idle_timeout_ms",
 		"tcp_max_connections", NULL };
 	struct dnsp_cfg_server *s = &ld->c->server;
 	const ynode *v;
-	char key[KEY_CAP];
+	char key[DNSP_CFG_KEY_CAP];
 	int64_t x;
 
-	if (!want_map(ld, m, "server"))
+	if (!dnsp_cfgld_want_map(ld, m, "server"))
 		return;
 	s->loc.line = m->line;
-	check_keys(ld, m, "server", keys);
+	dnsp_cfgld_check_keys(ld, m, "server", keys);
 	if ((v = dnsp_yaml_get(m, "dataplane"))) {
-		int i = get_enum(ld, v, "server.dataplane", dataplanes);
+		int i = dnsp_cfgld_enum(ld, v, "server.dataplane", dataplanes);
 		if (i >= 0) {
 			char *d = strdup(dataplanes[i]);
 			if (d) {
@@ -674,29 +666,29 @@ static void load_server(struct ld *ld, const ynode *m)
 			}
 		}
 	}
-	if ((v = dnsp_yaml_get(m, "workers")) && get_int(ld, v, "server.workers", 1, 64, &x))
+	if ((v = dnsp_yaml_get(m, "workers")) && dnsp_cfgld_int(ld, v, "server.workers", 1, 64, &x))
 		s->workers = (int)x;
 	if ((v = dnsp_yaml_get(m, "interfaces")))
 		load_interfaces(ld, v, "server.interfaces");
-	if ((v = dnsp_yaml_get(m, "dpdk_args")) && want_seq(ld, v, "server.dpdk_args")) {
+	if ((v = dnsp_yaml_get(m, "dpdk_args")) && dnsp_cfgld_want_seq(ld, v, "server.dpdk_args")) {
 		s->dpdk_args = calloc(v->n ? v->n : 1, sizeof(*s->dpdk_args));
 		for (size_t i = 0; s->dpdk_args && i < v->n; i++) {
-			key_index(key, "server.dpdk_args", i);
-			char *a = get_str(ld, v->items[i], key, 1, 4096);
+			dnsp_cfgld_key_index(key, "server.dpdk_args", i);
+			char *a = dnsp_cfgld_str(ld, v->items[i], key, 1, 4096);
 			if (a)
 				s->dpdk_args[s->ndpdk_args++] = a;
 		}
 	}
-	if ((v = dnsp_yaml_get(m, "control")) && want_map(ld, v, "server.control")) {
+	if ((v = dnsp_yaml_get(m, "control")) && dnsp_cfgld_want_map(ld, v, "server.control")) {
 		static const char *const ckeys[] = { "listen", NULL };
-		check_keys(ld, v, "server.control", ckeys);
+		dnsp_cfgld_check_keys(ld, v, "server.control", ckeys);
 		const ynode *l = dnsp_yaml_get(v, "listen");
-		char *hp = l ? get_str(ld, l, "server.control.listen", 1, 300) : NULL;
-		char sh[SHOW_CAP];
-		if (hp && !hostport_valid(hp)) {
-			lerr(ld, l->line, "server.control.listen",
+		char *hp = l ? dnsp_cfgld_str(ld, l, "server.control.listen", 1, 300) : NULL;
+		char sh[DNSP_CFG_SHOW_CAP];
+		if (hp && !dnsp_cfgld_hostport_valid(hp)) {
+			dnsp_cfgld_err(ld, l->line, "server.control.listen",
 			     "expected \"host:port\" (e.g. 127.0.0.1:8053 or [::1]:8053), got \"%s\"",
-			     shows(sh, hp));
+			     dnsp_cfgld_shows(sh, hp));
 			free(hp);
 		} else if (hp) {
 			free(s->control_listen);
@@ -704,16 +696,16 @@ static void load_server(struct ld *ld, const ynode *m)
 		}
 	}
 	if ((v = dnsp_yaml_get(m, "geo_db")))
-		s->geo_db = get_path(ld, v, "server.geo_db");
+		s->geo_db = dnsp_cfgld_path(ld, v, "server.geo_db");
 	if ((v = dnsp_yaml_get(m, "latency_db")))
-		s->latency_db = get_path(ld, v, "server.latency_db");
-	if ((v = dnsp_yaml_get(m, "udp_max")) && get_int(ld, v, "server.udp_max", 512, 4096, &x))
+		s->latency_db = dnsp_cfgld_path(ld, v, "server.latency_db");
+	if ((v = dnsp_yaml_get(m, "udp_max")) && dnsp_cfgld_int(ld, v, "server.udp_max", 512, 4096, &x))
 		s->udp_max = (uint16_t)x;
 	if ((v = dnsp_yaml_get(m, "tcp_idle_timeout_ms")) &&
-	    get_int(ld, v, "server.tcp_idle_timeout_ms", 1, 3600000, &x))
+	    dnsp_cfgld_int(ld, v, "server.tcp_idle_timeout_ms", 1, 3600000, &x))
 		s->tcp_idle_timeout_ms = (int)x;
 	if ((v = dnsp_yaml_get(m, "tcp_max_connections")) &&
-	    get_int(ld, v, "server.tcp_max_connections", 1, 1000000, &x))
+	    dnsp_cfgld_int(ld, v, "server.tcp_max_connections", 1, 1000000, &x))
 		s->tcp_max_connections = (int)x;
 }
 
@@ -728,13 +720,13 @@ static const struct dnsp_cfg_vpc *vpc_find(const struct dnsp_config *c, const ch
 	return NULL;
 }
 
-static void load_vpc(struct ld *ld, const ynode *m, const char *path, struct dnsp_cfg_vpc *vpc)
+static void load_vpc(struct dnsp_cfg_ld *ld, const ynode *m, const char *path, struct dnsp_cfg_vpc *vpc)
 {
 	static const char *const keys[] = { "VpcId", "Cidrs", "EnableDnsSupport",
 		"EnableDnsHostnames", "DnssecValidation", NULL };
 	static const char *const dv[] = { "DISABLED", "ENABLED", NULL };
 	struct dnsp_config *c = ld->c;
-	char key[KEY_CAP], item[KEY_CAP], sh[SHOW_CAP];
+	char key[DNSP_CFG_KEY_CAP], item[DNSP_CFG_KEY_CAP], sh[DNSP_CFG_SHOW_CAP];
 	const ynode *v;
 
 	vpc->loc.file = ld->file;
@@ -742,27 +734,27 @@ static void load_vpc(struct ld *ld, const ynode *m, const char *path, struct dns
 	vpc->dns_support = true;
 	vpc->dns_hostnames = true;
 	vpc->dnssec_validation = -1;
-	check_keys(ld, m, path, keys);
+	dnsp_cfgld_check_keys(ld, m, path, keys);
 
-	key_join(key, path, "VpcId");
-	if ((v = need(ld, m, path, "VpcId")) && (vpc->id = get_str(ld, v, key, 1, 64))) {
+	dnsp_cfgld_key_join(key, path, "VpcId");
+	if ((v = dnsp_cfgld_need(ld, m, path, "VpcId")) && (vpc->id = dnsp_cfgld_str(ld, v, key, 1, 64))) {
 		const struct dnsp_cfg_vpc *dup = vpc_find(c, vpc->id);
 		if (dup && dup != vpc)
-			lerr(ld, v->line, key, "duplicate VpcId \"%s\" (first at %s:%d)",
-			     shows(sh, vpc->id), dup->loc.file, dup->loc.line);
+			dnsp_cfgld_err(ld, v->line, key, "duplicate VpcId \"%s\" (first at %s:%d)",
+			     dnsp_cfgld_shows(sh, vpc->id), dup->loc.file, dup->loc.line);
 	}
-	key_join(key, path, "Cidrs");
-	if ((v = dnsp_yaml_get(m, "Cidrs")) && want_seq(ld, v, key)) {
+	dnsp_cfgld_key_join(key, path, "Cidrs");
+	if ((v = dnsp_yaml_get(m, "Cidrs")) && dnsp_cfgld_want_seq(ld, v, key)) {
 		vpc->cidrs = calloc(v->n ? v->n : 1, sizeof(*vpc->cidrs));
 		for (size_t i = 0; vpc->cidrs && i < v->n; i++) {
-			key_index(item, key, i);
-			char *text = get_str(ld, v->items[i], item, 1, 64);
+			dnsp_cfgld_key_index(item, key, i);
+			char *text = dnsp_cfgld_str(ld, v->items[i], item, 1, 64);
 			if (!text)
 				continue;
 			struct dnsp_cfg_addr a;
-			const char *why = cidr_parse(text, &a);
+			const char *why = dnsp_cfgld_cidr(text, &a);
 			if (why) {
-				lerr(ld, v->items[i]->line, item, "\"%s\": %s", shows(sh, text), why);
+				dnsp_cfgld_err(ld, v->items[i]->line, item, "\"%s\": %s", dnsp_cfgld_shows(sh, text), why);
 				free(text);
 				continue;
 			}
@@ -773,7 +765,7 @@ static void load_vpc(struct ld *ld, const ynode *m, const char *path, struct dns
 				size_t lim = o == vpc ? vpc->ncidrs : o->ncidrs;
 				for (size_t k = 0; k < lim; k++)
 					if (addr_equal(&o->cidrs[k], &a))
-						lerr(ld, v->items[i]->line, item,
+						dnsp_cfgld_err(ld, v->items[i]->line, item,
 						     "CIDR is already used by %s (%s:%d)",
 						     o->id ? o->id : "another VPC", o->loc.file,
 						     o->loc.line);
@@ -781,34 +773,34 @@ static void load_vpc(struct ld *ld, const ynode *m, const char *path, struct dns
 			vpc->cidrs[vpc->ncidrs++] = a;
 		}
 	}
-	key_join(key, path, "EnableDnsSupport");
+	dnsp_cfgld_key_join(key, path, "EnableDnsSupport");
 	if ((v = dnsp_yaml_get(m, "EnableDnsSupport")))
-		get_bool(ld, v, key, &vpc->dns_support);
-	key_join(key, path, "EnableDnsHostnames");
+		dnsp_cfgld_bool(ld, v, key, &vpc->dns_support);
+	dnsp_cfgld_key_join(key, path, "EnableDnsHostnames");
 	if ((v = dnsp_yaml_get(m, "EnableDnsHostnames")))
-		get_bool(ld, v, key, &vpc->dns_hostnames);
-	key_join(key, path, "DnssecValidation");
+		dnsp_cfgld_bool(ld, v, key, &vpc->dns_hostnames);
+	dnsp_cfgld_key_join(key, path, "DnssecValidation");
 	if ((v = dnsp_yaml_get(m, "DnssecValidation"))) {
-		int i = get_enum(ld, v, key, dv);
+		int i = dnsp_cfgld_enum(ld, v, key, dv);
 		if (i >= 0)
 			vpc->dnssec_validation = i;
 	}
 }
 
-static void load_vpcs(struct ld *ld, const ynode *v)
+static void load_vpcs(struct dnsp_cfg_ld *ld, const ynode *v)
 {
 	struct dnsp_config *c = ld->c;
-	char item[KEY_CAP];
-	if (dnsp_yaml_is_null(v) || !want_seq(ld, v, "vpcs"))
+	char item[DNSP_CFG_KEY_CAP];
+	if (dnsp_yaml_is_null(v) || !dnsp_cfgld_want_seq(ld, v, "vpcs"))
 		return;
 	c->vpcs = calloc(v->n ? v->n : 1, sizeof(*c->vpcs));
 	if (!c->vpcs) {
-		lerr(ld, v->line, "vpcs", "out of memory");
+		dnsp_cfgld_err(ld, v->line, "vpcs", "out of memory");
 		return;
 	}
 	for (size_t i = 0; i < v->n; i++) {
-		key_index(item, "vpcs", i);
-		if (!want_map(ld, v->items[i], item))
+		dnsp_cfgld_key_index(item, "vpcs", i);
+		if (!dnsp_cfgld_want_map(ld, v->items[i], item))
 			continue;
 		load_vpc(ld, v->items[i], item, &c->vpcs[c->nvpcs]);
 		c->nvpcs++;
@@ -820,11 +812,11 @@ static void load_vpcs(struct ld *ld, const ynode *v)
 
 static const char *const roles[] = { "public", "resolver", "inbound", NULL };
 
-static void load_listener(struct ld *ld, const ynode *m, const char *path,
+static void load_listener(struct dnsp_cfg_ld *ld, const ynode *m, const char *path,
 			  struct dnsp_cfg_listener *l, bool *ok)
 {
 	static const char *const keys[] = { "address", "port", "role", "vpc", "endpoint", NULL };
-	char key[KEY_CAP], sh[SHOW_CAP];
+	char key[DNSP_CFG_KEY_CAP], sh[DNSP_CFG_SHOW_CAP];
 	const ynode *v, *vpc_node, *ep_node;
 	int64_t x;
 	int before = ld->nerr;
@@ -832,63 +824,63 @@ static void load_listener(struct ld *ld, const ynode *m, const char *path,
 	l->loc.file = ld->file;
 	l->loc.line = m->line;
 	l->port = 53;
-	check_keys(ld, m, path, keys);
-	key_join(key, path, "address");
-	if ((v = need(ld, m, path, "address"))) {
-		char *text = get_str(ld, v, key, 1, 64);
-		if (text && !addr_parse(text, &l->addr))
-			lerr(ld, v->line, key, "expected an IPv4 or IPv6 address, got \"%s\"",
-			     shows(sh, text));
+	dnsp_cfgld_check_keys(ld, m, path, keys);
+	dnsp_cfgld_key_join(key, path, "address");
+	if ((v = dnsp_cfgld_need(ld, m, path, "address"))) {
+		char *text = dnsp_cfgld_str(ld, v, key, 1, 64);
+		if (text && !dnsp_cfgld_addr(text, &l->addr))
+			dnsp_cfgld_err(ld, v->line, key, "expected an IPv4 or IPv6 address, got \"%s\"",
+			     dnsp_cfgld_shows(sh, text));
 		free(text);
 	}
-	key_join(key, path, "port");
-	if ((v = dnsp_yaml_get(m, "port")) && get_int(ld, v, key, 1, 65535, &x))
+	dnsp_cfgld_key_join(key, path, "port");
+	if ((v = dnsp_yaml_get(m, "port")) && dnsp_cfgld_int(ld, v, key, 1, 65535, &x))
 		l->port = (uint16_t)x;
-	key_join(key, path, "role");
+	dnsp_cfgld_key_join(key, path, "role");
 	int role = -1;
-	if ((v = need(ld, m, path, "role")) && (role = get_enum(ld, v, key, roles)) >= 0)
+	if ((v = dnsp_cfgld_need(ld, m, path, "role")) && (role = dnsp_cfgld_enum(ld, v, key, roles)) >= 0)
 		l->role = (enum dnsp_cfg_role)role;
 
-	key_join(key, path, "vpc");
+	dnsp_cfgld_key_join(key, path, "vpc");
 	if ((vpc_node = dnsp_yaml_get(m, "vpc"))) {
 		if (role >= 0 && role != DNSP_CFG_RESOLVER)
-			lerr(ld, vpc_node->line, key, "only resolver listeners take a vpc");
-		else if ((l->vpc = get_str(ld, vpc_node, key, 1, 64)) && !vpc_find(ld->c, l->vpc))
-			lerr(ld, vpc_node->line, key, "VPC \"%s\" is not defined in vpcs",
-			     shows(sh, l->vpc));
+			dnsp_cfgld_err(ld, vpc_node->line, key, "only resolver listeners take a vpc");
+		else if ((l->vpc = dnsp_cfgld_str(ld, vpc_node, key, 1, 64)) && !vpc_find(ld->c, l->vpc))
+			dnsp_cfgld_err(ld, vpc_node->line, key, "VPC \"%s\" is not defined in vpcs",
+			     dnsp_cfgld_shows(sh, l->vpc));
 	}
-	key_join(key, path, "endpoint");
+	dnsp_cfgld_key_join(key, path, "endpoint");
 	ep_node = dnsp_yaml_get(m, "endpoint");
 	if (ep_node && role >= 0 && role != DNSP_CFG_INBOUND)
-		lerr(ld, ep_node->line, key, "only inbound listeners take an endpoint");
+		dnsp_cfgld_err(ld, ep_node->line, key, "only inbound listeners take an endpoint");
 	if (role == DNSP_CFG_INBOUND) {
 		if (!ep_node)
-			lerr(ld, m->line, key, "required for an inbound listener");
-		else if ((l->endpoint = get_str(ld, ep_node, key, 1, 64)))
-			lerr(ld, ep_node->line, key,
+			dnsp_cfgld_err(ld, m->line, key, "required for an inbound listener");
+		else if ((l->endpoint = dnsp_cfgld_str(ld, ep_node, key, 1, 64)))
+			dnsp_cfgld_err(ld, ep_node->line, key,
 			     "inbound listeners need resolver.endpoints (not supported by this build)");
 	}
 	*ok = ld->nerr == before;
 }
 
-static void load_listeners(struct ld *ld, const ynode *v)
+static void load_listeners(struct dnsp_cfg_ld *ld, const ynode *v)
 {
 	struct dnsp_config *c = ld->c;
-	char item[KEY_CAP], key[KEY_CAP], abuf[INET6_ADDRSTRLEN];
-	if (dnsp_yaml_is_null(v) || !want_seq(ld, v, "listeners"))
+	char item[DNSP_CFG_KEY_CAP], key[DNSP_CFG_KEY_CAP], abuf[INET6_ADDRSTRLEN];
+	if (dnsp_yaml_is_null(v) || !dnsp_cfgld_want_seq(ld, v, "listeners"))
 		return;
 	c->listeners = calloc(v->n ? v->n : 1, sizeof(*c->listeners));
 	bool *ok = calloc(v->n ? v->n : 1, sizeof(*ok));
 	size_t *idx = calloc(v->n ? v->n : 1, sizeof(*idx));
 	if (!c->listeners || !ok || !idx) {
-		lerr(ld, v->line, "listeners", "out of memory");
+		dnsp_cfgld_err(ld, v->line, "listeners", "out of memory");
 		free(ok);
 		free(idx);
 		return;
 	}
 	for (size_t i = 0; i < v->n; i++) {
-		key_index(item, "listeners", i);
-		if (!want_map(ld, v->items[i], item))
+		dnsp_cfgld_key_index(item, "listeners", i);
+		if (!dnsp_cfgld_want_map(ld, v->items[i], item))
 			continue;
 		size_t k = c->nlisteners++;
 		struct dnsp_cfg_listener *l = &c->listeners[k];
@@ -902,9 +894,9 @@ static void load_listeners(struct ld *ld, const ynode *v)
 				continue;
 			inet_ntop(l->addr.family == 4 ? AF_INET : AF_INET6, l->addr.addr, abuf,
 				  sizeof(abuf));
-			key_join(key, item, "address");
+			dnsp_cfgld_key_join(key, item, "address");
 			const ynode *a = dnsp_yaml_get(v->items[i], "address");
-			lerr(ld, line_of(a), key, "%s port %u is already used by listeners[%zu] (%s:%d)",
+			dnsp_cfgld_err(ld, line_of(a), key, "%s port %u is already used by listeners[%zu] (%s:%d)",
 			     abuf, l->port, idx[j], o->loc.file, o->loc.line);
 			break;
 		}
@@ -945,59 +937,59 @@ static bool all_upper(const char *s, size_t min, size_t max, bool digits)
 	return true;
 }
 
-static void load_geolocation(struct ld *ld, const ynode *m, const char *path,
+static void load_geolocation(struct dnsp_cfg_ld *ld, const ynode *m, const char *path,
 			     struct dnsp_cfg_routing *r)
 {
 	static const char *const keys[] = { "ContinentCode", "CountryCode", "SubdivisionCode",
 		NULL };
 	static const char *const continents[] = { "AF", "AN", "AS", "EU", "OC", "NA", "SA", NULL };
-	char key[KEY_CAP], sh[SHOW_CAP];
+	char key[DNSP_CFG_KEY_CAP], sh[DNSP_CFG_SHOW_CAP];
 	const ynode *cont, *country, *sub;
 
-	if (!want_map(ld, m, path))
+	if (!dnsp_cfgld_want_map(ld, m, path))
 		return;
-	check_keys(ld, m, path, keys);
+	dnsp_cfgld_check_keys(ld, m, path, keys);
 	cont = dnsp_yaml_get(m, "ContinentCode");
 	country = dnsp_yaml_get(m, "CountryCode");
 	sub = dnsp_yaml_get(m, "SubdivisionCode");
 	if (!cont && !country && !sub) {
-		lerr(ld, m->line, path, "needs ContinentCode or CountryCode");
+		dnsp_cfgld_err(ld, m->line, path, "needs ContinentCode or CountryCode");
 		return;
 	}
 	if (cont) {
-		key_join(key, path, "ContinentCode");
-		int i = get_enum(ld, cont, key, continents);
+		dnsp_cfgld_key_join(key, path, "ContinentCode");
+		int i = dnsp_cfgld_enum(ld, cont, key, continents);
 		if (i >= 0)
 			r->geo_continent = strdup(continents[i]);
 		if (country || sub)
-			lerr(ld, cont->line, key,
+			dnsp_cfgld_err(ld, cont->line, key,
 			     "cannot be combined with CountryCode or SubdivisionCode");
 	}
 	if (country) {
-		key_join(key, path, "CountryCode");
-		char *cc = get_str(ld, country, key, 1, 2);
+		dnsp_cfgld_key_join(key, path, "CountryCode");
+		char *cc = dnsp_cfgld_str(ld, country, key, 1, 2);
 		if (cc && strcmp(cc, "*") != 0 && !all_upper(cc, 2, 2, false)) {
-			lerr(ld, country->line, key,
+			dnsp_cfgld_err(ld, country->line, key,
 			     "expected a two-letter ISO 3166 country code or \"*\", got \"%s\"",
-			     shows(sh, cc));
+			     dnsp_cfgld_shows(sh, cc));
 			free(cc);
 			cc = NULL;
 		}
 		r->geo_country = cc;
 	}
 	if (sub) {
-		key_join(key, path, "SubdivisionCode");
-		char *sc = get_str(ld, sub, key, 1, 3);
+		dnsp_cfgld_key_join(key, path, "SubdivisionCode");
+		char *sc = dnsp_cfgld_str(ld, sub, key, 1, 3);
 		if (sc && !all_upper(sc, 1, 3, true)) {
-			lerr(ld, sub->line, key, "expected a subdivision code such as WA, got \"%s\"",
-			     shows(sh, sc));
+			dnsp_cfgld_err(ld, sub->line, key, "expected a subdivision code such as WA, got \"%s\"",
+			     dnsp_cfgld_shows(sh, sc));
 			free(sc);
 			sc = NULL;
 		}
 		r->geo_subdivision = sc;
 		/* SEMANTICS §5: a state needs CountryCode US. */
 		if (sc && (!r->geo_country || strcmp(r->geo_country, "US") != 0) && !cont)
-			lerr(ld, sub->line, key, "requires CountryCode: US");
+			dnsp_cfgld_err(ld, sub->line, key, "requires CountryCode: US");
 	}
 }
 
@@ -1031,56 +1023,56 @@ static bool coordinate_parse(const char *s, int int_digits, double limit, double
 	return true;
 }
 
-static void load_geoproximity(struct ld *ld, const ynode *m, const char *path,
+static void load_geoproximity(struct dnsp_cfg_ld *ld, const ynode *m, const char *path,
 			      struct dnsp_cfg_routing *r)
 {
 	static const char *const keys[] = { "AWSRegion", "LocalZoneGroup", "Coordinates", "Bias",
 		NULL };
 	static const char *const ckeys[] = { "Latitude", "Longitude", NULL };
-	char key[KEY_CAP], ckey[KEY_CAP], sh[SHOW_CAP];
+	char key[DNSP_CFG_KEY_CAP], ckey[DNSP_CFG_KEY_CAP], sh[DNSP_CFG_SHOW_CAP];
 	const ynode *v;
 	int64_t x;
 
-	if (!want_map(ld, m, path))
+	if (!dnsp_cfgld_want_map(ld, m, path))
 		return;
 	r->has_geoproximity = true;
-	check_keys(ld, m, path, keys);
+	dnsp_cfgld_check_keys(ld, m, path, keys);
 	int n = !!dnsp_yaml_get(m, "AWSRegion") + !!dnsp_yaml_get(m, "LocalZoneGroup") +
 		!!dnsp_yaml_get(m, "Coordinates");
 	if (n != 1)
-		lerr(ld, m->line, path,
+		dnsp_cfgld_err(ld, m->line, path,
 		     "needs exactly one of AWSRegion, LocalZoneGroup or Coordinates");
-	key_join(key, path, "AWSRegion");
+	dnsp_cfgld_key_join(key, path, "AWSRegion");
 	if ((v = dnsp_yaml_get(m, "AWSRegion")))
-		r->gp_aws_region = get_str(ld, v, key, 1, 64);
-	key_join(key, path, "LocalZoneGroup");
+		r->gp_aws_region = dnsp_cfgld_str(ld, v, key, 1, 64);
+	dnsp_cfgld_key_join(key, path, "LocalZoneGroup");
 	if ((v = dnsp_yaml_get(m, "LocalZoneGroup")))
-		r->gp_local_zone_group = get_str(ld, v, key, 1, 64);
-	key_join(key, path, "Coordinates");
-	if ((v = dnsp_yaml_get(m, "Coordinates")) && want_map(ld, v, key)) {
-		check_keys(ld, v, key, ckeys);
-		const ynode *lat = need(ld, v, key, "Latitude");
-		const ynode *lon = need(ld, v, key, "Longitude");
+		r->gp_local_zone_group = dnsp_cfgld_str(ld, v, key, 1, 64);
+	dnsp_cfgld_key_join(key, path, "Coordinates");
+	if ((v = dnsp_yaml_get(m, "Coordinates")) && dnsp_cfgld_want_map(ld, v, key)) {
+		dnsp_cfgld_check_keys(ld, v, key, ckeys);
+		const ynode *lat = dnsp_cfgld_need(ld, v, key, "Latitude");
+		const ynode *lon = dnsp_cfgld_need(ld, v, key, "Longitude");
 		char *t;
 		bool ok = lat && lon;
-		key_join(ckey, key, "Latitude");
-		if (lat && (t = get_str(ld, lat, ckey, 1, 16))) {
+		dnsp_cfgld_key_join(ckey, key, "Latitude");
+		if (lat && (t = dnsp_cfgld_str(ld, lat, ckey, 1, 16))) {
 			if (!coordinate_parse(t, 2, 90.0, &r->gp_latitude)) {
-				lerr(ld, lat->line, ckey,
+				dnsp_cfgld_err(ld, lat->line, ckey,
 				     "expected a latitude -90..90 with at most 2 decimals, got \"%s\"",
-				     shows(sh, t));
+				     dnsp_cfgld_shows(sh, t));
 				ok = false;
 			}
 			free(t);
 		} else {
 			ok = false;
 		}
-		key_join(ckey, key, "Longitude");
-		if (lon && (t = get_str(ld, lon, ckey, 1, 16))) {
+		dnsp_cfgld_key_join(ckey, key, "Longitude");
+		if (lon && (t = dnsp_cfgld_str(ld, lon, ckey, 1, 16))) {
 			if (!coordinate_parse(t, 3, 180.0, &r->gp_longitude)) {
-				lerr(ld, lon->line, ckey,
+				dnsp_cfgld_err(ld, lon->line, ckey,
 				     "expected a longitude -180..180 with at most 2 decimals, got \"%s\"",
-				     shows(sh, t));
+				     dnsp_cfgld_shows(sh, t));
 				ok = false;
 			}
 			free(t);
@@ -1089,8 +1081,8 @@ static void load_geoproximity(struct ld *ld, const ynode *m, const char *path,
 		}
 		r->gp_has_coordinates = ok;
 	}
-	key_join(key, path, "Bias");
-	if ((v = dnsp_yaml_get(m, "Bias")) && get_int(ld, v, key, -99, 99, &x))
+	dnsp_cfgld_key_join(key, path, "Bias");
+	if ((v = dnsp_yaml_get(m, "Bias")) && dnsp_cfgld_int(ld, v, key, -99, 99, &x))
 		r->gp_bias = (int)x;
 }
 
@@ -1108,69 +1100,69 @@ static bool location_name_valid(const char *s)
 	return true;
 }
 
-static void load_cidr_routing(struct ld *ld, const ynode *m, const char *path,
+static void load_cidr_routing(struct dnsp_cfg_ld *ld, const ynode *m, const char *path,
 			      struct dnsp_cfg_routing *r)
 {
 	static const char *const keys[] = { "CollectionId", "LocationName", NULL };
-	char key[KEY_CAP], sh[SHOW_CAP];
+	char key[DNSP_CFG_KEY_CAP], sh[DNSP_CFG_SHOW_CAP];
 	const ynode *v;
-	if (!want_map(ld, m, path))
+	if (!dnsp_cfgld_want_map(ld, m, path))
 		return;
-	check_keys(ld, m, path, keys);
-	key_join(key, path, "CollectionId");
-	if ((v = need(ld, m, path, "CollectionId")))
-		r->cidr_collection_id = get_str(ld, v, key, 1, 64);
-	key_join(key, path, "LocationName");
-	if ((v = need(ld, m, path, "LocationName")) && (r->cidr_location_name =
-							     get_str(ld, v, key, 1, 16))) {
+	dnsp_cfgld_check_keys(ld, m, path, keys);
+	dnsp_cfgld_key_join(key, path, "CollectionId");
+	if ((v = dnsp_cfgld_need(ld, m, path, "CollectionId")))
+		r->cidr_collection_id = dnsp_cfgld_str(ld, v, key, 1, 64);
+	dnsp_cfgld_key_join(key, path, "LocationName");
+	if ((v = dnsp_cfgld_need(ld, m, path, "LocationName")) && (r->cidr_location_name =
+							     dnsp_cfgld_str(ld, v, key, 1, 16))) {
 		if (!location_name_valid(r->cidr_location_name))
-			lerr(ld, v->line, key,
+			dnsp_cfgld_err(ld, v->line, key,
 			     "expected 1-16 of [0-9A-Za-z_-] or \"*\", got \"%s\"",
-			     shows(sh, r->cidr_location_name));
+			     dnsp_cfgld_shows(sh, r->cidr_location_name));
 	}
 }
 
-static void load_alias(struct ld *ld, const ynode *m, const char *path, struct dnsp_cfg_rrset *rs)
+static void load_alias(struct dnsp_cfg_ld *ld, const ynode *m, const char *path, struct dnsp_cfg_rrset *rs)
 {
 	static const char *const keys[] = { "HostedZoneId", "DNSName", "EvaluateTargetHealth",
 		NULL };
-	char key[KEY_CAP];
+	char key[DNSP_CFG_KEY_CAP];
 	const ynode *v;
-	if (!want_map(ld, m, path))
+	if (!dnsp_cfgld_want_map(ld, m, path))
 		return;
 	rs->is_alias = true;
-	check_keys(ld, m, path, keys);
-	key_join(key, path, "HostedZoneId");
-	if ((v = need(ld, m, path, "HostedZoneId")))
-		rs->alias_zone_id = strip_zone_prefix(get_str(ld, v, key, 1, 64));
-	key_join(key, path, "DNSName");
-	if ((v = need(ld, m, path, "DNSName")))
-		rs->alias_dns_name = get_name(ld, v, key);
-	key_join(key, path, "EvaluateTargetHealth");
-	if ((v = need(ld, m, path, "EvaluateTargetHealth")))
-		get_bool(ld, v, key, &rs->alias_evaluate_target_health);
+	dnsp_cfgld_check_keys(ld, m, path, keys);
+	dnsp_cfgld_key_join(key, path, "HostedZoneId");
+	if ((v = dnsp_cfgld_need(ld, m, path, "HostedZoneId")))
+		rs->alias_zone_id = strip_zone_prefix(dnsp_cfgld_str(ld, v, key, 1, 64));
+	dnsp_cfgld_key_join(key, path, "DNSName");
+	if ((v = dnsp_cfgld_need(ld, m, path, "DNSName")))
+		rs->alias_dns_name = dnsp_cfgld_name(ld, v, key);
+	dnsp_cfgld_key_join(key, path, "EvaluateTargetHealth");
+	if ((v = dnsp_cfgld_need(ld, m, path, "EvaluateTargetHealth")))
+		dnsp_cfgld_bool(ld, v, key, &rs->alias_evaluate_target_health);
 }
 
-static void load_values(struct ld *ld, const ynode *v, const char *path, struct dnsp_cfg_rrset *rs)
+static void load_values(struct dnsp_cfg_ld *ld, const ynode *v, const char *path, struct dnsp_cfg_rrset *rs)
 {
 	static const char *const keys[] = { "Value", NULL };
-	char item[KEY_CAP], key[KEY_CAP];
-	if (!want_seq(ld, v, path))
+	char item[DNSP_CFG_KEY_CAP], key[DNSP_CFG_KEY_CAP];
+	if (!dnsp_cfgld_want_seq(ld, v, path))
 		return;
 	rs->values = calloc(v->n ? v->n : 1, sizeof(*rs->values));
 	if (!rs->values) {
-		lerr(ld, v->line, path, "out of memory");
+		dnsp_cfgld_err(ld, v->line, path, "out of memory");
 		return;
 	}
 	for (size_t i = 0; i < v->n; i++) {
 		const ynode *m = v->items[i];
-		key_index(item, path, i);
-		if (!want_map(ld, m, item))
+		dnsp_cfgld_key_index(item, path, i);
+		if (!dnsp_cfgld_want_map(ld, m, item))
 			continue;
-		check_keys(ld, m, item, keys);
-		key_join(key, item, "Value");
-		const ynode *val = need(ld, m, item, "Value");
-		char *s = val ? get_str(ld, val, key, 1, VALUE_MAX) : NULL;
+		dnsp_cfgld_check_keys(ld, m, item, keys);
+		dnsp_cfgld_key_join(key, item, "Value");
+		const ynode *val = dnsp_cfgld_need(ld, m, item, "Value");
+		char *s = val ? dnsp_cfgld_str(ld, val, key, 1, VALUE_MAX) : NULL;
 		if (s)
 			rs->values[rs->nvalues++] = s;
 	}
@@ -1183,19 +1175,19 @@ static void load_values(struct ld *ld, const ynode *v, const char *path, struct 
  * values are absolute, so the origin is the root. Duplicate values are
  * refused as Route 53 does.
  */
-static void check_value_nodes(struct ld *ld, const ynode *seq, const char *path, uint16_t type)
+static void check_value_nodes(struct dnsp_cfg_ld *ld, const ynode *seq, const char *path, uint16_t type)
 {
 	static const uint8_t root[1] = { 0 };
-	char key[KEY_CAP], item[KEY_CAP], sh[SHOW_CAP], tb[16];
+	char key[DNSP_CFG_KEY_CAP], item[DNSP_CFG_KEY_CAP], sh[DNSP_CFG_SHOW_CAP], tb[16];
 	uint8_t *buf = malloc(DNSP_RDATA_MAX);
 	uint8_t **seen = calloc(seq->n ? seq->n : 1, sizeof(*seen));
 	size_t *seen_len = calloc(seq->n ? seq->n : 1, sizeof(*seen_len));
 	size_t *seen_idx = calloc(seq->n ? seq->n : 1, sizeof(*seen_idx));
 	size_t nseen = 0;
 
-	key_join(key, path, "ResourceRecords");
+	dnsp_cfgld_key_join(key, path, "ResourceRecords");
 	if (!buf || !seen || !seen_len || !seen_idx) {
-		lerr(ld, seq->line, key, "out of memory");
+		dnsp_cfgld_err(ld, seq->line, key, "out of memory");
 		goto out;
 	}
 	for (size_t i = 0; i < seq->n; i++) {
@@ -1203,12 +1195,12 @@ static void check_value_nodes(struct ld *ld, const ynode *seq, const char *path,
 		const char *why = NULL;
 		if (!v || v->kind != DNSP_YAML_SCALAR)
 			continue;
-		key_index(item, key, i);
-		key_join(item, item, "Value");
+		dnsp_cfgld_key_index(item, key, i);
+		dnsp_cfgld_key_join(item, item, "Value");
 		int rc = dnsp_rdata_from_text(type, v->str, v->len, root, buf, DNSP_RDATA_MAX, &why);
 		if (rc < 0) {
-			lerr(ld, v->line, item, "invalid %s value \"%s\": %s", type_text(type, tb),
-			     show(sh, sizeof(sh), v->str, v->len), why ? why : dnsp_strerror(rc));
+			dnsp_cfgld_err(ld, v->line, item, "invalid %s value \"%s\": %s", type_text(type, tb),
+			     dnsp_cfgld_show(sh, sizeof(sh), v->str, v->len), why ? why : dnsp_strerror(rc));
 			continue;
 		}
 		/* a set holds few values: a linear scan is enough, but stay
@@ -1216,7 +1208,7 @@ static void check_value_nodes(struct ld *ld, const ynode *seq, const char *path,
 		bool dup = false;
 		for (size_t j = 0; j < nseen && j < 4096 && !dup; j++)
 			if (seen_len[j] == (size_t)rc && memcmp(seen[j], buf, (size_t)rc) == 0) {
-				lerr(ld, v->line, item, "duplicate value (same as ResourceRecords[%zu])",
+				dnsp_cfgld_err(ld, v->line, item, "duplicate value (same as ResourceRecords[%zu])",
 				     seen_idx[j]);
 				dup = true;
 			}
@@ -1238,7 +1230,7 @@ out:
 
 /* Parses one ResourceRecordSet object into rs (zeroed by the caller). On any
  * problem rs->type is left 0 so that the zone checks skip it. */
-static void load_rrset(struct ld *ld, const ynode *m, const char *path, struct dnsp_cfg_rrset *rs)
+static void load_rrset(struct dnsp_cfg_ld *ld, const ynode *m, const char *path, struct dnsp_cfg_rrset *rs)
 {
 	static const char *const keys[] = { "Name", "Type", "SetIdentifier", "Weight", "Region",
 		"GeoLocation", "Failover", "MultiValueAnswer", "GeoProximityLocation",
@@ -1246,7 +1238,7 @@ static void load_rrset(struct ld *ld, const ynode *m, const char *path, struct d
 		"TrafficPolicyInstanceId", NULL };
 	static const char *const failover[] = { "PRIMARY", "SECONDARY", NULL };
 	struct dnsp_cfg_routing *r = &rs->routing;
-	char key[KEY_CAP], sh[SHOW_CAP];
+	char key[DNSP_CFG_KEY_CAP], sh[DNSP_CFG_SHOW_CAP];
 	const ynode *v;
 	int64_t x;
 	int before = ld->nerr;
@@ -1255,14 +1247,14 @@ static void load_rrset(struct ld *ld, const ynode *m, const char *path, struct d
 	rs->loc.file = ld->file;
 	rs->loc.line = m->line;
 	routing_init(r);
-	check_keys(ld, m, path, keys);
+	dnsp_cfgld_check_keys(ld, m, path, keys);
 
-	key_join(key, path, "Name");
-	if ((v = need(ld, m, path, "Name")))
-		rs->name = get_name(ld, v, key);
-	key_join(key, path, "Type");
-	if ((v = need(ld, m, path, "Type"))) {
-		char *t = get_str(ld, v, key, 1, 16);
+	dnsp_cfgld_key_join(key, path, "Name");
+	if ((v = dnsp_cfgld_need(ld, m, path, "Name")))
+		rs->name = dnsp_cfgld_name(ld, v, key);
+	dnsp_cfgld_key_join(key, path, "Type");
+	if ((v = dnsp_cfgld_need(ld, m, path, "Type"))) {
+		char *t = dnsp_cfgld_str(ld, v, key, 1, 16);
 		for (size_t i = 0; t && i < sizeof(r53_types) / sizeof(r53_types[0]); i++)
 			if (strcmp(t, r53_types[i].name) == 0)
 				type = r53_types[i].type;
@@ -1272,61 +1264,61 @@ static void load_rrset(struct ld *ld, const ynode *m, const char *path, struct d
 				if (strcasecmp(t, r53_types[i].name) == 0)
 					break;
 			if (i < sizeof(r53_types) / sizeof(r53_types[0]))
-				lerr(ld, v->line, key, "unknown record type \"%s\" (did you mean %s?)",
-				     shows(sh, t), r53_types[i].name);
+				dnsp_cfgld_err(ld, v->line, key, "unknown record type \"%s\" (did you mean %s?)",
+				     dnsp_cfgld_shows(sh, t), r53_types[i].name);
 			else
-				lerr(ld, v->line, key,
+				dnsp_cfgld_err(ld, v->line, key,
 				     "unknown record type \"%s\" (expected SOA, A, TXT, NS, CNAME, MX, "
 				     "NAPTR, PTR, SRV, SPF, AAAA, CAA, DS, TLSA, SSHFP, SVCB or HTTPS)",
-				     shows(sh, t));
+				     dnsp_cfgld_shows(sh, t));
 		}
 		free(t);
 	}
-	key_join(key, path, "SetIdentifier");
+	dnsp_cfgld_key_join(key, path, "SetIdentifier");
 	if ((v = dnsp_yaml_get(m, "SetIdentifier")))
-		r->set_identifier = get_str(ld, v, key, 1, 128);
-	key_join(key, path, "Weight");
-	if ((v = dnsp_yaml_get(m, "Weight")) && get_int(ld, v, key, 0, 255, &x))
+		r->set_identifier = dnsp_cfgld_str(ld, v, key, 1, 128);
+	dnsp_cfgld_key_join(key, path, "Weight");
+	if ((v = dnsp_yaml_get(m, "Weight")) && dnsp_cfgld_int(ld, v, key, 0, 255, &x))
 		r->weight = (int)x;
-	key_join(key, path, "Region");
+	dnsp_cfgld_key_join(key, path, "Region");
 	if ((v = dnsp_yaml_get(m, "Region")))
-		r->region = get_str(ld, v, key, 1, 64);
-	key_join(key, path, "GeoLocation");
+		r->region = dnsp_cfgld_str(ld, v, key, 1, 64);
+	dnsp_cfgld_key_join(key, path, "GeoLocation");
 	if ((v = dnsp_yaml_get(m, "GeoLocation")))
 		load_geolocation(ld, v, key, r);
-	key_join(key, path, "Failover");
+	dnsp_cfgld_key_join(key, path, "Failover");
 	if ((v = dnsp_yaml_get(m, "Failover"))) {
-		int i = get_enum(ld, v, key, failover);
+		int i = dnsp_cfgld_enum(ld, v, key, failover);
 		if (i >= 0)
 			r->failover = strdup(failover[i]);
 	}
-	key_join(key, path, "MultiValueAnswer");
+	dnsp_cfgld_key_join(key, path, "MultiValueAnswer");
 	bool mv;
-	if ((v = dnsp_yaml_get(m, "MultiValueAnswer")) && get_bool(ld, v, key, &mv))
+	if ((v = dnsp_yaml_get(m, "MultiValueAnswer")) && dnsp_cfgld_bool(ld, v, key, &mv))
 		r->multivalue = mv;
-	key_join(key, path, "GeoProximityLocation");
+	dnsp_cfgld_key_join(key, path, "GeoProximityLocation");
 	if ((v = dnsp_yaml_get(m, "GeoProximityLocation")))
 		load_geoproximity(ld, v, key, r);
-	key_join(key, path, "CidrRoutingConfig");
+	dnsp_cfgld_key_join(key, path, "CidrRoutingConfig");
 	if ((v = dnsp_yaml_get(m, "CidrRoutingConfig")))
 		load_cidr_routing(ld, v, key, r);
-	key_join(key, path, "TTL");
-	if ((v = dnsp_yaml_get(m, "TTL")) && get_int(ld, v, key, 0, 2147483647, &x)) {
+	dnsp_cfgld_key_join(key, path, "TTL");
+	if ((v = dnsp_yaml_get(m, "TTL")) && dnsp_cfgld_int(ld, v, key, 0, 2147483647, &x)) {
 		rs->has_ttl = true;
 		rs->ttl = (uint32_t)x;
 	}
-	key_join(key, path, "ResourceRecords");
+	dnsp_cfgld_key_join(key, path, "ResourceRecords");
 	if ((v = dnsp_yaml_get(m, "ResourceRecords")))
 		load_values(ld, v, key, rs);
-	key_join(key, path, "AliasTarget");
+	dnsp_cfgld_key_join(key, path, "AliasTarget");
 	if ((v = dnsp_yaml_get(m, "AliasTarget")))
 		load_alias(ld, v, key, rs);
-	key_join(key, path, "HealthCheckId");
+	dnsp_cfgld_key_join(key, path, "HealthCheckId");
 	if ((v = dnsp_yaml_get(m, "HealthCheckId")))
-		r->health_check_id = get_str(ld, v, key, 1, 64);
-	key_join(key, path, "TrafficPolicyInstanceId");
+		r->health_check_id = dnsp_cfgld_str(ld, v, key, 1, 64);
+	dnsp_cfgld_key_join(key, path, "TrafficPolicyInstanceId");
 	if ((v = dnsp_yaml_get(m, "TrafficPolicyInstanceId")))
-		lerr(ld, v->line, key,
+		dnsp_cfgld_err(ld, v->line, key,
 		     "traffic policy instances are not supported by this build");
 
 	/* The routing policy is the one routing field present (SEMANTICS §16:
@@ -1350,8 +1342,8 @@ static void load_rrset(struct ld *ld, const ynode *m, const char *path, struct d
 		if (pk[i].policy == DNSP_POLICY_MULTIVALUE && r->multivalue == 0)
 			continue;
 		if (first) {
-			key_join(key, path, pk[i].key);
-			lerr(ld, v->line, key,
+			dnsp_cfgld_key_join(key, path, pk[i].key);
+			dnsp_cfgld_err(ld, v->line, key,
 			     "cannot be combined with %s: a record set has one routing policy", first);
 			continue;
 		}
@@ -1379,7 +1371,7 @@ struct zf_rec {
 };
 
 struct zf_load {
-	struct ld *ld;
+	struct dnsp_cfg_ld *ld;
 	const char *key;   /* hosted_zones[i].ZoneFile */
 	const char *path;
 	struct zf_rec *recs;
@@ -1411,7 +1403,7 @@ static void zf_error(void *ctx, const char *file, int line, const char *msg)
 	char sh[256];
 	zl->ld->nerr++;
 	dnsp_errlist_add(zl->ld->errs, file ? file : zl->path, line, zl->key, "%s",
-			 show(sh, sizeof(sh), msg, strlen(msg)));
+			 dnsp_cfgld_show(sh, sizeof(sh), msg, strlen(msg)));
 }
 
 static int zf_record(void *ctx, const struct dnsp_zf_record *rr)
@@ -1519,34 +1511,34 @@ static int zf_make_rrset(const struct zf_rec *g, size_t n, struct dnsp_cfg_rrset
 	return 0;
 }
 
-static void load_zone_file(struct ld *ld, struct dnsp_cfg_zone *z, const char *zkey,
+static void load_zone_file(struct dnsp_cfg_ld *ld, struct dnsp_cfg_zone *z, const char *zkey,
 			   const ynode *file_node)
 {
-	char key[KEY_CAP], sh[SHOW_CAP], tb[16];
+	char key[DNSP_CFG_KEY_CAP], sh[DNSP_CFG_SHOW_CAP], tb[16];
 	uint8_t apex[DNSP_NAME_MAX];
 	struct zf_load zl = { .ld = ld, .path = z->zone_file };
 	struct yaml_ref *refs = NULL;
 	size_t nrefs = 0;
 	struct stat st;
 
-	key_join(key, zkey, "ZoneFile");
+	dnsp_cfgld_key_join(key, zkey, "ZoneFile");
 	zl.key = key;
 	if (r53_name_parse(z->name, apex) < 0)
 		return;
 	if (stat(z->zone_file, &st) != 0) {
-		lerr(ld, file_node->line, key, "cannot read \"%s\": %s", shows(sh, z->zone_file),
+		dnsp_cfgld_err(ld, file_node->line, key, "cannot read \"%s\": %s", dnsp_cfgld_shows(sh, z->zone_file),
 		     strerror(errno));
 		return;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		lerr(ld, file_node->line, key, "cannot read \"%s\": not a regular file",
-		     shows(sh, z->zone_file));
+		dnsp_cfgld_err(ld, file_node->line, key, "cannot read \"%s\": not a regular file",
+		     dnsp_cfgld_shows(sh, z->zone_file));
 		return;
 	}
 	zl.textcap = 4 * DNSP_RDATA_MAX + 1024; /* worst case: every byte as \DDD */
 	zl.text = malloc(zl.textcap);
 	if (!zl.text) {
-		lerr(ld, file_node->line, key, "out of memory");
+		dnsp_cfgld_err(ld, file_node->line, key, "out of memory");
 		return;
 	}
 	struct dnsp_zf_params p = {
@@ -1607,10 +1599,10 @@ static void load_zone_file(struct ld *ld, struct dnsp_cfg_zone *z, const char *z
 		if (lo < nrefs && refs[lo].type == want.type &&
 		    dnsp_name_cmp(refs[lo].wire, want.wire) == 0) {
 			const struct dnsp_cfg_rrset *y = &z->rrsets[refs[lo].idx];
-			char ykey[KEY_CAP], rs_path[KEY_CAP];
-			key_join(rs_path, zkey, "ResourceRecordSets");
-			key_index(ykey, rs_path, refs[lo].idx);
-			lerr(ld, y->loc.line, ykey,
+			char ykey[DNSP_CFG_KEY_CAP], rs_path[DNSP_CFG_KEY_CAP];
+			dnsp_cfgld_key_join(rs_path, zkey, "ResourceRecordSets");
+			dnsp_cfgld_key_index(ykey, rs_path, refs[lo].idx);
+			dnsp_cfgld_err(ld, y->loc.line, ykey,
 			     "%s %s is defined both here and in the zone file at %s:%d", y->name,
 			     type_text(y->type, tb), zl.recs[i].file, zl.recs[i].line);
 			continue;
@@ -1624,7 +1616,7 @@ static void load_zone_file(struct ld *ld, struct dnsp_cfg_zone *z, const char *z
 	}
 	goto done;
 oom:
-	lerr(ld, file_node->line, key, "out of memory");
+	dnsp_cfgld_err(ld, file_node->line, key, "out of memory");
 done:
 	for (size_t i = 0; i < nrefs; i++)
 		free(refs[i].wire);
@@ -1652,39 +1644,39 @@ static bool has_wildcard_label(const char *name)
 	return false;
 }
 
-static void load_zone_vpcs(struct ld *ld, const ynode *v, const char *zkey, size_t zi)
+static void load_zone_vpcs(struct dnsp_cfg_ld *ld, const ynode *v, const char *zkey, size_t zi)
 {
 	static const char *const keys[] = { "VPCRegion", "VPCId", NULL };
 	struct dnsp_config *c = ld->c;
 	struct dnsp_cfg_zone *z = &c->zones[zi];
-	char key[KEY_CAP], item[KEY_CAP], ikey[KEY_CAP], sh[SHOW_CAP];
+	char key[DNSP_CFG_KEY_CAP], item[DNSP_CFG_KEY_CAP], ikey[DNSP_CFG_KEY_CAP], sh[DNSP_CFG_SHOW_CAP];
 
-	key_join(key, zkey, "VPCs");
-	if (!want_seq(ld, v, key))
+	dnsp_cfgld_key_join(key, zkey, "VPCs");
+	if (!dnsp_cfgld_want_seq(ld, v, key))
 		return;
 	if (!z->private_zone) {
 		if (v->n)
-			lerr(ld, v->line, key, "a public zone cannot be associated with VPCs "
+			dnsp_cfgld_err(ld, v->line, key, "a public zone cannot be associated with VPCs "
 			     "(set Config.PrivateZone: true for a private zone)");
 		return;
 	}
 	z->vpc_ids = calloc(v->n ? v->n : 1, sizeof(*z->vpc_ids));
 	z->vpc_regions = calloc(v->n ? v->n : 1, sizeof(*z->vpc_regions));
 	if (!z->vpc_ids || !z->vpc_regions) {
-		lerr(ld, v->line, key, "out of memory");
+		dnsp_cfgld_err(ld, v->line, key, "out of memory");
 		return;
 	}
 	for (size_t i = 0; i < v->n; i++) {
 		const ynode *m = v->items[i], *id;
-		key_index(item, key, i);
-		if (!want_map(ld, m, item))
+		dnsp_cfgld_key_index(item, key, i);
+		if (!dnsp_cfgld_want_map(ld, m, item))
 			continue;
-		check_keys(ld, m, item, keys);
+		dnsp_cfgld_check_keys(ld, m, item, keys);
 		const ynode *region = dnsp_yaml_get(m, "VPCRegion");
-		key_join(ikey, item, "VPCRegion");
-		char *reg = region ? get_str(ld, region, ikey, 1, 64) : NULL;
-		key_join(ikey, item, "VPCId");
-		char *vid = (id = need(ld, m, item, "VPCId")) ? get_str(ld, id, ikey, 1, 64) : NULL;
+		dnsp_cfgld_key_join(ikey, item, "VPCRegion");
+		char *reg = region ? dnsp_cfgld_str(ld, region, ikey, 1, 64) : NULL;
+		dnsp_cfgld_key_join(ikey, item, "VPCId");
+		char *vid = (id = dnsp_cfgld_need(ld, m, item, "VPCId")) ? dnsp_cfgld_str(ld, id, ikey, 1, 64) : NULL;
 		if (!vid) {
 			free(reg);
 			continue;
@@ -1694,7 +1686,7 @@ static void load_zone_vpcs(struct ld *ld, const ynode *v, const char *zkey, size
 		z->vpc_regions[k] = reg;
 		z->nvpcs++;
 		if (!vpc_find(c, vid)) {
-			lerr(ld, id->line, ikey, "VPC \"%s\" is not defined in vpcs", shows(sh, vid));
+			dnsp_cfgld_err(ld, id->line, ikey, "VPC \"%s\" is not defined in vpcs", dnsp_cfgld_shows(sh, vid));
 			continue;
 		}
 		bool dup = false;
@@ -1702,7 +1694,7 @@ static void load_zone_vpcs(struct ld *ld, const ynode *v, const char *zkey, size
 			if (strcmp(z->vpc_ids[j], vid) == 0)
 				dup = true;
 		if (dup) {
-			lerr(ld, id->line, ikey, "VPC \"%s\" is listed twice", shows(sh, vid));
+			dnsp_cfgld_err(ld, id->line, ikey, "VPC \"%s\" is listed twice", dnsp_cfgld_shows(sh, vid));
 			continue;
 		}
 		/* Route 53: one private zone per name and VPC. */
@@ -1712,15 +1704,15 @@ static void load_zone_vpcs(struct ld *ld, const ynode *v, const char *zkey, size
 				continue;
 			for (size_t j = 0; j < o->nvpcs; j++)
 				if (strcmp(o->vpc_ids[j], vid) == 0)
-					lerr(ld, id->line, ikey,
+					dnsp_cfgld_err(ld, id->line, ikey,
 					     "VPC \"%s\" already has a private zone %s: "
 					     "hosted_zones[%zu] (%s:%d)",
-					     shows(sh, vid), z->name, p, o->loc.file, o->loc.line);
+					     dnsp_cfgld_shows(sh, vid), z->name, p, o->loc.file, o->loc.line);
 		}
 	}
 }
 
-static void load_zone(struct ld *ld, const ynode *m, const char *zkey, size_t zi)
+static void load_zone(struct dnsp_cfg_ld *ld, const ynode *m, const char *zkey, size_t zi)
 {
 	static const char *const keys[] = { "Id", "Name", "Config", "VPCs", "ZoneFile", "DNSSEC",
 		"ResourceRecordSets", NULL };
@@ -1728,42 +1720,42 @@ static void load_zone(struct ld *ld, const ynode *m, const char *zkey, size_t zi
 	static const char *const dnssec_keys[] = { "Signing", NULL };
 	struct dnsp_config *c = ld->c;
 	struct dnsp_cfg_zone *z = &c->zones[zi];
-	char key[KEY_CAP], item[KEY_CAP], sh[SHOW_CAP];
+	char key[DNSP_CFG_KEY_CAP], item[DNSP_CFG_KEY_CAP], sh[DNSP_CFG_SHOW_CAP];
 	const ynode *v, *name_node, *file_node;
 
 	z->loc.file = ld->file;
 	z->loc.line = m->line;
-	check_keys(ld, m, zkey, keys);
+	dnsp_cfgld_check_keys(ld, m, zkey, keys);
 
-	key_join(key, zkey, "Id");
-	if ((v = need(ld, m, zkey, "Id")) && (z->id = strip_zone_prefix(get_str(ld, v, key, 1, 64)))) {
+	dnsp_cfgld_key_join(key, zkey, "Id");
+	if ((v = dnsp_cfgld_need(ld, m, zkey, "Id")) && (z->id = strip_zone_prefix(dnsp_cfgld_str(ld, v, key, 1, 64)))) {
 		for (size_t p = 0; p < zi; p++)
 			if (c->zones[p].id && strcmp(c->zones[p].id, z->id) == 0) {
-				lerr(ld, v->line, key, "duplicate zone Id \"%s\" (first at %s:%d)",
-				     shows(sh, z->id), c->zones[p].loc.file, c->zones[p].loc.line);
+				dnsp_cfgld_err(ld, v->line, key, "duplicate zone Id \"%s\" (first at %s:%d)",
+				     dnsp_cfgld_shows(sh, z->id), c->zones[p].loc.file, c->zones[p].loc.line);
 				break;
 			}
 	}
-	key_join(key, zkey, "Config");
-	if ((v = dnsp_yaml_get(m, "Config")) && want_map(ld, v, key)) {
-		check_keys(ld, v, key, cfg_keys);
+	dnsp_cfgld_key_join(key, zkey, "Config");
+	if ((v = dnsp_yaml_get(m, "Config")) && dnsp_cfgld_want_map(ld, v, key)) {
+		dnsp_cfgld_check_keys(ld, v, key, cfg_keys);
 		const ynode *x;
-		key_join(item, key, "PrivateZone");
+		dnsp_cfgld_key_join(item, key, "PrivateZone");
 		if ((x = dnsp_yaml_get(v, "PrivateZone")))
-			get_bool(ld, x, item, &z->private_zone);
-		key_join(item, key, "Comment");
+			dnsp_cfgld_bool(ld, x, item, &z->private_zone);
+		dnsp_cfgld_key_join(item, key, "Comment");
 		if ((x = dnsp_yaml_get(v, "Comment")))
-			z->comment = get_str(ld, x, item, 0, 256);
+			z->comment = dnsp_cfgld_str(ld, x, item, 0, 256);
 	}
-	key_join(key, zkey, "Name");
-	if ((name_node = need(ld, m, zkey, "Name")) && (z->name = get_name(ld, name_node, key))) {
+	dnsp_cfgld_key_join(key, zkey, "Name");
+	if ((name_node = dnsp_cfgld_need(ld, m, zkey, "Name")) && (z->name = dnsp_cfgld_name(ld, name_node, key))) {
 		if (has_wildcard_label(z->name)) {
-			lerr(ld, name_node->line, key, "a zone name cannot contain \"*\"");
+			dnsp_cfgld_err(ld, name_node->line, key, "a zone name cannot contain \"*\"");
 		} else if (!z->private_zone) {
 			for (size_t p = 0; p < zi; p++) {
 				const struct dnsp_cfg_zone *o = &c->zones[p];
 				if (!o->private_zone && o->name && strcasecmp(o->name, z->name) == 0) {
-					lerr(ld, name_node->line, key,
+					dnsp_cfgld_err(ld, name_node->line, key,
 					     "public zone %s is already defined by hosted_zones[%zu] "
 					     "(%s:%d)", z->name, p, o->loc.file, o->loc.line);
 					break;
@@ -1773,34 +1765,34 @@ static void load_zone(struct ld *ld, const ynode *m, const char *zkey, size_t zi
 	}
 	if ((v = dnsp_yaml_get(m, "VPCs")))
 		load_zone_vpcs(ld, v, zkey, zi);
-	key_join(key, zkey, "ZoneFile");
+	dnsp_cfgld_key_join(key, zkey, "ZoneFile");
 	if ((file_node = dnsp_yaml_get(m, "ZoneFile")))
-		z->zone_file = get_path(ld, file_node, key);
-	key_join(key, zkey, "DNSSEC");
-	if ((v = dnsp_yaml_get(m, "DNSSEC")) && want_map(ld, v, key)) {
-		check_keys(ld, v, key, dnssec_keys);
+		z->zone_file = dnsp_cfgld_path(ld, file_node, key);
+	dnsp_cfgld_key_join(key, zkey, "DNSSEC");
+	if ((v = dnsp_yaml_get(m, "DNSSEC")) && dnsp_cfgld_want_map(ld, v, key)) {
+		dnsp_cfgld_check_keys(ld, v, key, dnssec_keys);
 		const ynode *x;
-		key_join(item, key, "Signing");
-		if ((x = dnsp_yaml_get(v, "Signing")) && get_bool(ld, x, item, &z->dnssec_signing) &&
+		dnsp_cfgld_key_join(item, key, "Signing");
+		if ((x = dnsp_yaml_get(v, "Signing")) && dnsp_cfgld_bool(ld, x, item, &z->dnssec_signing) &&
 		    z->dnssec_signing && z->private_zone)
-			lerr(ld, x->line, item, "DNSSEC signing is not supported for private zones");
+			dnsp_cfgld_err(ld, x->line, item, "DNSSEC signing is not supported for private zones");
 	}
-	key_join(key, zkey, "ResourceRecordSets");
-	if ((v = dnsp_yaml_get(m, "ResourceRecordSets")) && want_seq(ld, v, key)) {
+	dnsp_cfgld_key_join(key, zkey, "ResourceRecordSets");
+	if ((v = dnsp_yaml_get(m, "ResourceRecordSets")) && dnsp_cfgld_want_seq(ld, v, key)) {
 		z->rrsets = calloc(v->n ? v->n : 1, sizeof(*z->rrsets));
 		if (!z->rrsets) {
-			lerr(ld, v->line, key, "out of memory");
+			dnsp_cfgld_err(ld, v->line, key, "out of memory");
 			return;
 		}
 		/* Every item gets a slot, even a broken one, so that the index in
 		 * later messages is the index in the file. */
 		for (size_t i = 0; i < v->n; i++) {
 			struct dnsp_cfg_rrset *rs = &z->rrsets[z->nrrsets++];
-			key_index(item, key, i);
+			dnsp_cfgld_key_index(item, key, i);
 			routing_init(&rs->routing);
 			rs->loc.file = ld->file;
 			rs->loc.line = v->items[i]->line;
-			if (want_map(ld, v->items[i], item))
+			if (dnsp_cfgld_want_map(ld, v->items[i], item))
 				load_rrset(ld, v->items[i], item, rs);
 		}
 	}
@@ -1810,25 +1802,25 @@ static void load_zone(struct ld *ld, const ynode *m, const char *zkey, size_t zi
 		ld->nerr += dnsp_config_check_zone(c, z, ld->errs);
 }
 
-static void load_zones(struct ld *ld, const ynode *v)
+static void load_zones(struct dnsp_cfg_ld *ld, const ynode *v)
 {
 	struct dnsp_config *c = ld->c;
-	char item[KEY_CAP];
-	if (dnsp_yaml_is_null(v) || !want_seq(ld, v, "hosted_zones"))
+	char item[DNSP_CFG_KEY_CAP];
+	if (dnsp_yaml_is_null(v) || !dnsp_cfgld_want_seq(ld, v, "hosted_zones"))
 		return;
 	c->zones = calloc(v->n ? v->n : 1, sizeof(*c->zones));
 	if (!c->zones) {
-		lerr(ld, v->line, "hosted_zones", "out of memory");
+		dnsp_cfgld_err(ld, v->line, "hosted_zones", "out of memory");
 		return;
 	}
 	/* Every item gets a slot, even a broken one, so that zones[i] is
 	 * hosted_zones[i] in every message. */
 	for (size_t i = 0; i < v->n; i++) {
-		key_index(item, "hosted_zones", i);
+		dnsp_cfgld_key_index(item, "hosted_zones", i);
 		size_t zi = c->nzones++;
 		c->zones[zi].loc.file = ld->file;
 		c->zones[zi].loc.line = v->items[i]->line;
-		if (want_map(ld, v->items[i], item))
+		if (dnsp_cfgld_want_map(ld, v->items[i], item))
 			load_zone(ld, v->items[i], item, zi);
 	}
 }
@@ -1839,7 +1831,7 @@ static void load_zones(struct ld *ld, const ynode *v)
 struct chk {
 	const struct dnsp_cfg_zone *z;
 	struct dnsp_errlist *errs;
-	char zkey[KEY_CAP];
+	char zkey[DNSP_CFG_KEY_CAP];
 	size_t *yidx;      /* per set: its index among the YAML sets */
 	int n;
 };
@@ -1854,15 +1846,15 @@ __attribute__((format(printf, 4, 5)))
 static void cerr(struct chk *k, size_t i, const char *field, const char *fmt, ...)
 {
 	const struct dnsp_cfg_rrset *rs = &k->z->rrsets[i];
-	char key[KEY_CAP], base[KEY_CAP], msg[1024];
+	char key[DNSP_CFG_KEY_CAP], base[DNSP_CFG_KEY_CAP], msg[1024];
 	if (rs->from_file) {
-		key_join(key, k->zkey, "ZoneFile");
+		dnsp_cfgld_key_join(key, k->zkey, "ZoneFile");
 	} else {
-		key_join(base, k->zkey, "ResourceRecordSets");
-		key_index(key, base, k->yidx[i]);
+		dnsp_cfgld_key_join(base, k->zkey, "ResourceRecordSets");
+		dnsp_cfgld_key_index(key, base, k->yidx[i]);
 		if (field) {
 			memcpy(base, key, sizeof(base));
-			key_join(key, base, field);
+			dnsp_cfgld_key_join(key, base, field);
 		}
 	}
 	va_list ap;
@@ -1876,18 +1868,18 @@ static void cerr(struct chk *k, size_t i, const char *field, const char *fmt, ..
 
 static void zone_key(const struct dnsp_config *c, const struct dnsp_cfg_zone *z, char *out)
 {
-	char sh[SHOW_CAP];
+	char sh[DNSP_CFG_SHOW_CAP];
 	uintptr_t p = (uintptr_t)z;
 	if (c && c->nzones && p >= (uintptr_t)c->zones && p < (uintptr_t)(c->zones + c->nzones)) {
-		key_index(out, "hosted_zones", (size_t)(z - c->zones));
+		dnsp_cfgld_key_index(out, "hosted_zones", (size_t)(z - c->zones));
 		return;
 	}
 	for (size_t i = 0; c && z->id && i < c->nzones; i++)
 		if (c->zones[i].id && strcmp(c->zones[i].id, z->id) == 0) {
-			key_index(out, "hosted_zones", i);
+			dnsp_cfgld_key_index(out, "hosted_zones", i);
 			return;
 		}
-	int rc = snprintf(out, KEY_CAP, "hosted_zones[%s]", z->id ? shows(sh, z->id) : "?");
+	int rc = snprintf(out, DNSP_CFG_KEY_CAP, "hosted_zones[%s]", z->id ? dnsp_cfgld_shows(sh, z->id) : "?");
 	(void)rc;
 }
 
@@ -1939,7 +1931,7 @@ static void check_values(struct chk *k, size_t i, uint8_t *buf)
 {
 	const struct dnsp_cfg_rrset *rs = &k->z->rrsets[i];
 	static const uint8_t root[1] = { 0 };
-	char field[64], sh[SHOW_CAP], tb[16];
+	char field[64], sh[DNSP_CFG_SHOW_CAP], tb[16];
 	struct rdref *refs = rs->nvalues > 1 ? calloc(rs->nvalues, sizeof(*refs)) : NULL;
 	size_t nrefs = 0;
 
@@ -1951,7 +1943,7 @@ static void check_values(struct chk *k, size_t i, uint8_t *buf)
 		if (rc < 0) {
 			snprintf(field, sizeof(field), "ResourceRecords[%zu].Value", j);
 			cerr(k, i, field, "invalid %s value \"%s\": %s", type_text(rs->type, tb),
-			     shows(sh, v), why ? why : dnsp_strerror(rc));
+			     dnsp_cfgld_shows(sh, v), why ? why : dnsp_strerror(rc));
 			continue;
 		}
 		if (refs && (refs[nrefs].p = malloc(rc ? (size_t)rc : 1))) {
@@ -1988,15 +1980,15 @@ static bool check_set(struct chk *k, size_t i, const uint8_t *apex, uint8_t *wir
 	const struct dnsp_cfg_rrset *rs = &k->z->rrsets[i];
 	const struct dnsp_cfg_routing *r = &rs->routing;
 	const char *pol = policy_names[rs->policy];
-	char sh[SHOW_CAP], tb[16];
+	char sh[DNSP_CFG_SHOW_CAP], tb[16];
 	bool group = true;
 
 	if (r53_name_parse(rs->name, wire) < 0) {
-		cerr(k, i, "Name", "invalid domain name \"%s\"", shows(sh, rs->name));
+		cerr(k, i, "Name", "invalid domain name \"%s\"", dnsp_cfgld_shows(sh, rs->name));
 		return false;
 	}
 	if (!dnsp_name_in(wire, apex)) {
-		cerr(k, i, "Name", "%s is not in zone %s%s", shows(sh, rs->name), k->z->name,
+		cerr(k, i, "Name", "%s is not in zone %s%s", dnsp_cfgld_shows(sh, rs->name), k->z->name,
 		     dnsp_name_labels(wire) == 1 ? " (names are absolute: write the full name)"
 						 : "");
 		group = false;
@@ -2045,11 +2037,11 @@ static bool check_set(struct chk *k, size_t i, const uint8_t *apex, uint8_t *wir
 		     type_text(rs->type, tb), rs->nvalues);
 	if (r->health_check_id)
 		cerr(k, i, "HealthCheckId", "health check \"%s\" is not defined "
-		     "(health_checks is not supported by this build)", shows(sh, r->health_check_id));
+		     "(health_checks is not supported by this build)", dnsp_cfgld_shows(sh, r->health_check_id));
 	if (r->cidr_collection_id)
 		cerr(k, i, "CidrRoutingConfig.CollectionId", "CIDR collection \"%s\" is not defined "
 		     "(cidr_collections is not supported by this build)",
-		     shows(sh, r->cidr_collection_id));
+		     dnsp_cfgld_shows(sh, r->cidr_collection_id));
 	check_values(k, i, buf);
 	return group;
 }
@@ -2059,7 +2051,7 @@ static void check_type_group(struct chk *k, const struct citem *it, size_t a, si
 {
 	const struct dnsp_cfg_rrset *sets = k->z->rrsets;
 	const struct dnsp_cfg_rrset *f = &sets[it[a].i];
-	char tb[16], sh[SHOW_CAP];
+	char tb[16], sh[DNSP_CFG_SHOW_CAP];
 
 	for (size_t x = a + 1; x < b; x++) {
 		size_t i = it[x].i;
@@ -2084,7 +2076,7 @@ static void check_type_group(struct chk *k, const struct citem *it, size_t a, si
 				continue;
 			if (r->set_identifier && streq(r->set_identifier, q->set_identifier)) {
 				cerr(k, i, "SetIdentifier", "duplicate SetIdentifier \"%s\" for %s %s "
-				     "(first at %s:%d)", shows(sh, r->set_identifier), rs->name,
+				     "(first at %s:%d)", dnsp_cfgld_shows(sh, r->set_identifier), rs->name,
 				     type_text(rs->type, tb), o->loc.file, o->loc.line);
 				break;
 			}
@@ -2096,7 +2088,7 @@ static void check_type_group(struct chk *k, const struct citem *it, size_t a, si
 			}
 			if (rs->policy == DNSP_POLICY_LATENCY && streq(r->region, q->region)) {
 				cerr(k, i, "Region", "a second set for Region %s of %s %s (first at %s:%d)",
-				     shows(sh, r->region), rs->name, type_text(rs->type, tb),
+				     dnsp_cfgld_shows(sh, r->region), rs->name, type_text(rs->type, tb),
 				     o->loc.file, o->loc.line);
 				break;
 			}
@@ -2120,7 +2112,7 @@ static void check_type_group(struct chk *k, const struct citem *it, size_t a, si
 			if (rs->policy == DNSP_POLICY_IPBASED &&
 			    streq(r->cidr_location_name, q->cidr_location_name)) {
 				cerr(k, i, "CidrRoutingConfig.LocationName", "a second set for location "
-				     "%s of %s %s (first at %s:%d)", shows(sh, r->cidr_location_name),
+				     "%s of %s %s (first at %s:%d)", dnsp_cfgld_shows(sh, r->cidr_location_name),
 				     rs->name, type_text(rs->type, tb), o->loc.file, o->loc.line);
 				break;
 			}
@@ -2140,8 +2132,8 @@ int dnsp_config_check_zone(const struct dnsp_config *c, const struct dnsp_cfg_zo
 
 	zone_key(c, z, k.zkey);
 	if (!z->name || r53_name_parse(z->name, apex) < 0) {
-		char key[KEY_CAP];
-		key_join(key, k.zkey, "Name");
+		char key[DNSP_CFG_KEY_CAP];
+		dnsp_cfgld_key_join(key, k.zkey, "Name");
 		dnsp_errlist_add(errs, z->loc.file, z->loc.line, key, "invalid zone name");
 		return 1;
 	}
@@ -2302,13 +2294,26 @@ static const char *const unsupported_sections[] = { "health_checks", "cidr_colle
 	"traffic_policies", "resolver", "firewall", "profiles", "profile_associations",
 	"query_logging", NULL };
 
-static void yaml_problem(void *ctx, int line, const char *msg)
+/* Feature sections loaded by their own files (config_<feature>.c). */
+const struct dnsp_cfg_section *const dnsp_cfg_sections[] = {
+	NULL
+};
+
+static const struct dnsp_cfg_section *feature_section(const char *name)
 {
-	struct ld *ld = ctx;
-	lerr(ld, line, "yaml", "%s", msg);
+	for (size_t i = 0; dnsp_cfg_sections[i]; i++)
+		if (strcmp(dnsp_cfg_sections[i]->name, name) == 0)
+			return dnsp_cfg_sections[i];
+	return NULL;
 }
 
-static void load_root(struct ld *ld, const ynode *root)
+static void yaml_problem(void *ctx, int line, const char *msg)
+{
+	struct dnsp_cfg_ld *ld = ctx;
+	dnsp_cfgld_err(ld, line, "yaml", "%s", msg);
+}
+
+static void load_root(struct dnsp_cfg_ld *ld, const ynode *root)
 {
 	static const char *const keys[] = { "server", "listeners", "vpcs", "hosted_zones",
 		"health_checks", "cidr_collections", "traffic_policies", "resolver", "firewall",
@@ -2319,12 +2324,12 @@ static void load_root(struct ld *ld, const ynode *root)
 	if (root && dnsp_yaml_is_null(root))
 		root = NULL;
 	if (root && root->kind != DNSP_YAML_MAP) {
-		lerr(ld, root->line, "config", "expected a mapping of sections (server, listeners, "
+		dnsp_cfgld_err(ld, root->line, "config", "expected a mapping of sections (server, listeners, "
 		     "vpcs, hosted_zones, ...), got %s", dnsp_yaml_describe(root));
 		return;
 	}
 	if (root) {
-		check_keys(ld, root, "", keys);
+		dnsp_cfgld_check_keys(ld, root, "", keys);
 		/* vpcs first: listeners and zones refer to them */
 		if ((v = dnsp_yaml_get(root, "vpcs")))
 			load_vpcs(ld, v);
@@ -2334,20 +2339,26 @@ static void load_root(struct ld *ld, const ynode *root)
 			load_listeners(ld, v);
 		if ((v = dnsp_yaml_get(root, "hosted_zones")))
 			load_zones(ld, v);
+		for (size_t i = 0; dnsp_cfg_sections[i]; i++)
+			if ((v = dnsp_yaml_get(root, dnsp_cfg_sections[i]->name)))
+				dnsp_cfg_sections[i]->load(ld, v);
+		for (size_t i = 0; dnsp_cfg_sections[i]; i++)
+			if (dnsp_cfg_sections[i]->check)
+				dnsp_cfg_sections[i]->check(ld);
 		for (size_t i = 0; unsupported_sections[i]; i++) {
 			const char *s = unsupported_sections[i];
-			if (!(v = dnsp_yaml_get(root, s)))
+			if (feature_section(s) || !(v = dnsp_yaml_get(root, s)))
 				continue;
 			bool empty = dnsp_yaml_is_null(v) ||
 				     (v->kind != DNSP_YAML_SCALAR && v->n == 0);
 			if (!empty)
-				lerr(ld, v->line, s, "section not supported by this build");
+				dnsp_cfgld_err(ld, v->line, s, "section not supported by this build");
 		}
 	}
 	v = root ? dnsp_yaml_get(root, "listeners") : NULL;
 	/* a listeners value of the wrong type was reported already */
 	if (c->nlisteners == 0 && (!v || dnsp_yaml_is_null(v) || v->kind == DNSP_YAML_SEQ)) {
-		lerr(ld, v ? v->line : root ? root->line : 1, "listeners",
+		dnsp_cfgld_err(ld, v ? v->line : root ? root->line : 1, "listeners",
 		     "at least one listener is required");
 	}
 }
@@ -2378,7 +2389,7 @@ int dnsp_config_load_string(const char *text, size_t len, const char *name, cons
 			    struct dnsp_config **out, struct dnsp_errlist *errs)
 {
 	struct dnsp_yaml_doc doc;
-	struct ld ld = { .errs = errs };
+	struct dnsp_cfg_ld ld = { .errs = errs };
 
 	*out = NULL;
 	if (!name)
@@ -2392,7 +2403,7 @@ int dnsp_config_load_string(const char *text, size_t len, const char *name, cons
 	ld.file = ld.c->server.loc.file;
 	int rc = dnsp_yaml_parse(text, len, &doc, yaml_problem, &ld);
 	if (rc == -ENOMEM) {
-		lerr(&ld, 1, "config", "out of memory");
+		dnsp_cfgld_err(&ld, 1, "config", "out of memory");
 	} else if (doc.complete) {
 		load_root(&ld, doc.root);
 	}
@@ -2479,6 +2490,8 @@ void dnsp_config_destroy(struct dnsp_config *c)
 {
 	if (!c)
 		return;
+	for (size_t i = 0; dnsp_cfg_sections[i]; i++)
+		dnsp_cfg_sections[i]->destroy(c);
 	struct dnsp_cfg_server *s = &c->server;
 	free(s->dataplane);
 	free(s->control_listen);
