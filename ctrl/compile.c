@@ -303,6 +303,7 @@ int dnsp_compile(const struct dnsp_config *cfg, uint64_t generation, struct dnsp
 	s->arena = arena;
 	s->generation = generation;
 	s->udp_max = cfg->server.udp_max ? cfg->server.udp_max : DNSP_UDP_EDNS_CAP;
+	s->nworkers = cfg->server.workers > 0 ? (uint32_t)cfg->server.workers : 1;
 
 	int failed = 0;
 	uint32_t npub = 0;
@@ -327,12 +328,17 @@ int dnsp_compile(const struct dnsp_config *cfg, uint64_t generation, struct dnsp
 				 dnsp_strerror(rc));
 		goto fail;
 	}
+	/* Feature compilers add their tables here, each reporting its own
+	 * errors (routing data, firewall, resolver). */
 	free(pub);
 	s->compile_ns = now_ns() - t0;
 	*out = s;
 	return 0;
 fail:
 	free(pub);
-	dnsp_arena_destroy(arena);
+	if (s && s->arena == arena)
+		dnsp_snapshot_destroy(s);
+	else
+		dnsp_arena_destroy(arena);
 	return rc;
 }

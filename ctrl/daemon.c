@@ -45,6 +45,8 @@ int dnsp_daemon_reload(struct dnsp_daemon *d, struct dnsp_errlist *errs)
 		? dnsp_config_load_file(d->config_path, &cfg, errs)
 		: dnsp_config_load_string(dnsp_config_embedded, strlen(dnsp_config_embedded),
 					  "<embedded>", ".", &cfg, errs);
+	if (rc == 0)
+		cfg->server.workers = (int)d->nworkers; /* workers are fixed at start */
 	pthread_mutex_lock(&d->lock);
 	if (rc == 0 && !same_sockets(d->cfg, cfg)) {
 		dnsp_errlist_add(errs, cfg->path, cfg->listeners ? cfg->listeners[0].loc.line : 0,

@@ -126,6 +126,8 @@ int main(int argc, char **argv)
 	struct dnsp_config *cfg = NULL;
 	int rc = load(path, &cfg, &errs);
 	struct dnsp_snapshot *snap = NULL;
+	if (rc == 0 && workers)
+		cfg->server.workers = workers; /* snapshots size per-worker state by it */
 	if (rc == 0)
 		rc = dnsp_compile(cfg, 1, &snap, &errs);
 	if (rc < 0) {

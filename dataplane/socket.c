@@ -124,6 +124,7 @@ struct worker {
 	int *udp_fd;             /* per listener */
 	int *tcp_fd;             /* per listener */
 	struct dnsp_stats *st;
+	struct dnsp_worker_ctx ctx; /* pipeline context: stats, id, rng */
 	struct udp_batch *udp;
 	struct epoll_event events[EPOLL_EVENTS];
 
@@ -294,7 +295,7 @@ static void udp_drain(struct worker *w, const struct dnsp_snapshot *snap, uint32
 				st->rx_dropped++;
 				continue;
 			}
-			int r = dnsp_pipeline_process(snap, &pkt, st);
+			int r = dnsp_pipeline_process(snap, &pkt, &w->ctx);
 			if (r <= 0)
 				continue; /* DROP; PUNT has no slow path in this back end */
 			if (unlikely(r > UDP_BUF)) {
@@ -545,7 +546,7 @@ static int conn_process(struct worker *w, const struct dnsp_snapshot *snap, stru
 			.tcp = true, .listener = c->listener, .src_port = c->src_port,
 		};
 		memcpy(pkt.src, c->src, sizeof(pkt.src));
-		int n = dnsp_pipeline_process(snap, &pkt, st);
+		int n = dnsp_pipeline_process(snap, &pkt, &w->ctx);
 		if (n <= 0)
 			continue; /* DROP; PUNT has no slow path in this back end */
 		if (unlikely(n > 65535)) {
@@ -929,6 +930,13 @@ static int worker_init(struct dnsp_dataplane *dp, struct worker *w, uint32_t ind
 	w->dp = dp;
 	w->index = index;
 	w->st = st;
+	/* Seed from the clock and the worker index: weighted and multivalue
+	 * choices need independent streams, not cryptographic ones. */
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	dnsp_worker_ctx_init(&w->ctx, st, index,
+			     ((uint64_t)ts.tv_nsec << 20) ^ (uint64_t)ts.tv_sec ^
+			     ((uint64_t)(index + 1) * 0x9E3779B97F4A7C15ull));
 	w->epfd = -1;
 	w->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	w->lru_head = w->lru_tail = -1;

@@ -62,9 +62,18 @@ static const struct dnsp_snap_vpc *classify_vpc(const struct dnsp_snapshot *s,
 	return v == DNSP_LPM_NONE || v >= s->nvpcs ? NULL : &s->vpcs[v];
 }
 
-int dnsp_pipeline_process(const struct dnsp_snapshot *s, struct dnsp_pkt *p,
-			  struct dnsp_stats *st)
+void dnsp_worker_ctx_init(struct dnsp_worker_ctx *w, struct dnsp_stats *st, uint32_t id,
+			  uint64_t seed)
 {
+	w->stats = st;
+	w->id = id;
+	w->rng = seed ? seed : 0x9E3779B97F4A7C15ull ^ ((uint64_t)id << 32 | 1);
+}
+
+int dnsp_pipeline_process(const struct dnsp_snapshot *s, struct dnsp_pkt *p,
+			  struct dnsp_worker_ctx *w)
+{
+	struct dnsp_stats *st = w->stats;
 	if (unlikely(p->listener >= s->nlisteners)) {
 		st->rx_dropped++;
 		return DNSP_PIPELINE_DROP;
@@ -113,6 +122,9 @@ int dnsp_pipeline_process(const struct dnsp_snapshot *s, struct dnsp_pkt *p,
 	if (!vpc || !vpc->dns_support)
 		return finish(s, &r, &q, st, DNSP_RCODE_REFUSED);
 
+	/* [firewall] The DNS Firewall runs here: on every query of a resolver
+	 * or inbound listener, before any answer source (SPEC §4). */
+
 	/* A private zone captures every name below its apex, existing in it or
 	 * not (SPEC §4: over-capture is the specified behaviour). With
 	 * EnableDnsHostnames false the VPC's private zones are not used. */
@@ -124,6 +136,8 @@ int dnsp_pipeline_process(const struct dnsp_snapshot *s, struct dnsp_pkt *p,
 			return finish(s, &r, &q, st, (uint8_t)rc);
 		}
 	}
+
+	/* [resolver] Resolver rules, the cache and recursion go here. */
 
 	/* No local source covers the name and recursion is not available in
 	 * this build: fail at once rather than leave the client waiting. */

@@ -30,6 +30,33 @@ struct dnsp_pkt {
 	uint8_t src[16];       /* client address */
 };
 
+/*
+ * What a worker brings to each query: its counters, its index (which
+ * selects per-worker state inside a snapshot, e.g. firewall scratch space)
+ * and its random-number state (weighted and multivalue choices). Owned and
+ * written by one worker only.
+ */
+struct dnsp_worker_ctx {
+	struct dnsp_stats *stats;
+	uint32_t id;
+	uint64_t rng;          /* xorshift64* state, never 0 */
+};
+
+/* Seeds a worker context (any non-zero seed; 0 is replaced). */
+void dnsp_worker_ctx_init(struct dnsp_worker_ctx *w, struct dnsp_stats *st, uint32_t id,
+			  uint64_t seed);
+
+/* Next pseudo-random 64-bit value of worker w (xorshift64*). */
+static inline uint64_t dnsp_worker_rand(struct dnsp_worker_ctx *w)
+{
+	uint64_t x = w->rng;
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	w->rng = x;
+	return x * 0x2545F4914F6CDD1Dull;
+}
+
 #define DNSP_PIPELINE_DROP 0
 #define DNSP_PIPELINE_PUNT (-1)
 
@@ -37,9 +64,9 @@ struct dnsp_pkt {
  * Processes one query. Returns the reply length (> 0; written to p->buf),
  * DNSP_PIPELINE_DROP (send nothing), or DNSP_PIPELINE_PUNT (hand the packet
  * to the slow path; not produced before recursion exists).
- * Counts into st (may not be NULL).
+ * Counts into w->stats.
  */
 int dnsp_pipeline_process(const struct dnsp_snapshot *s, struct dnsp_pkt *p,
-			  struct dnsp_stats *st);
+			  struct dnsp_worker_ctx *w);
 
 #endif

@@ -99,10 +99,24 @@ void dnsp_snapshot_publish(struct dnsp_snapshot *s)
 	}
 }
 
+int dnsp_snapshot_on_destroy(struct dnsp_snapshot *s, void (*fn)(void *), void *arg)
+{
+	struct dnsp_snap_cleanup *c = dnsp_arena_alloc(s->arena, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	c->fn = fn;
+	c->arg = arg;
+	c->next = s->cleanups;
+	s->cleanups = c;
+	return 0;
+}
+
 void dnsp_snapshot_destroy(struct dnsp_snapshot *s)
 {
 	if (!s)
 		return;
+	for (struct dnsp_snap_cleanup *c = s->cleanups; c; c = c->next)
+		c->fn(c->arg);
 	/* The snapshot struct itself lives in its arena. */
 	dnsp_arena_destroy(s->arena);
 }

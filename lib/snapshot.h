@@ -40,11 +40,27 @@ struct dnsp_view {
 	uint8_t min_labels;
 };
 
+struct dnsp_fw;
+struct dnsp_route_data;
+struct dnsp_health_table;
+struct dnsp_resolver_data;
+
 struct dnsp_snap_vpc {
 	const char *id;
 	bool dns_support;     /* EnableDnsSupport */
 	bool dns_hostnames;   /* EnableDnsHostnames: false → private zones unused */
 	struct dnsp_view view; /* private zones associated with this VPC */
+	const struct dnsp_fw *firewall;  /* DNS Firewall rules for this VPC, or NULL */
+	bool fw_fail_open;               /* FirewallFailOpen ENABLED */
+};
+
+/* A release action for memory a snapshot holds outside its arena (e.g.
+ * Hyperscan databases and scratch): run by dnsp_snapshot_destroy() before
+ * the arena goes, in reverse order of registration. */
+struct dnsp_snap_cleanup {
+	void (*fn)(void *arg);
+	void *arg;
+	struct dnsp_snap_cleanup *next;
 };
 
 struct dnsp_snapshot {
@@ -61,7 +77,15 @@ struct dnsp_snapshot {
 	uint32_t nzones;
 	const dnsp_zone_t *const *zones; /* every zone, public and private */
 	uint64_t nrecords;
+	uint32_t nworkers;             /* workers that may read this snapshot (per-worker state) */
+	const struct dnsp_route_data *route;       /* geo/latency/CIDR tables (routing) */
+	const struct dnsp_health_table *health;    /* live health status (outside the snapshot) */
+	const struct dnsp_resolver_data *resolver; /* rules, endpoints, cache handle */
+	struct dnsp_snap_cleanup *cleanups;
 };
+
+/* Registers fn(arg) to run when s is destroyed. Returns 0 or -ENOMEM. */
+int dnsp_snapshot_on_destroy(struct dnsp_snapshot *s, void (*fn)(void *), void *arg) DNSP_WUR;
 
 /* Builds a view table of n zones in arena. Returns 0 or -ENOMEM. */
 int dnsp_view_build(struct dnsp_view *v, const dnsp_zone_t *const *zones, uint32_t n,

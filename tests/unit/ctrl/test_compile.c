@@ -115,7 +115,9 @@ static void ask(const struct dnsp_snapshot *s, int listener, const char *src, co
 	assert_int_equal(inet_pton(AF_INET, src, p.src), 1);
 	struct dnsp_stats st;
 	memset(&st, 0, sizeof(st));
-	r->len = dnsp_pipeline_process(s, &p, &st);
+	struct dnsp_worker_ctx w;
+	dnsp_worker_ctx_init(&w, &st, 0, 1);
+	r->len = dnsp_pipeline_process(s, &p, &w);
 	assert_true(r->len > DNSP_HDR_LEN);
 	r->flags = (uint16_t)(b[2] << 8 | b[3]);
 	r->rcode = b[3] & 0xf;

@@ -19,11 +19,19 @@ const struct dnsp_snapshot *dnsp_snapshot_current(void)
 	return &dummy_snapshot;
 }
 
+void dnsp_worker_ctx_init(struct dnsp_worker_ctx *w, struct dnsp_stats *st, uint32_t id,
+			  uint64_t seed)
+{
+	w->stats = st;
+	w->id = id;
+	w->rng = seed | 1;
+}
+
 int dnsp_pipeline_process(const struct dnsp_snapshot *s, struct dnsp_pkt *p,
-			  struct dnsp_stats *st)
+			  struct dnsp_worker_ctx *w)
 {
 	(void)s;
-	(void)st;
+	(void)w;
 	pthread_mutex_lock(&seen_lock);
 	seen.calls++;
 	seen.family = p->family;
