@@ -21,6 +21,9 @@
 #include <jansson.h>
 #include "api.h"
 #include "changes.h"
+#include "firewall_api.h"
+#include "health_api.h"
+#include "testdnsanswer.h"
 #include "rrjson.h"
 #include "../lib/wire/name.h"
 #include "../lib/wire/rdata.h"
@@ -447,6 +450,33 @@ static enum MHD_Result metrics(struct dnsp_api *api, struct MHD_Connection *c)
 			 NULL);
 }
 
+/* ---- TestDNSAnswer (ctrl/testdnsanswer.c) ---- */
+
+static enum MHD_Result test_dns_answer(struct dnsp_api *api, struct MHD_Connection *c)
+{
+	char peer[INET6_ADDRSTRLEN] = "127.0.0.1";
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (ci && ci->client_addr && ci->client_addr->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)ci->client_addr)->sin_addr,
+			  peer, sizeof(peer));
+	else if (ci && ci->client_addr && ci->client_addr->sa_family == AF_INET6)
+		inet_ntop(AF_INET6,
+			  &((const struct sockaddr_in6 *)(const void *)ci->client_addr)->sin6_addr,
+			  peer, sizeof(peer));
+#define ARG(k) MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, k)
+	struct dnsp_test_dns_query tq = {
+		.zone_id = ARG("hostedzoneid"), .record_name = ARG("recordname"),
+		.record_type = ARG("recordtype"), .resolver_ip = ARG("resolverip"),
+		.ecs_ip = ARG("edns0clientsubnetip"), .ecs_mask = ARG("edns0clientsubnetmask"),
+		.default_resolver = peer, /* without resolverip: the caller's own address */
+	};
+#undef ARG
+	json_t *body = NULL;
+	int status = dnsp_test_dns_answer(api->d, &tq, &body);
+	return send_json(c, (unsigned)status, body, NULL);
+}
+
 /* ---- dispatch ---- */
 
 static bool is(const char *a, const char *b)
@@ -489,12 +519,26 @@ static enum MHD_Result dispatch(struct dnsp_api *api, struct MHD_Connection *c, 
 		return method_not_allowed(c, method, path, "GET");
 	}
 	if (is(path, "/2013-04-01/testdnsanswer"))
-		return get ? not_yet(c, "TestDNSAnswer") : method_not_allowed(c, method, path, "GET");
-	if (strncmp(path, "/2013-04-01/healthcheck/", 24) == 0) {
-		const char *rest = path + 24, *slash = strchr(rest, '/');
-		if (slash && slash > rest && is(slash, "/status"))
-			return get ? not_yet(c, "GetHealthCheckStatus")
-				   : method_not_allowed(c, method, path, "GET");
+		return get ? test_dns_answer(api, c) : method_not_allowed(c, method, path, "GET");
+	if (strncmp(path, "/2013-04-01/healthcheck", 23) == 0 ||
+	    strncmp(path, "/v1/healthcheck/", 16) == 0) {
+		json_t *hbody = NULL;
+		const char *hallow = NULL;
+		int st = dnsp_health_api(api->d, method, path, rq->body, rq->len, &hbody, &hallow);
+		if (st > 0)
+			return send_json(c, (unsigned)st, hbody, hallow);
+	}
+	if (strncmp(path, "/v1/firewall/", 13) == 0) {
+		/* DNS Firewall domain lists (ctrl/firewall_api.h) */
+		json_t *fbody = NULL;
+		const char *fallow = NULL;
+		int st = dnsp_firewall_api(
+			api->d, method, path, rq->body, rq->len,
+			MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "maxresults"),
+			MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "nexttoken"), &fbody,
+			&fallow);
+		if (st > 0)
+			return send_json(c, (unsigned)st, fbody, fallow);
 	}
 	if (strncmp(path, "/2013-04-01/hostedzone/", 23) == 0) {
 		/* Id may come as "Z1", "/hostedzone/Z1" or "hostedzone/Z1" */

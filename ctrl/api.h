@@ -9,6 +9,8 @@
  *   POST /2013-04-01/hostedzone/{Id}/rrset           ChangeResourceRecordSets
  *   POST /v1/reload                                  reload the config file
  *   GET  /v1/stats                                   counters as JSON
+ *   GET  /2013-04-01/healthcheck[/{Id}[/status]]     health checks (ctrl/health_api.h)
+ *   POST /v1/healthcheck/{Id}/status                 set an API-set check's status
  *
  * Contract: the API runs on libmicrohttpd's own thread; every handler that
  * reads or changes the configuration takes the daemon lock (ctrl/daemon.h),

@@ -15,6 +15,12 @@
 #include <time.h>
 #include "changes.h"
 #include "compile.h"
+#include "compile_firewall.h"
+#include "compile_resolver.h"
+#include "compile_route.h"
+#include "compile_routedata.h"
+#include "lib/health.h"
+#include "resolver.h"
 #include "lib/wire/rdata.h"
 #include "lib/zone/zone.h"
 
@@ -28,13 +34,6 @@ static uint64_t now_ns(void)
 static int name_parse(const char *text, uint8_t out[DNSP_NAME_MAX])
 {
 	return dnsp_name_from_text(text, strlen(text), (const uint8_t *)"", out);
-}
-
-static const char *policy_name(enum dnsp_cfg_policy p)
-{
-	static const char *const n[] = {"simple", "weighted", "latency", "failover",
-		"geolocation", "geoproximity", "IP-based", "multivalue answer"};
-	return (unsigned)p < sizeof(n) / sizeof(n[0]) ? n[p] : "unknown";
 }
 
 /* Finds the configured record set (name, type) in the zone of cfg that
@@ -106,11 +105,11 @@ int dnsp_compile_rrset(dnsp_zone_builder_t *b, const struct dnsp_cfg_zone *z,
 				 rs->name);
 		return DNSP_ENAME;
 	}
-	if (rs->policy != DNSP_POLICY_SIMPLE) {
-		dnsp_errlist_add(errs, rs->loc.file, rs->loc.line, "SetIdentifier",
-				 "%s routing is not supported by this build", policy_name(rs->policy));
-		return DNSP_ENOTSUP;
-	}
+	/* Routed sets (ctrl/compile_route.c); without the config and routing
+	 * data here, aliases into other zones and IP-based sets need the
+	 * compiler's own path (compile_zone). */
+	if (dnsp_compile_route_needed(rs))
+		return dnsp_compile_route_rrset(b, NULL, z, rs, NULL, errs);
 	if (rs->is_alias) {
 		uint8_t target[DNSP_NAME_MAX];
 		if (!rs->alias_dns_name || name_parse(rs->alias_dns_name, target) < 0) {
@@ -152,7 +151,8 @@ static int compile_foreign_alias(const struct dnsp_config *cfg, dnsp_zone_builde
 }
 
 static int compile_zone(const struct dnsp_config *cfg, const struct dnsp_cfg_zone *z,
-			dnsp_arena_t *arena, const dnsp_zone_t **out, struct dnsp_errlist *errs)
+			dnsp_arena_t *arena, const struct dnsp_route_data *route,
+			const dnsp_zone_t **out, struct dnsp_errlist *errs)
 {
 	uint8_t apex[DNSP_NAME_MAX];
 	if (name_parse(z->name, apex) < 0) {
@@ -167,12 +167,16 @@ static int compile_zone(const struct dnsp_config *cfg, const struct dnsp_cfg_zon
 	int failed = 0;
 	for (size_t i = 0; i < z->nrrsets; i++) {
 		const struct dnsp_cfg_rrset *rs = &z->rrsets[i];
-		rc = compile_foreign_alias(cfg, b, z, apex, rs, errs);
-		if (rc == 0)
+		if (dnsp_compile_route_needed(rs))
+			rc = dnsp_compile_route_rrset(b, cfg, z, rs, route, errs);
+		else if ((rc = compile_foreign_alias(cfg, b, z, apex, rs, errs)) == 0)
 			rc = dnsp_compile_rrset(b, z, rs, errs);
 		if (rc < 0)
 			failed++;
 	}
+	/* Traffic policy instances of this zone (ctrl/compile_routedata.c). */
+	if (dnsp_compile_traffic_policies(b, cfg, z, route, errs) < 0)
+		failed++;
 	/* Like Route 53, a zone without SOA or NS sets gets generated ones;
 	 * the same sets the API lists (one definition, in changes.c). */
 	struct dnsp_cfg_rrset gen[2];
@@ -304,11 +308,21 @@ int dnsp_compile(const struct dnsp_config *cfg, uint64_t generation, struct dnsp
 	s->generation = generation;
 	s->udp_max = cfg->server.udp_max ? cfg->server.udp_max : DNSP_UDP_EDNS_CAP;
 	s->nworkers = cfg->server.workers > 0 ? (uint32_t)cfg->server.workers : 1;
+	/* Live health status lives outside the snapshot (lib/health.h). */
+	s->health = dnsp_health_global();
+	/* Routing data (geo, latency, CIDR collections → s->route) must be
+	 * compiled above this line: routed record sets of the zones below refer
+	 * to it (IP-based sets to their collection; ctrl/compile_route.c). */
+	if ((rc = dnsp_compile_routedata(cfg, s, errs)) < 0)
+		goto fail; /* reported */
+	/* [routing] distance tables of the routing engine (lib/route.h) */
+	if (s->route && (rc = dnsp_route_data_prepare((struct dnsp_route_data *)s->route, arena)) < 0)
+		goto fail;
 
 	int failed = 0;
 	uint32_t npub = 0;
 	for (size_t i = 0; i < cfg->nzones; i++) {
-		if (compile_zone(cfg, &cfg->zones[i], arena, &zones[i], errs) < 0) {
+		if (compile_zone(cfg, &cfg->zones[i], arena, s->route, &zones[i], errs) < 0) {
 			failed++;
 			continue;
 		}
@@ -330,6 +344,18 @@ int dnsp_compile(const struct dnsp_config *cfg, uint64_t generation, struct dnsp
 	}
 	/* Feature compilers add their tables here, each reporting its own
 	 * errors (routing data, firewall, resolver). */
+	if ((rc = dnsp_recursion_compile(cfg, s, errs)) < 0) {
+		dnsp_errlist_add(errs, cfg->path, 0, "resolver", "compile failed: %s",
+				 dnsp_strerror(rc));
+		goto fail;
+	}
+	/* Resolver rules, endpoints and Profiles: reports its own errors. */
+	if ((rc = dnsp_resolver_rules_compile(cfg, s, errs)) < 0)
+		goto fail;
+	/* DNS Firewall: one table per VPC with associations; reports its own
+	 * errors. */
+	if ((rc = dnsp_compile_firewall(cfg, s, errs)) < 0)
+		goto fail;
 	free(pub);
 	s->compile_ns = now_ns() - t0;
 	*out = s;

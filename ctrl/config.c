@@ -23,9 +23,15 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "../lib/route_data.h"
 #include "../lib/wire/name.h"
 #include "../lib/wire/rdata.h"
 #include "../lib/zone/zonefile.h"
+#include "config_firewall.h"
+#include "config_health.h"
+#include "config_profiles.h"
+#include "config_resolver.h"
+#include "config_route.h"
 #include "config_load.h"
 #include "yamldom.h"
 
@@ -646,7 +652,7 @@ static void load_server(struct dnsp_cfg_ld *ld, const ynode *m)
 {
 	static const char *const keys[] = { "dataplane", "workers", "interfaces", "dpdk_args",
 		"control", "geo_db", "latency_db", "udp_max", "tcp_idle_timeout_ms",
-		"tcp_max_connections", NULL };
+		"tcp_max_connections", "xdp_mode", NULL };
 	struct dnsp_cfg_server *s = &ld->c->server;
 	const ynode *v;
 	char key[DNSP_CFG_KEY_CAP];
@@ -695,10 +701,14 @@ static void load_server(struct dnsp_cfg_ld *ld, const ynode *m)
 			s->control_listen = hp;
 		}
 	}
-	if ((v = dnsp_yaml_get(m, "geo_db")))
+	if ((v = dnsp_yaml_get(m, "geo_db"))) {
 		s->geo_db = dnsp_cfgld_path(ld, v, "server.geo_db");
-	if ((v = dnsp_yaml_get(m, "latency_db")))
+		s->geo_db_line = v->line;
+	}
+	if ((v = dnsp_yaml_get(m, "latency_db"))) {
 		s->latency_db = dnsp_cfgld_path(ld, v, "server.latency_db");
+		s->latency_db_line = v->line;
+	}
 	if ((v = dnsp_yaml_get(m, "udp_max")) && dnsp_cfgld_int(ld, v, "server.udp_max", 512, 4096, &x))
 		s->udp_max = (uint16_t)x;
 	if ((v = dnsp_yaml_get(m, "tcp_idle_timeout_ms")) &&
@@ -707,6 +717,13 @@ static void load_server(struct dnsp_cfg_ld *ld, const ynode *m)
 	if ((v = dnsp_yaml_get(m, "tcp_max_connections")) &&
 	    dnsp_cfgld_int(ld, v, "server.tcp_max_connections", 1, 1000000, &x))
 		s->tcp_max_connections = (int)x;
+	if ((v = dnsp_yaml_get(m, "xdp_mode"))) {
+		/* afxdp: order matches enum dnsp_dp_xdp_mode (dataplane.h) */
+		static const char *const xdp_modes[] = { "auto", "native", "skb", NULL };
+		int i = dnsp_cfgld_enum(ld, v, "server.xdp_mode", xdp_modes);
+		if (i >= 0)
+			s->xdp_mode = i;
+	}
 }
 
 /* ------------------------------------------------------------------------ */
@@ -856,9 +873,8 @@ static void load_listener(struct dnsp_cfg_ld *ld, const ynode *m, const char *pa
 	if (role == DNSP_CFG_INBOUND) {
 		if (!ep_node)
 			dnsp_cfgld_err(ld, m->line, key, "required for an inbound listener");
-		else if ((l->endpoint = dnsp_cfgld_str(ld, ep_node, key, 1, 64)))
-			dnsp_cfgld_err(ld, ep_node->line, key,
-			     "inbound listeners need resolver.endpoints (not supported by this build)");
+		else /* checked against resolver.endpoints by ctrl/config_resolver.c */
+			l->endpoint = dnsp_cfgld_str(ld, ep_node, key, 1, 64);
 	}
 	*ok = ld->nerr == before;
 }
@@ -1318,8 +1334,8 @@ static void load_rrset(struct dnsp_cfg_ld *ld, const ynode *m, const char *path,
 		r->health_check_id = dnsp_cfgld_str(ld, v, key, 1, 64);
 	dnsp_cfgld_key_join(key, path, "TrafficPolicyInstanceId");
 	if ((v = dnsp_yaml_get(m, "TrafficPolicyInstanceId")))
-		dnsp_cfgld_err(ld, v->line, key,
-		     "traffic policy instances are not supported by this build");
+		dnsp_cfgld_err(ld, v->line, key, "output only: records of a traffic policy "
+		     "instance come from traffic_policy_instances (SEMANTICS §16)");
 
 	/* The routing policy is the one routing field present (SEMANTICS §16:
 	 * they are alternatives). MultiValueAnswer: false selects nothing. */
@@ -1829,6 +1845,7 @@ static void load_zones(struct dnsp_cfg_ld *ld, const ynode *v)
 /* Zone checks (also used by change-resource-record-sets)                   */
 
 struct chk {
+	const struct dnsp_config *c;
 	const struct dnsp_cfg_zone *z;
 	struct dnsp_errlist *errs;
 	char zkey[DNSP_CFG_KEY_CAP];
@@ -1973,6 +1990,35 @@ static void check_values(struct chk *k, size_t i, uint8_t *buf)
 	free(refs);
 }
 
+/* [routing] Policy fields that the routing engine needs resolvable
+ * (ctrl/compile_route.c): Region codes and Local Zone groups of the built-in
+ * tables (lib/regions.c), failover aliases evaluating their target
+ * (SEMANTICS §4, API Failover), IP-based routing outside private zones
+ * (SEMANTICS §8). */
+static void check_routing(struct chk *k, size_t i)
+{
+	const struct dnsp_cfg_rrset *rs = &k->z->rrsets[i];
+	const struct dnsp_cfg_routing *r = &rs->routing;
+	char sh[DNSP_CFG_SHOW_CAP];
+	double lat, lon;
+
+	if (rs->policy == DNSP_POLICY_LATENCY && r->region && dnsp_region_index(r->region) < 0)
+		cerr(k, i, "Region", "unknown AWS Region \"%s\" (expected a code such as us-east-1)",
+		     dnsp_cfgld_shows(sh, r->region));
+	if (r->gp_aws_region && dnsp_region_index(r->gp_aws_region) < 0)
+		cerr(k, i, "GeoProximityLocation.AWSRegion", "unknown AWS Region \"%s\"",
+		     dnsp_cfgld_shows(sh, r->gp_aws_region));
+	if (r->gp_local_zone_group &&
+	    dnsp_local_zone_group_coords(r->gp_local_zone_group, &lat, &lon) < 0)
+		cerr(k, i, "GeoProximityLocation.LocalZoneGroup", "unknown Local Zone group \"%s\"",
+		     dnsp_cfgld_shows(sh, r->gp_local_zone_group));
+	if (rs->policy == DNSP_POLICY_FAILOVER && rs->is_alias && !rs->alias_evaluate_target_health)
+		cerr(k, i, "AliasTarget.EvaluateTargetHealth",
+		     "must be true for a failover alias record set");
+	if (rs->policy == DNSP_POLICY_IPBASED && k->z->private_zone)
+		cerr(k, i, "CidrRoutingConfig", "IP-based routing is not allowed in private zones");
+}
+
 /* Rules that need only the set itself. Returns true when its name is good
  * enough to take part in the name/type group checks. */
 static bool check_set(struct chk *k, size_t i, const uint8_t *apex, uint8_t *wire, uint8_t *buf)
@@ -2035,13 +2081,19 @@ static bool check_set(struct chk *k, size_t i, const uint8_t *apex, uint8_t *wir
 	if ((rs->type == 5 || rs->type == 6) && rs->nvalues > 1)
 		cerr(k, i, "ResourceRecords", "a %s set holds exactly one value (got %zu)",
 		     type_text(rs->type, tb), rs->nvalues);
-	if (r->health_check_id)
-		cerr(k, i, "HealthCheckId", "health check \"%s\" is not defined "
-		     "(health_checks is not supported by this build)", dnsp_cfgld_shows(sh, r->health_check_id));
-	if (r->cidr_collection_id)
-		cerr(k, i, "CidrRoutingConfig.CollectionId", "CIDR collection \"%s\" is not defined "
-		     "(cidr_collections is not supported by this build)",
-		     dnsp_cfgld_shows(sh, r->cidr_collection_id));
+	check_routing(k, i);
+	/* c->health is NULL while the file loads: health_checks' check() reports then */
+	if (r->health_check_id && k->c && k->c->health && !dnsp_cfg_health_find(k->c, r->health_check_id))
+		cerr(k, i, "HealthCheckId", "health check \"%s\" is not defined in health_checks",
+		     dnsp_cfgld_shows(sh, r->health_check_id));
+	/* c->route is NULL while the file loads: cidr_collections' check() reports then */
+	char cwhy[512];
+	if (r->cidr_collection_id && k->c &&
+	    dnsp_cfg_cidr_routing_problem(k->c, r->cidr_collection_id, r->cidr_location_name,
+					  cwhy, sizeof(cwhy)))
+		cerr(k, i, dnsp_cfg_cidr_collection_find(k->c, r->cidr_collection_id)
+			   ? "CidrRoutingConfig.LocationName" : "CidrRoutingConfig.CollectionId",
+		     "%s", cwhy);
 	check_values(k, i, buf);
 	return group;
 }
@@ -2123,7 +2175,7 @@ static void check_type_group(struct chk *k, const struct citem *it, size_t a, si
 int dnsp_config_check_zone(const struct dnsp_config *c, const struct dnsp_cfg_zone *z,
 			   struct dnsp_errlist *errs)
 {
-	struct chk k = { .z = z, .errs = errs };
+	struct chk k = { .c = c, .z = z, .errs = errs };
 	uint8_t apex[DNSP_NAME_MAX], wire[DNSP_NAME_MAX];
 	struct citem *items = NULL;
 	uint8_t *buf = NULL;
@@ -2296,6 +2348,14 @@ static const char *const unsupported_sections[] = { "health_checks", "cidr_colle
 
 /* Feature sections loaded by their own files (config_<feature>.c). */
 const struct dnsp_cfg_section *const dnsp_cfg_sections[] = {
+	&dnsp_cfg_health_section,
+	&dnsp_cfg_resolver_section,
+	&dnsp_cfg_profiles_section,
+	&dnsp_cfg_profile_assocs_section,
+	&dnsp_cfg_cidr_collections_section,
+	&dnsp_cfg_traffic_policies_section,
+	&dnsp_cfg_tp_instances_section,
+	&dnsp_cfg_firewall_section,    /* after profiles: checks the groups they bring */
 	NULL
 };
 
@@ -2316,8 +2376,8 @@ static void yaml_problem(void *ctx, int line, const char *msg)
 static void load_root(struct dnsp_cfg_ld *ld, const ynode *root)
 {
 	static const char *const keys[] = { "server", "listeners", "vpcs", "hosted_zones",
-		"health_checks", "cidr_collections", "traffic_policies", "resolver", "firewall",
-		"profiles", "profile_associations", "query_logging", NULL };
+		"health_checks", "cidr_collections", "traffic_policies", "traffic_policy_instances",
+		"resolver", "firewall", "profiles", "profile_associations", "query_logging", NULL };
 	struct dnsp_config *c = ld->c;
 	const ynode *v;
 

@@ -129,8 +129,10 @@ struct dnsp_cfg_server {
 	int tcp_idle_timeout_ms;       /* default 10000 */
 	int tcp_max_connections;       /* per worker, default 1024 */
 	char *geo_db, *latency_db;     /* resolved paths or NULL */
+	int geo_db_line, latency_db_line; /* where the config sets them (messages) */
 	char **dpdk_args; size_t ndpdk_args;
 	char **if_names; int *if_queues; size_t ninterfaces;
+	int xdp_mode;                  /* afxdp: 0 auto, 1 native, 2 skb (server.xdp_mode) */
 };
 
 struct dnsp_config {
@@ -140,6 +142,15 @@ struct dnsp_config {
 	struct dnsp_cfg_listener *listeners; size_t nlisteners;
 	struct dnsp_cfg_vpc *vpcs; size_t nvpcs;
 	struct dnsp_cfg_zone *zones; size_t nzones;
+	struct dnsp_cfg_health *health; /* health_checks (ctrl/config_health.h); set
+					   by its check() for every loaded config */
+	struct dnsp_cfg_route *route;  /* cidr_collections, traffic_policies,
+					  traffic_policy_instances (ctrl/config_route.h);
+					  set by its check() for every loaded config */
+	struct dnsp_cfg_resolver *resolver; /* resolver (ctrl/config_resolver.h), or NULL */
+	struct dnsp_cfg_profiles *profiles; /* profiles + profile_associations
+					       (ctrl/config_profiles.h), or NULL */
+	struct dnsp_cfg_firewall *firewall; /* firewall (ctrl/config_firewall.h), or NULL */
 	void *pool;                    /* private: string pool for loc.file etc. */
 };
 

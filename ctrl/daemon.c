@@ -9,6 +9,7 @@
 #include <string.h>
 #include "compile.h"
 #include "daemon.h"
+#include "health.h"
 
 int dnsp_daemon_publish_locked(struct dnsp_daemon *d, struct dnsp_errlist *errs)
 {
@@ -16,6 +17,14 @@ int dnsp_daemon_publish_locked(struct dnsp_daemon *d, struct dnsp_errlist *errs)
 	int rc = dnsp_compile(d->cfg, d->generation + 1, &s, errs);
 	if (rc < 0)
 		return rc;
+	/* the checker adopts the new checks before the snapshot that names
+	 * them is published, so their first status is already in place */
+	if (d->health && (rc = dnsp_health_checker_update(d->health, d->cfg)) < 0) {
+		dnsp_errlist_add(errs, d->cfg->path, 0, "health_checks",
+				 "cannot start the health checks: %s", dnsp_strerror(rc));
+		dnsp_snapshot_destroy(s);
+		return rc;
+	}
 	d->generation = s->generation;
 	d->last_compile_ns = s->compile_ns;
 	d->nrecords = s->nrecords;

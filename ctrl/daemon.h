@@ -17,6 +17,11 @@
 #include "config.h"
 #include "../lib/stats.h"
 
+struct dnsp_dataplane;
+struct dnsp_dp_port_stats;
+struct dnsp_dp_worker_load;
+struct dnsp_dp_xdp_stats;
+
 struct dnsp_daemon {
 	/* fixed after start, readable without the lock */
 	const char *config_path;       /* NULL: embedded default */
@@ -24,6 +29,20 @@ struct dnsp_daemon {
 	struct dnsp_stats *stats;      /* nworkers entries, written by workers */
 	uint32_t nlisteners;           /* fixed listener slots */
 	time_t started;
+	/* DPDK back end: port counters for /metrics (dataplane.h), else NULL */
+	struct dnsp_dataplane *plane;
+	int (*dpdk_port_stats)(struct dnsp_dataplane *plane, struct dnsp_dp_port_stats *out,
+			       uint32_t cap);
+	int (*dpdk_worker_load)(struct dnsp_dataplane *plane, struct dnsp_dp_worker_load *out,
+				uint32_t cap);
+	/* AF_XDP back end: per-interface XDP verdict counters for /metrics
+	 * (dnsp_afxdp_plane_xdp_stats, dataplane.h), else NULL */
+	struct dnsp_dataplane *xdp_plane;
+	int (*xdp_stats)(struct dnsp_dataplane *plane, struct dnsp_dp_xdp_stats *out,
+			 uint32_t cap);
+	/* health checker (ctrl/health.h), or NULL; it has its own lock, and
+	 * dnsp_daemon_publish_locked() hands it each new configuration */
+	struct dnsp_health_checker *health;
 
 	pthread_mutex_t lock;
 	struct dnsp_config *cfg;       /* model of the serving configuration */

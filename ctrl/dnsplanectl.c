@@ -760,6 +760,50 @@ static int get_health_check_status(struct ctx *c, const struct verb *v, const st
 	return run_simple(c, v, "GET", path, NULL);
 }
 
+static int get_health_check(struct ctx *c, const struct verb *v, const struct args *a)
+{
+	char path[1024];
+	char *id = curl_easy_escape(c->curl, arg(a, "health-check-id"), 0);
+	snprintf(path, sizeof(path), "/2013-04-01/healthcheck/%s", id ? id : "");
+	curl_free(id);
+	return run_simple(c, v, "GET", path, NULL);
+}
+
+static int list_health_checks(struct ctx *c, const struct verb *v, const struct args *a)
+{
+	(void)a;
+	int rc = 0;
+	json_t *j = call(c, v, "GET", "/2013-04-01/healthcheck", NULL, &rc);
+	if (!j)
+		return rc;
+	/* the AWS CLI merges pages and shows only the result key */
+	json_t *out = json_pack("{s:O}", "HealthChecks", json_object_get(j, "HealthChecks"));
+	print_result(c, v->operation, out ? out : j);
+	json_decref(out);
+	json_decref(j);
+	return 0;
+}
+
+/* dnsplane's own: the status of a CLOUDWATCH_METRIC (API-set) check. */
+static int set_health_check_status(struct ctx *c, const struct verb *v, const struct args *a)
+{
+	char path[1024];
+	const char *st = arg(a, "status");
+	if (strcmp(st, "Healthy") != 0 && strcmp(st, "Unhealthy") != 0 &&
+	    strcmp(st, "InsufficientData") != 0)
+		usage_error("argument --status: Invalid choice, valid choices are: Healthy | "
+			    "Unhealthy | InsufficientData");
+	char *id = curl_easy_escape(c->curl, arg(a, "health-check-id"), 0);
+	snprintf(path, sizeof(path), "/v1/healthcheck/%s/status", id ? id : "");
+	curl_free(id);
+	json_t *body = json_pack("{s:s}", "Status", st);
+	char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+	json_decref(body);
+	int rc = run_simple(c, v, "POST", path, text ? text : "{}");
+	free(text);
+	return rc;
+}
+
 static int test_dns_answer(struct ctx *c, const struct verb *v, const struct args *a)
 {
 	char path[4096] = "/2013-04-01/testdnsanswer";
@@ -814,6 +858,119 @@ static int metrics(struct ctx *c, const struct verb *v, const struct args *a)
 	return rc;
 }
 
+/* ---- DNS Firewall domain lists (ctrl/firewall_api.h) ---- */
+
+static int list_fw_domain_lists(struct ctx *c, const struct verb *v, const struct args *a)
+{
+	(void)a;
+	return run_simple(c, v, "GET", "/v1/firewall/domain-lists", NULL);
+}
+
+static int get_fw_domain_list(struct ctx *c, const struct verb *v, const struct args *a)
+{
+	char path[1024];
+	char *id = escaped(c, arg(a, "firewall-domain-list-id"));
+	snprintf(path, sizeof(path), "/v1/firewall/domain-lists/%s", id);
+	curl_free(id);
+	return run_simple(c, v, "GET", path, NULL);
+}
+
+/* ListFirewallDomains: every page merged into one Domains list, as the AWS
+ * CLI does. */
+static int list_fw_domains(struct ctx *c, const struct verb *v, const struct args *a)
+{
+	char path[1024];
+	char *id = escaped(c, arg(a, "firewall-domain-list-id"));
+	json_t *all = json_array();
+	char token[32] = "";
+	int rc = 0;
+	for (;;) {
+		snprintf(path, sizeof(path), "/v1/firewall/domain-lists/%s/domains?maxresults=5000%s%s",
+			 id, token[0] ? "&nexttoken=" : "", token);
+		json_t *j = call(c, v, "GET", path, NULL, &rc);
+		if (!j)
+			break;
+		json_array_extend(all, json_object_get(j, "Domains"));
+		const char *next = json_string_value(json_object_get(j, "NextToken"));
+		if (next)
+			snprintf(token, sizeof(token), "%s", next);
+		json_decref(j);
+		if (!next)
+			break;
+	}
+	curl_free(id);
+	if (rc == 0) {
+		json_t *out = json_pack("{s:O}", "Domains", all);
+		print_result(c, v->operation, out ? out : all);
+		json_decref(out);
+	}
+	json_decref(all);
+	return rc;
+}
+
+/* UpdateFirewallDomains / ImportFirewallDomains: --domains a,b,c (commas;
+ * the AWS CLI's space-separated form is given as one argument here) or
+ * --domain-file-url file://PATH (read by the server; a relative PATH is
+ * made absolute here). */
+static int change_fw_domains(struct ctx *c, const struct verb *v, const struct args *a)
+{
+	const char *op = arg(a, "operation");
+	const char *domains = arg(a, "domains"), *url = arg(a, "domain-file-url");
+	if (strcmp(op, "ADD") != 0 && strcmp(op, "REMOVE") != 0 && strcmp(op, "REPLACE") != 0)
+		usage_error("argument --operation: Invalid choice, valid choices are: ADD | REMOVE "
+			    "| REPLACE");
+	if (!domains == !url)
+		usage_error("give one of --domains or --domain-file-url");
+	json_t *body = json_pack("{s:s}", "Operation", op);
+	if (!body) {
+		fprintf(stderr, "%s: out of memory\n", prog);
+		return EXIT_FAIL;
+	}
+	if (domains) {
+		json_t *list = json_array();
+		const char *p = domains;
+		while (list && *p) {
+			const char *e = p + strcspn(p, ", ");
+			if (e > p)
+				json_array_append_new(list, json_stringn(p, (size_t)(e - p)));
+			p = *e ? e + 1 : e;
+		}
+		json_object_set_new(body, "Domains", list);
+	} else {
+		if (strncmp(url, "file://", 7) != 0)
+			usage_error("argument --domain-file-url: expected file://PATH");
+		char *abs = realpath(url + 7, NULL);
+		if (!abs) {
+			fprintf(stderr, "%s: %s: %s\n", prog, url + 7, strerror(errno));
+			json_decref(body);
+			return EXIT_USAGE;
+		}
+		char *full = malloc(strlen(abs) + 8);
+		if (full) {
+			strcpy(full, "file://");
+			strcat(full, abs);
+			json_object_set_new(body, "DomainFileUrl", json_string(full));
+		}
+		free(full);
+		free(abs);
+	}
+	char path[1024];
+	char *id = escaped(c, arg(a, "firewall-domain-list-id"));
+	snprintf(path, sizeof(path), "/v1/firewall/domain-lists/%s/%s", id,
+		 strcmp(v->name, "import-firewall-domains") == 0 ? "import" : "domains");
+	curl_free(id);
+	char *text = json_dumps(body, JSON_COMPACT);
+	json_decref(body);
+	int rc = run_simple(c, v, "POST", path, text ? text : "{}");
+	free(text);
+	return rc;
+}
+
+static const char *const fdl_arg[] = { "firewall-domain-list-id", NULL };
+static const char *const fdc_args[] = { "firewall-domain-list-id", "operation", "domains",
+					"domain-file-url", NULL };
+static const char *const fdc_req[] = { "firewall-domain-list-id", "operation", NULL };
+
 static const char *const no_args[] = { NULL };
 static const char *const zone_arg[] = { "hosted-zone-id", NULL };
 static const char *const id_arg[] = { "id", NULL };
@@ -822,6 +979,7 @@ static const char *const lrrs_args[] = { "hosted-zone-id", "start-record-name",
 					 "max-items", NULL };
 static const char *const crrs_args[] = { "hosted-zone-id", "change-batch", NULL };
 static const char *const hc_args[] = { "health-check-id", NULL };
+static const char *const hcs_args[] = { "health-check-id", "status", NULL };
 static const char *const tda_args[] = { "hosted-zone-id", "record-name", "record-type",
 					"resolver-ip", "edns0-client-subnet-ip",
 					"edns0-client-subnet-mask", NULL };
@@ -839,11 +997,30 @@ static const struct verb verbs[] = {
 	  change_rrsets },
 	{ "get-health-check-status", "GetHealthCheckStatus", "--health-check-id ID", hc_args,
 	  hc_args, get_health_check_status },
+	{ "get-health-check", "GetHealthCheck", "--health-check-id ID", hc_args, hc_args,
+	  get_health_check },
+	{ "list-health-checks", "ListHealthChecks", "", no_args, no_args, list_health_checks },
+	{ "set-health-check-status", "SetHealthCheckStatus",
+	  "--health-check-id ID --status Healthy|Unhealthy|InsufficientData (dnsplane: "
+	  "CLOUDWATCH_METRIC checks)", hcs_args, hcs_args, set_health_check_status },
 	{ "test-dns-answer", "TestDNSAnswer",
 	  "--hosted-zone-id ID --record-name NAME --record-type TYPE [--resolver-ip IP] "
 	  "[--edns0-client-subnet-ip IP] [--edns0-client-subnet-mask N]",
 	  tda_args, tda_req, test_dns_answer },
 	{ "get-dnssec", "GetDNSSEC", "--hosted-zone-id ID", zone_arg, zone_arg, get_dnssec },
+	{ "list-firewall-domain-lists", "ListFirewallDomainLists", "", no_args, no_args,
+	  list_fw_domain_lists },
+	{ "get-firewall-domain-list", "GetFirewallDomainList", "--firewall-domain-list-id ID",
+	  fdl_arg, fdl_arg, get_fw_domain_list },
+	{ "list-firewall-domains", "ListFirewallDomains", "--firewall-domain-list-id ID", fdl_arg,
+	  fdl_arg, list_fw_domains },
+	{ "update-firewall-domains", "UpdateFirewallDomains",
+	  "--firewall-domain-list-id ID --operation ADD|REMOVE|REPLACE --domains a,b,...",
+	  fdc_args, fdc_req, change_fw_domains },
+	{ "import-firewall-domains", "ImportFirewallDomains",
+	  "--firewall-domain-list-id ID --operation ADD|REMOVE|REPLACE "
+	  "(--domain-file-url file://PATH | --domains a,b,...)",
+	  fdc_args, fdc_req, change_fw_domains },
 	{ "reload", "Reload", "", no_args, no_args, reload },
 	{ "stats", "GetStats", "", no_args, no_args, stats },
 	{ "metrics", "GetMetrics", "", no_args, no_args, metrics },

@@ -18,6 +18,10 @@
 #include "api.h"
 #include "compile.h"
 #include "daemon.h"
+#include "health.h"
+#include "resolver.h"
+#include "lib/sources.h"
+#include "lib/sources.h"
 #include "dataplane/dataplane.h"
 
 static void usage(FILE *f)
@@ -128,6 +132,23 @@ int main(int argc, char **argv)
 	struct dnsp_snapshot *snap = NULL;
 	if (rc == 0 && workers)
 		cfg->server.workers = workers; /* snapshots size per-worker state by it */
+	/* afxdp: one AF_XDP worker per interface queue runs beside the socket
+	 * workers (TCP, and UDP the XDP program passes to the kernel); worker
+	 * ids and per-worker snapshot state cover both (socket ids first). */
+	int sock_workers = 0, xdp_workers = 0;
+	if (rc == 0 && strcmp(dataplane ? dataplane : cfg->server.dataplane ?
+			      cfg->server.dataplane : "socket", "afxdp") == 0) {
+		sock_workers = cfg->server.workers > 0 ? cfg->server.workers : 1;
+		for (size_t i = 0; i < cfg->server.ninterfaces; i++)
+			xdp_workers += cfg->server.if_queues[i] > 0 ? cfg->server.if_queues[i] : 1;
+		cfg->server.workers = sock_workers + xdp_workers;
+	}
+	/* The resolver cache lives outside snapshots (it survives reloads);
+	 * it exists before the first compile so every generation points at
+	 * it (ctrl/resolver.h). */
+	dnsp_cache_t *rcache = NULL;
+	if (rc == 0 && !check && dnsp_cache_create(NULL, &rcache) == 0)
+		dnsp_resolver_set_global(NULL, rcache);
 	if (rc == 0)
 		rc = dnsp_compile(cfg, 1, &snap, &errs);
 	if (rc < 0) {
@@ -150,13 +171,21 @@ int main(int argc, char **argv)
 	}
 	if (!dataplane)
 		dataplane = cfg->server.dataplane ? cfg->server.dataplane : "socket";
-	if (strcmp(dataplane, "socket") != 0) {
+	if (strcmp(dataplane, "socket") != 0 && strcmp(dataplane, "dpdk") != 0 &&
+	    strcmp(dataplane, "afxdp") != 0) {
 		fprintf(stderr, "dnsplaned: data plane '%s' is not supported by this build "
-				"(use socket)\n", dataplane);
+				"(use socket, afxdp or dpdk)\n", dataplane);
+		return 1;
+	}
+	if (strcmp(dataplane, "afxdp") == 0 && xdp_workers == 0) {
+		fprintf(stderr, "dnsplaned: the afxdp data plane needs server.interfaces (the "
+				"interfaces and queues to serve)\n");
 		return 1;
 	}
 	if (!workers)
 		workers = cfg->server.workers > 0 ? cfg->server.workers : 1;
+	if (xdp_workers)
+		workers = sock_workers + xdp_workers;
 
 	/* Block the signals we handle before any thread starts, so that every
 	 * thread inherits the mask and only sigwaitinfo() below sees them. */
@@ -183,6 +212,13 @@ int main(int argc, char **argv)
 	if (!d.stats)
 		return 1;
 	memset(d.stats, 0, sizeof(struct dnsp_stats) * (size_t)workers);
+	/* health checks: initial statuses are in place before the first
+	 * snapshot is published; probes run on their own control-plane thread */
+	if (dnsp_health_checker_create(cfg, dnsp_health_global(), &d.health) < 0 ||
+	    dnsp_health_checker_start(d.health) < 0) {
+		fprintf(stderr, "dnsplaned: cannot start the health checker\n");
+		return 1;
+	}
 	dnsp_snapshot_publish(snap);
 
 	struct dnsp_dp_listener *dl = calloc(cfg->nlisteners + 1, sizeof(*dl));
@@ -202,8 +238,73 @@ int main(int argc, char **argv)
 			? cfg->server.tcp_max_connections : 1024,
 		.cpu_base = -1,
 	};
+	/* Slow path: the punt channel (one ring pair per worker id) and the
+	 * resolver thread that drains it (issue #6). */
+	dnsp_punt_chan_t *rchan = NULL;
+	dnsp_resolver_t *resolver = NULL;
+	if (dnsp_punt_chan_create((uint32_t)workers, 1u << 20, &rchan) == 0) {
+		struct dnsp_resolver_params rp = {
+			.cache = rcache, .chan = rchan,
+			/* outbound endpoints' per-ENI ceilings (lib/sources.h) */
+			.hooks = { .outbound_admit = dnsp_sources_outbound_admit },
+		};
+		/* outbound endpoints' per-ENI ceilings (lib/sources.h) */
+		rp.hooks.outbound_admit = dnsp_sources_outbound_admit;
+		if (dnsp_resolver_create(&rp, &resolver) == 0 && dnsp_resolver_start(resolver) == 0) {
+			dnsp_resolver_set_global(resolver, rcache);
+			dp.punt = rchan;
+		} else {
+			fprintf(stderr, "dnsplaned: cannot start the resolver thread; "
+					"queries that need it get SERVFAIL\n");
+		}
+	}
 	dnsp_dataplane_t *plane = NULL;
-	if (dnsp_socket_plane_start(&dp, &plane) < 0) {
+	void (*plane_stop)(dnsp_dataplane_t *) = dnsp_socket_plane_stop;
+	dnsp_dataplane_t *xplane = NULL; /* afxdp: the AF_XDP plane beside `plane` */
+	int plane_rc;
+	if (strcmp(dataplane, "dpdk") == 0) {
+		/* EAL argv from server.dpdk_args; ports and queues from interfaces. */
+		struct dnsp_dpdk_params dd = {
+			.eal_args = (const char *const *)cfg->server.dpdk_args,
+			.neal_args = (uint32_t)cfg->server.ndpdk_args,
+			.ports = (const char *const *)cfg->server.if_names,
+			.port_queues = cfg->server.if_queues,
+			.nports = (uint32_t)cfg->server.ninterfaces,
+		};
+		plane_stop = dnsp_dpdk_plane_stop;
+		plane_rc = dnsp_dpdk_plane_start(&dp, &dd, &plane);
+		d.plane = plane;
+		d.dpdk_port_stats = dnsp_dpdk_plane_port_stats;
+		d.dpdk_worker_load = dnsp_dpdk_plane_worker_load;
+	} else if (xdp_workers) {
+		/* UDP for the listeners through AF_XDP on server.interfaces; the
+		 * socket plane beside it for TCP (kernel sockets). */
+		struct dnsp_dp_interface *ifs = calloc(cfg->server.ninterfaces, sizeof(*ifs));
+		for (size_t i = 0; ifs && i < cfg->server.ninterfaces; i++) {
+			ifs[i].name = cfg->server.if_names[i];
+			ifs[i].queues = (uint32_t)(cfg->server.if_queues[i] > 0
+						   ? cfg->server.if_queues[i] : 1);
+		}
+		struct dnsp_dp_params xp = dp;
+		xp.interfaces = ifs;
+		xp.ninterfaces = (uint32_t)cfg->server.ninterfaces;
+		xp.xdp_mode = cfg->server.xdp_mode;
+		xp.stats = d.stats + sock_workers;
+		xp.worker_id_base = (uint32_t)sock_workers;
+		dp.workers = (uint32_t)sock_workers;
+		plane_rc = ifs ? dnsp_afxdp_plane_start(&xp, &xplane) : -ENOMEM;
+		free(ifs);
+		if (plane_rc == 0) {
+			plane_rc = dnsp_socket_plane_start(&dp, &plane);
+			if (plane_rc < 0)
+				dnsp_afxdp_plane_stop(xplane);
+		}
+		d.xdp_plane = xplane;
+		d.xdp_stats = dnsp_afxdp_plane_xdp_stats;
+	} else {
+		plane_rc = dnsp_socket_plane_start(&dp, &plane);
+	}
+	if (plane_rc < 0) {
 		fprintf(stderr, "dnsplaned: cannot start the data plane\n");
 		return 1;
 	}
@@ -213,7 +314,8 @@ int main(int argc, char **argv)
 							 : "127.0.0.1:8053";
 	if (dnsp_api_start(&d, listen, &api) < 0) {
 		fprintf(stderr, "dnsplaned: cannot start the control API on %s\n", listen);
-		dnsp_socket_plane_stop(plane);
+		dnsp_afxdp_plane_stop(xplane);
+		plane_stop(plane);
 		return 1;
 	}
 	printf("dnsplaned: control API on http://%s (metrics at /metrics)\n", listen);
@@ -245,9 +347,17 @@ int main(int argc, char **argv)
 	}
 	printf("dnsplaned: stopping\n");
 	dnsp_api_stop(api);
-	dnsp_socket_plane_stop(plane);
+	dnsp_health_checker_destroy(d.health);
+	dnsp_resolver_stop(resolver); /* answers what it holds while workers still run */
+	dnsp_afxdp_plane_stop(xplane); /* detaches XDP, frees UMEM */
+	plane_stop(plane);
+	dnsp_resolver_set_global(NULL, rcache);
+	dnsp_resolver_destroy(resolver);
+	dnsp_punt_chan_destroy(rchan);
 	pthread_mutex_lock(&d.lock);
 	dnsp_snapshot_publish(NULL);
+	dnsp_resolver_set_global(NULL, NULL);
+	dnsp_cache_destroy(rcache);
 	dnsp_config_destroy(d.cfg);
 	pthread_mutex_unlock(&d.lock);
 	for (size_t i = 0; i < d.nlisteners; i++) {

@@ -48,6 +48,7 @@
 
 #include "dataplane.h"
 #include "lib/pipeline.h"
+#include "lib/punt.h"
 #include "lib/snapshot.h"
 
 #define UDP_BATCH 64             /* messages per recvmmsg/sendmmsg */
@@ -69,7 +70,7 @@
 /* epoll_data.u64 tag: kind (8 bits) | generation (32 bits) | index (24 bits).
  * The generation makes an event for a connection slot that was closed and
  * reused earlier in the same epoll batch harmless. */
-enum tag_kind { TAG_STOP = 1, TAG_UDP = 2, TAG_LISTEN = 3, TAG_CONN = 4 };
+enum tag_kind { TAG_STOP = 1, TAG_UDP = 2, TAG_LISTEN = 3, TAG_CONN = 4, TAG_PUNT = 5 };
 
 static inline uint64_t tag_make(enum tag_kind k, uint32_t gen, uint32_t index)
 {
@@ -107,7 +108,9 @@ struct tcp_conn {
 	int32_t out_big;         /* pool index of `out`, or -1 */
 	uint64_t last_ms;        /* last activity (monotonic ms) */
 	int32_t prev, next;      /* activity list when open, free list when free */
-	bool want_out;           /* registered for EPOLLOUT instead of EPOLLIN */
+	uint32_t interest;       /* events registered: EPOLLIN, EPOLLOUT (output pending)
+				  * or 0 (waiting for a punted query's reply) */
+	bool waiting;            /* a query of this connection is on the slow path */
 	uint8_t family;
 	uint16_t listener;
 	uint16_t src_port;
@@ -125,6 +128,7 @@ struct worker {
 	int *tcp_fd;             /* per listener */
 	struct dnsp_stats *st;
 	struct dnsp_worker_ctx ctx; /* pipeline context: stats, id, rng */
+	dnsp_punt_chan_t *punt;  /* slow path, or NULL (punts answered SERVFAIL) */
 	struct udp_batch *udp;
 	struct epoll_event events[EPOLL_EVENTS];
 
@@ -149,6 +153,8 @@ struct dnsp_dataplane {
 	int idle_ms;             /* <= 0: no idle timeout */
 	int max_conns;
 	int cpu_base;
+	uint32_t worker_id_base; /* pipeline/punt id of worker 0 */
+	dnsp_punt_chan_t *punt;
 };
 
 static uint64_t now_ms(void)
@@ -254,6 +260,63 @@ static void udp_send(struct worker *w, int fd, unsigned n)
 		w->st->tx_errors += n - off;
 }
 
+/* The address a UDP query was sent to: the listener's own, or for a
+ * wildcard listener the destination from its packet info. */
+static bool udp_local_addr(const struct worker *w, uint32_t li, struct msghdr *rx,
+			   uint8_t local[16])
+{
+	const struct dnsp_dp_listener *l = &w->dp->listeners[li];
+	if (!w->dp->wildcard[li]) {
+		memcpy(local, l->addr, 16);
+		return true;
+	}
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(rx); c != NULL; c = CMSG_NXTHDR(rx, c)) {
+		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+			struct in_pktinfo in;
+			memcpy(&in, CMSG_DATA(c), sizeof(in));
+			memset(local, 0, 16);
+			memcpy(local, &in.ipi_addr, 4);
+			return true;
+		}
+		if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
+			struct in6_pktinfo in6;
+			memcpy(&in6, CMSG_DATA(c), sizeof(in6));
+			memcpy(local, &in6.ipi6_addr, 16);
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * Hands a UDP query the pipeline punted to the slow path, which answers it
+ * itself with sendmsg() on this worker's socket (see lib/punt.h). Returns 0
+ * when queued; otherwise the length of a SERVFAIL built in place (ring
+ * full, query too large, no slow path), or 0 to drop.
+ */
+static int udp_punt(struct worker *w, const struct dnsp_snapshot *snap, struct dnsp_pkt *pkt,
+		    uint32_t li, int fd, struct msghdr *rx)
+{
+	if (w->punt != NULL) {
+		struct dnsp_punt_client cl;
+		memset(&cl, 0, sizeof(cl));
+		cl.reply = DNSP_REPLY_UDP_FD;
+		cl.family = pkt->family;
+		cl.port = pkt->src_port;
+		cl.listener = (uint16_t)li;
+		memcpy(cl.addr, pkt->src, 16);
+		cl.has_local = udp_local_addr(w, li, rx, cl.local);
+		cl.fd = fd;
+		if (dnsp_punt_push(w->punt, w->ctx.id, &w->ctx.punt, &cl, snap->generation, pkt->buf,
+				   pkt->len) == 0) {
+			w->st->punted++;
+			return 0;
+		}
+	}
+	w->st->punt_failed++;
+	return dnsp_punt_servfail(pkt->buf, pkt->len, pkt->cap);
+}
+
 /* Receives and answers up to UDP_ROUNDS batches from one UDP socket. */
 static void udp_drain(struct worker *w, const struct dnsp_snapshot *snap, uint32_t li)
 {
@@ -296,8 +359,14 @@ static void udp_drain(struct worker *w, const struct dnsp_snapshot *snap, uint32
 				continue;
 			}
 			int r = dnsp_pipeline_process(snap, &pkt, &w->ctx);
+			if (unlikely(r == DNSP_PIPELINE_PUNT))
+				r = udp_punt(w, snap, &pkt, li, fd, h);
+			else if (unlikely(r > 0 && w->ctx.punt.prefetch && w->punt != NULL) &&
+				 dnsp_punt_push_prefetch(w->punt, w->ctx.id, &w->ctx.punt,
+							 snap->generation, pkt.buf, (uint16_t)r) == 0)
+				st->punted++;
 			if (r <= 0)
-				continue; /* DROP; PUNT has no slow path in this back end */
+				continue; /* DROP, or punted: the slow path replies */
 			if (unlikely(r > UDP_BUF)) {
 				st->tx_errors++;
 				continue;
@@ -396,24 +465,27 @@ static void conn_close(struct worker *w, struct tcp_conn *c)
 	c->in_cap = TCP_SMALL;
 	c->out = NULL;
 	c->out_off = c->out_len = 0;
+	c->waiting = false; /* a reply still on its way finds the generation changed */
 	lru_unlink(w, c);
 	c->next = w->free_head;
 	w->free_head = (int32_t)(c - w->conns);
 }
 
-/* Registers for EPOLLOUT while output is pending, EPOLLIN otherwise. */
+/* Registers for EPOLLOUT while output is pending, for nothing (errors and
+ * hang-ups only) while a punted query's reply is awaited, EPOLLIN
+ * otherwise. */
 static int conn_update_interest(struct worker *w, struct tcp_conn *c)
 {
-	bool want_out = c->out_len > 0;
+	uint32_t want = c->out_len > 0 ? EPOLLOUT : c->waiting ? 0 : EPOLLIN;
 	struct epoll_event ev;
 
-	if (want_out == c->want_out)
+	if (want == c->interest)
 		return 0;
-	ev.events = want_out ? EPOLLOUT : EPOLLIN;
+	ev.events = want;
 	ev.data.u64 = tag_make(TAG_CONN, c->gen, (uint32_t)(c - w->conns));
 	if (epoll_ctl(w->epfd, EPOLL_CTL_MOD, c->fd, &ev) < 0)
 		return -errno;
-	c->want_out = want_out;
+	c->interest = want;
 	return 0;
 }
 
@@ -503,11 +575,46 @@ static int conn_fit_input(struct worker *w, struct tcp_conn *c)
 }
 
 /*
+ * Hands a TCP query to the slow path; the reply comes back through the
+ * worker's reply ring (cookie: generation and slot of the connection).
+ * Returns 0 when queued (the connection now waits), else the length of a
+ * SERVFAIL built in place.
+ */
+static int tcp_punt(struct worker *w, const struct dnsp_snapshot *snap, struct tcp_conn *c,
+		    struct dnsp_pkt *pkt)
+{
+	if (w->punt != NULL) {
+		struct dnsp_punt_client cl;
+		memset(&cl, 0, sizeof(cl));
+		cl.reply = DNSP_REPLY_WORKER;
+		cl.tcp = true;
+		cl.family = c->family;
+		cl.port = c->src_port;
+		cl.listener = c->listener;
+		memcpy(cl.addr, c->src, 16);
+		memcpy(cl.local, w->dp->listeners[c->listener].addr, 16);
+		cl.fd = -1;
+		cl.cookie = (uint64_t)c->gen << 32 | (uint64_t)(c - w->conns);
+		if (dnsp_punt_push(w->punt, w->ctx.id, &w->ctx.punt, &cl, snap->generation, pkt->buf,
+				   pkt->len) == 0) {
+			w->st->punted++;
+			c->waiting = true;
+			return 0;
+		}
+	}
+	w->st->punt_failed++;
+	return dnsp_punt_servfail(pkt->buf, pkt->len, pkt->cap);
+}
+
+/*
  * Answers every complete frame in the input buffer (pipelined queries, RFC
  * 7766 §6.2.1.1), in order (§7 would allow reordering; in order suits every
  * client).
  * Replies are coalesced in the work area and sent together; if the kernel
  * does not take them all, processing stops until EPOLLOUT drains them.
+ * A query punted to the slow path also stops processing: the connection
+ * waits (reads nothing) until its reply comes back through the worker's
+ * reply ring, so answers leave in query order.
  * Call only with no output pending. Returns 0, or < 0 to close.
  */
 static int conn_process(struct worker *w, const struct dnsp_snapshot *snap, struct tcp_conn *c,
@@ -516,7 +623,7 @@ static int conn_process(struct worker *w, const struct dnsp_snapshot *snap, stru
 	struct dnsp_stats *st = w->st;
 	uint32_t off = 0, wlen = 0;
 
-	while (c->in_len - off >= 2) {
+	while (c->in_len - off >= 2 && !c->waiting) {
 		uint32_t flen = ((uint32_t)c->in[off] << 8) | c->in[off + 1];
 
 		if (unlikely(flen == 0)) {
@@ -547,8 +654,17 @@ static int conn_process(struct worker *w, const struct dnsp_snapshot *snap, stru
 		};
 		memcpy(pkt.src, c->src, sizeof(pkt.src));
 		int n = dnsp_pipeline_process(snap, &pkt, &w->ctx);
+		if (unlikely(n == DNSP_PIPELINE_PUNT)) {
+			n = tcp_punt(w, snap, c, &pkt);
+			if (n == 0)
+				continue; /* queued: c->waiting ends this loop */
+		} else if (unlikely(n > 0 && w->ctx.punt.prefetch && w->punt != NULL) &&
+			   dnsp_punt_push_prefetch(w->punt, w->ctx.id, &w->ctx.punt,
+						   snap->generation, msg, (uint16_t)n) == 0) {
+			st->punted++;
+		}
 		if (n <= 0)
-			continue; /* DROP; PUNT has no slow path in this back end */
+			continue; /* DROP */
 		if (unlikely(n > 65535)) {
 			st->tx_errors++;
 			continue;
@@ -590,8 +706,12 @@ static void conn_event(struct worker *w, const struct dnsp_snapshot *snap, uint3
 		if (r > 0)
 			return;
 		/* Drained: answer what waited in the input, then read again. */
-		if (conn_process(w, snap, c, now) < 0)
+		if (!c->waiting && conn_process(w, snap, c, now) < 0)
 			goto close;
+	} else if (c->waiting) {
+		if (events & EPOLLHUP)
+			goto close; /* the client is gone: drop the pending reply */
+		return;
 	} else if (events & (EPOLLIN | EPOLLHUP)) {
 		ssize_t n = recv(c->fd, c->in + c->in_len, c->in_cap - c->in_len, MSG_DONTWAIT);
 
@@ -674,7 +794,8 @@ static void tcp_accept(struct worker *w, uint32_t li, uint64_t now)
 
 		w->free_head = c->next;
 		c->fd = fd;
-		c->want_out = false;
+		c->interest = EPOLLIN;
+		c->waiting = false;
 		c->family = peer.family;
 		c->src_port = peer.src_port;
 		memcpy(c->src, peer.src, sizeof(c->src));
@@ -716,6 +837,59 @@ static int tcp_next_timeout(struct worker *w, uint64_t now)
 		return 0;
 	uint64_t left = deadline - now;
 	return left < IDLE_WAIT_MS ? (int)left : IDLE_WAIT_MS;
+}
+
+/*
+ * Writes the slow path's replies on their TCP connections (in order: the
+ * connection waited for this one), then lets each connection go on with
+ * the pipelined queries that waited in its input.
+ */
+static void punt_replies(struct worker *w, const struct dnsp_snapshot *snap, uint64_t now)
+{
+	uint64_t v;
+	if (read(dnsp_punt_reply_fd(w->punt, w->ctx.id), &v, sizeof(v)) < 0)
+		(void)0; /* EAGAIN: drained by an earlier wakeup */
+	for (int k = 0; k < 256; k++) {
+		struct dnsp_punt_reply h;
+		uint8_t *frame = w->work;
+		int rc = dnsp_punt_reply_pop(w->punt, w->ctx.id, &h, frame + 2, 65535);
+		if (rc == 0)
+			break;
+		if (rc < 0) {
+			w->st->tx_errors++;
+			continue;
+		}
+		uint32_t slot = (uint32_t)(h.cookie & 0xffffff), gen = (uint32_t)(h.cookie >> 32);
+		if (!h.tcp || slot >= w->nconns)
+			continue; /* UDP replies are sent by the slow path itself */
+		struct tcp_conn *c = &w->conns[slot];
+		if (c->fd < 0 || c->gen != gen || !c->waiting)
+			continue; /* closed meanwhile */
+		c->waiting = false;
+		frame[0] = (uint8_t)(h.len >> 8);
+		frame[1] = (uint8_t)h.len;
+		uint32_t flen = 2u + h.len;
+		int r = 0;
+		if (c->out_len > 0) {
+			/* Earlier replies still queued: append behind them. */
+			if (c->out_off + c->out_len + flen > TCP_BIG) {
+				w->st->tx_errors++;
+				r = -1;
+			} else {
+				memcpy(c->out + c->out_off + c->out_len, frame, flen);
+				c->out_len += flen;
+			}
+		} else {
+			r = conn_send(w, c, frame, flen, now);
+		}
+		if (r == 0) {
+			w->st->tx_packets++;
+			if (c->out_len == 0 && conn_process(w, snap, c, now) < 0)
+				r = -1;
+		}
+		if (r < 0 || conn_update_interest(w, c) < 0)
+			conn_close(w, c);
+	}
 }
 
 /* --------------------------------------------------------------- worker */
@@ -771,6 +945,10 @@ static void *worker_main(void *arg)
 			case TAG_CONN:
 				conn_event(w, snap, index, gen, w->events[i].events, now);
 				break;
+			case TAG_PUNT:
+				if (w->punt != NULL)
+					punt_replies(w, snap, now);
+				break;
 			case TAG_STOP:
 				stop = true;
 				break;
@@ -778,6 +956,8 @@ static void *worker_main(void *arg)
 				break;
 			}
 		}
+		if (w->punt != NULL)
+			dnsp_punt_kick(w->punt, w->ctx.id); /* one wakeup per burst at most */
 		rcu_quiescent_state();
 	}
 	rcu_unregister_thread();
@@ -934,7 +1114,7 @@ static int worker_init(struct dnsp_dataplane *dp, struct worker *w, uint32_t ind
 	 * choices need independent streams, not cryptographic ones. */
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	dnsp_worker_ctx_init(&w->ctx, st, index,
+	dnsp_worker_ctx_init(&w->ctx, st, dp->worker_id_base + index,
 			     ((uint64_t)ts.tv_nsec << 20) ^ (uint64_t)ts.tv_sec ^
 			     ((uint64_t)(index + 1) * 0x9E3779B97F4A7C15ull));
 	w->epfd = -1;
@@ -995,6 +1175,12 @@ static int worker_init(struct dnsp_dataplane *dp, struct worker *w, uint32_t ind
 	}
 	if ((rc = epoll_add(w->epfd, dp->stop_fd, tag_make(TAG_STOP, 0, 0))) < 0)
 		goto epoll_fail;
+	if (dp->punt != NULL && w->ctx.id < dnsp_punt_chan_workers(dp->punt)) {
+		w->punt = dp->punt;
+		if ((rc = epoll_add(w->epfd, dnsp_punt_reply_fd(dp->punt, w->ctx.id),
+				    tag_make(TAG_PUNT, 0, 0))) < 0)
+			goto epoll_fail;
+	}
 	for (uint32_t i = 0; i < nl; i++) {
 		const struct dnsp_dp_listener *l = &dp->listeners[i];
 
@@ -1075,6 +1261,8 @@ int dnsp_socket_plane_start(const struct dnsp_dp_params *p, dnsp_dataplane_t **o
 	dp->idle_ms = p->tcp_idle_timeout_ms;
 	dp->max_conns = p->tcp_max_connections;
 	dp->cpu_base = p->cpu_base;
+	dp->worker_id_base = p->worker_id_base;
+	dp->punt = p->punt;
 	dp->listeners = malloc(p->nlisteners * sizeof(*dp->listeners));
 	dp->wildcard = malloc(p->nlisteners * sizeof(*dp->wildcard));
 	if (posix_memalign((void **)&dp->workers, 64, p->workers * sizeof(*dp->workers)) != 0)

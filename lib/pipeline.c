@@ -10,6 +10,10 @@
  */
 #include <string.h>
 #include "pipeline.h"
+#include "cache.h"
+#include "firewall.h"
+#include "ratelimit.h"
+#include "sources.h"
 #include "wire/pkt.h"
 
 static const dnsp_zone_t *view_resolver(const void *ctx, const uint8_t *name)
@@ -48,6 +52,125 @@ static int finish(const struct dnsp_snapshot *s, struct dnsp_resp *r,
 	return dnsp_resp_finish(r, q, s->udp_max, 0);
 }
 
+/*
+ * [resolver] The cache, then the slow path, for a name that goes upstream
+ * through `up` (NULL: public recursion from the root hints) for VPC index
+ * vpc. A fresh cache hit is answered here (TTLs counted down, RA as set by
+ * the caller, the ECS scope echoed); a miss restores the query header saved
+ * before dnsp_resp_init (hdr) so the buffer again holds the query exactly as
+ * the client sent it, leaves the route in w->punt and returns
+ * DNSP_PIPELINE_PUNT. A hit near expiry answers and sets w->punt.prefetch.
+ * A query without RD is answered from the cache only (RFC 1034 §4.3.1: no
+ * recursion was asked for): a miss is REFUSED.
+ */
+static int resolve_upstream(const struct dnsp_snapshot *s, struct dnsp_pkt *p,
+			    const struct dnsp_query *q, struct dnsp_resp *r,
+			    struct dnsp_worker_ctx *w, int32_t vpc,
+			    const struct dnsp_upstream *up, const uint8_t hdr[DNSP_HDR_LEN])
+{
+	const struct dnsp_recursion_conf *rc = s->recursion;
+	struct dnsp_stats *st = w->stats;
+	struct dnsp_punt *pu = &w->punt;
+
+	pu->upstream = up;
+	pu->vpc = vpc;
+	pu->question_end = q->question_end;
+	pu->ecs_v4 = pu->ecs_v6 = 0;
+	pu->prefetch = pu->stale = false;
+	if (rc != NULL && vpc >= 0 && (uint32_t)vpc < rc->nvpcs && rc->ecs_v4 != NULL) {
+		pu->ecs_v4 = rc->ecs_v4[vpc];
+		pu->ecs_v6 = rc->ecs_v6[vpc];
+	}
+	if (rc != NULL && rc->cache != NULL) {
+		struct dnsp_cache_key k = {
+			.qname = q->qname, .qname_len = q->qname_len, .qtype = q->qtype,
+			.qclass = q->qclass, .tag = up ? up->cache_tag : 0,
+		};
+		if (unlikely(pu->ecs_v4 | pu->ecs_v6)) {
+			/* ECS upstream (RFC 7871 §7.1.1): the client's own option
+			 * when it sent one, else its packet address. */
+			k.ecs = true;
+			if (q->has_ecs) {
+				k.ecs_family = (uint8_t)q->ecs_family;
+				memcpy(k.ecs_addr, q->ecs_addr, 16);
+			} else {
+				k.ecs_family = p->family == 6 ? 2 : 1;
+				memcpy(k.ecs_addr, p->src, 16);
+			}
+		}
+		struct dnsp_cache_result res;
+		if (dnsp_cache_answer(rc->cache, &k, dnsp_cache_now(), r, &res) > 0) {
+			st->cache_hits++;
+			pu->prefetch = res.prefetch && rc->prefetch;
+			dnsp_resp_set_rcode(r, res.rcode);
+			if (r->truncated)
+				st->truncated++;
+			st->rcodes[res.rcode & 0xf]++;
+			return dnsp_resp_finish(r, q, s->udp_max, res.ecs_scope);
+		}
+		st->cache_misses++;
+		pu->stale = res.stale_available;
+	}
+	if (!(q->flags & DNSP_FLAG_RD))
+		return finish(s, r, q, st, DNSP_RCODE_REFUSED);
+	memcpy(p->buf, hdr, DNSP_HDR_LEN);
+	return DNSP_PIPELINE_PUNT;
+}
+
+/*
+ * [routing] The authoritative answer from zone z of view v, with routed
+ * record sets chosen for this client (lib/route.h). The client's location
+ * is the ECS address when the query carries one with a non-zero source
+ * prefix and use_ecs (public zones; SEMANTICS §5: ECS does not apply to
+ * private hosted zones), else the packet's source address. The ECS option
+ * is echoed with the scope the routing decisions imply, never longer than
+ * the source prefix (RFC 7871 §7.2.1): 0 for simple, weighted, failover and
+ * multivalue answers, the matched prefix for location-based ones.
+ */
+static int answer_zone(const struct dnsp_snapshot *s, const struct dnsp_pkt *p,
+		       const struct dnsp_query *q, struct dnsp_resp *r, const dnsp_zone_t *z,
+		       const struct dnsp_view *v, struct dnsp_worker_ctx *w, bool use_ecs)
+{
+	struct dnsp_route_client rc;
+	if (use_ecs && q->has_ecs && q->ecs_source_prefix > 0)
+		dnsp_route_client_init(&rc, s->route, s->health, w, q->ecs_family == 2 ? 6 : 4,
+				       q->ecs_addr, q->ecs_source_prefix);
+	else
+		dnsp_route_client_init(&rc, s->route, s->health, w, p->family, p->src,
+				       p->family == 6 ? 128 : 32);
+	int rcode = dnsp_zone_answer_client(z, q->qname, q->qtype, r, view_resolver, v, &rc);
+	uint8_t scope = 0;
+	if (use_ecs && q->has_ecs)
+		scope = rc.scope < q->ecs_source_prefix ? rc.scope : q->ecs_source_prefix;
+	dnsp_resp_set_rcode(r, (uint8_t)rcode);
+	if (r->truncated)
+		w->stats->truncated++;
+	w->stats->rcodes[rcode & 0xf]++;
+	return dnsp_resp_finish(r, q, s->udp_max, scope);
+}
+
+int dnsp_pipeline_answer_zone(const struct dnsp_snapshot *s, const dnsp_zone_t *z,
+			      bool private_zone, struct dnsp_pkt *p, struct dnsp_worker_ctx *w)
+{
+	struct dnsp_query q;
+	int prc = dnsp_pkt_parse_query(p->buf, p->len, &q);
+	if (prc < 0)
+		return DNSP_PIPELINE_DROP;
+	if (prc > 0)
+		return dnsp_resp_error(p->buf, p->cap, &q, (uint8_t)prc);
+	struct dnsp_resp r;
+	dnsp_resp_init(&r, p->buf, p->cap, reply_limit(s, p, &q), &q);
+	const struct dnsp_view *v = private_zone ? NULL : &s->public_view;
+	for (uint32_t i = 0; private_zone && i < s->nvpcs && !v; i++)
+		if (dnsp_view_find(&s->vpcs[i].view, z->apex) == z)
+			v = &s->vpcs[i].view;
+	if (!v) {
+		static const struct dnsp_view none;
+		v = &none; /* CNAMEs leaving z are not followed */
+	}
+	return answer_zone(s, p, &q, &r, z, v, w, !private_zone);
+}
+
 /* VPC of a query on a resolver/inbound listener (SPEC §3 "Which VPC a
  * query belongs to"): fixed by the listener, else by client CIDR. */
 static const struct dnsp_snap_vpc *classify_vpc(const struct dnsp_snapshot *s,
@@ -62,6 +185,21 @@ static const struct dnsp_snap_vpc *classify_vpc(const struct dnsp_snapshot *s,
 	return v == DNSP_LPM_NONE || v >= s->nvpcs ? NULL : &s->vpcs[v];
 }
 
+/* [resolver] The ceiling of the inbound ENI listener l is (SPEC §3
+ * "Endpoints"; lib/ratelimit.h): true when the query may proceed. Counted
+ * per ENI in the process-wide ENI table by this worker's row. */
+static bool inbound_eni_admit(const struct dnsp_snapshot *s, const struct dnsp_pkt *p,
+			      const struct dnsp_worker_ctx *w)
+{
+	const struct dnsp_resolver_data *rd = s->resolver;
+	if (!rd || p->listener >= rd->nlisteners)
+		return true;
+	const struct dnsp_eni_ref *eni = rd->listener_eni[p->listener];
+	if (!eni)
+		return true;
+	return dnsp_eni_admit(rd->enis, eni->slot, &eni->rate, w->id, dnsp_eni_now());
+}
+
 void dnsp_worker_ctx_init(struct dnsp_worker_ctx *w, struct dnsp_stats *st, uint32_t id,
 			  uint64_t seed)
 {
@@ -74,11 +212,17 @@ int dnsp_pipeline_process(const struct dnsp_snapshot *s, struct dnsp_pkt *p,
 			  struct dnsp_worker_ctx *w)
 {
 	struct dnsp_stats *st = w->stats;
+	w->punt.prefetch = false; /* set again only by a cache hit near expiry */
+	memset(&p->decision, 0, sizeof(p->decision));
 	if (unlikely(p->listener >= s->nlisteners)) {
 		st->rx_dropped++;
 		return DNSP_PIPELINE_DROP;
 	}
 	const struct dnsp_snap_listener *l = &s->listeners[p->listener];
+	/* [resolver] An inbound endpoint's per-ENI QPS ceiling is charged at
+	 * ingress, before any other work (SPEC §3 "Endpoints"). */
+	if (l->role == DNSP_ROLE_INBOUND && unlikely(!inbound_eni_admit(s, p, w)))
+		return DNSP_PIPELINE_DROP;
 	struct dnsp_query q;
 	int prc = dnsp_pkt_parse_query(p->buf, p->len, &q);
 	if (unlikely(prc < 0)) {
@@ -96,6 +240,8 @@ int dnsp_pipeline_process(const struct dnsp_snapshot *s, struct dnsp_pkt *p,
 	}
 
 	struct dnsp_resp r;
+	uint8_t hdr[DNSP_HDR_LEN]; /* the query header, restored if we punt */
+	memcpy(hdr, p->buf, DNSP_HDR_LEN);
 	dnsp_resp_init(&r, p->buf, p->cap, reply_limit(s, p, &q), &q);
 
 	/* Only class IN is served; zone transfers are not offered. */
@@ -109,9 +255,7 @@ int dnsp_pipeline_process(const struct dnsp_snapshot *s, struct dnsp_pkt *p,
 		const dnsp_zone_t *z = dnsp_view_find(&s->public_view, q.qname);
 		if (!z)
 			return finish(s, &r, &q, st, DNSP_RCODE_REFUSED);
-		int rc = dnsp_zone_answer(z, q.qname, q.qtype, &r, view_resolver,
-					  &s->public_view);
-		return finish(s, &r, &q, st, (uint8_t)rc);
+		return answer_zone(s, p, &q, &r, z, &s->public_view, w, true);
 	}
 
 	/* Resolver and inbound listeners: a VPC view. Recursion is available
@@ -123,21 +267,41 @@ int dnsp_pipeline_process(const struct dnsp_snapshot *s, struct dnsp_pkt *p,
 		return finish(s, &r, &q, st, DNSP_RCODE_REFUSED);
 
 	/* [firewall] The DNS Firewall runs here: on every query of a resolver
-	 * or inbound listener, before any answer source (SPEC §4). */
-
-	/* A private zone captures every name below its apex, existing in it or
-	 * not (SPEC §4: over-capture is the specified behaviour). With
-	 * EnableDnsHostnames false the VPC's private zones are not used. */
-	if (vpc->dns_hostnames) {
-		const dnsp_zone_t *z = dnsp_view_find(&vpc->view, q.qname);
-		if (z) {
-			int rc = dnsp_zone_answer(z, q.qname, q.qtype, &r, view_resolver,
-						  &vpc->view);
-			return finish(s, &r, &q, st, (uint8_t)rc);
-		}
+	 * or inbound listener, before any answer source (SPEC §4). Only VPCs
+	 * with a rule-group association have one (lib/firewall.h). */
+	if (vpc->firewall) {
+		int fw = dnsp_fw_apply(vpc->firewall, vpc->fw_fail_open, &q, &r, w->id,
+				       &p->decision);
+		if (fw != DNSP_FW_PASS)
+			return finish(s, &r, &q, st, (uint8_t)fw);
 	}
 
-	/* [resolver] Resolver rules, the cache and recursion go here. */
+	/* [resolver] Source selection (SEMANTICS §11-12, lib/sources.h): one
+	 * longest match over the VPC's private zones (local and from its
+	 * Profile), Resolver rules and autodefined reverse zones, with every
+	 * precedence settled at compile time. A zone answers here, capturing
+	 * every name below its apex held or not (NXDOMAIN, no public
+	 * fallback); FORWARD and DELEGATE rules go upstream through their
+	 * route; SYSTEM rules and unmatched names go to public recursion.
+	 * EnableDnsHostnames false: the table holds no zones at all. */
+	int32_t vi = (int32_t)(vpc - s->vpcs);
+	const struct dnsp_resolver_data *rd = s->resolver;
+	if (rd && (uint32_t)vi < rd->nvpcs) {
+		const struct dnsp_source *src = dnsp_sources_lookup(&rd->vpcs[vi].sources, q.qname);
+		if (src && src->zone)   /* ZONE, or SYSTEM falling to a zone */
+			return answer_zone(s, p, &q, &r, src->zone, &vpc->view, w, false);
+		if (src && src->upstream) /* FORWARD, DELEGATE */
+			return resolve_upstream(s, p, &q, &r, w, vi, src->upstream, hdr);
+	} else if (vpc->dns_hostnames) {
+		/* no resolver data (a snapshot built without the resolver step) */
+		const dnsp_zone_t *z = dnsp_view_find(&vpc->view, q.qname);
+		if (z)
+			return answer_zone(s, p, &q, &r, z, &vpc->view, w, false);
+	}
+
+	/* [resolver] The cache and public recursion (root hints). */
+	if (s->recursion != NULL && s->recursion->enabled)
+		return resolve_upstream(s, p, &q, &r, w, vi, NULL, hdr);
 
 	/* No local source covers the name and recursion is not available in
 	 * this build: fail at once rather than leave the client waiting. */

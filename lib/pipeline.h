@@ -16,8 +16,27 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "punt.h"
 #include "snapshot.h"
 #include "stats.h"
+
+/*
+ * What the policy steps decided for one query (output; reset by
+ * dnsp_pipeline_process for every query), for the query log. Firewall
+ * (lib/firewall.h): fw_action is the enum dnsp_fw_action of the deciding
+ * rule (0: no rule matched or no firewall); the strings name it and point
+ * into the snapshot, so they are valid while the worker holds it (until
+ * its next quiescent state). fw_failed: the firewall could not evaluate
+ * and the VPC's fail mode answered (SERVFAIL) or passed the query.
+ */
+struct dnsp_decision {
+	uint8_t fw_action;
+	bool fw_failed;
+	const char *fw_rule_group_id;  /* firewall_rule_group_id */
+	const char *fw_rule_name;
+	const char *fw_domain_list_id; /* firewall_domain_list_id; NULL for a
+					  DnsThreatProtection rule */
+};
 
 struct dnsp_pkt {
 	uint8_t *buf;          /* DNS message in, reply out */
@@ -28,6 +47,7 @@ struct dnsp_pkt {
 	uint16_t listener;     /* listener slot (index in snapshot listeners) */
 	uint16_t src_port;
 	uint8_t src[16];       /* client address */
+	struct dnsp_decision decision; /* out: what the policy steps decided */
 };
 
 /*
@@ -40,6 +60,8 @@ struct dnsp_worker_ctx {
 	struct dnsp_stats *stats;
 	uint32_t id;
 	uint64_t rng;          /* xorshift64* state, never 0 */
+	struct dnsp_punt punt; /* set with DNSP_PIPELINE_PUNT (and cache prefetch): where
+				* the slow path takes the query (lib/punt.h) */
 };
 
 /* Seeds a worker context (any non-zero seed; 0 is replaced). */
@@ -68,5 +90,16 @@ static inline uint64_t dnsp_worker_rand(struct dnsp_worker_ctx *w)
  */
 int dnsp_pipeline_process(const struct dnsp_snapshot *s, struct dnsp_pkt *p,
 			  struct dnsp_worker_ctx *w);
+
+/*
+ * [routing] Answers the query in p->buf from zone z of s alone, with the
+ * same code as the data plane on a listener that serves z: parsing, EDNS,
+ * routed sets chosen for p->src or the query's ECS (public zones only;
+ * private_zone says which z is), the ECS scope. For TestDNSAnswer (SPEC §3).
+ * Returns the reply length (written to p->buf), DNSP_PIPELINE_DROP for a
+ * packet that must not be answered. Any thread, as long as s stays alive.
+ */
+int dnsp_pipeline_answer_zone(const struct dnsp_snapshot *s, const dnsp_zone_t *z,
+			      bool private_zone, struct dnsp_pkt *p, struct dnsp_worker_ctx *w);
 
 #endif

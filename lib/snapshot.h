@@ -44,6 +44,7 @@ struct dnsp_fw;
 struct dnsp_route_data;
 struct dnsp_health_table;
 struct dnsp_resolver_data;
+struct dnsp_recursion_conf;
 
 struct dnsp_snap_vpc {
 	const char *id;
@@ -81,6 +82,8 @@ struct dnsp_snapshot {
 	const struct dnsp_route_data *route;       /* geo/latency/CIDR tables (routing) */
 	const struct dnsp_health_table *health;    /* live health status (outside the snapshot) */
 	const struct dnsp_resolver_data *resolver; /* rules, endpoints, cache handle */
+	const struct dnsp_recursion_conf *recursion; /* root hints, cache, limits
+						      * (lib/punt.h); NULL: off */
 	struct dnsp_snap_cleanup *cleanups;
 };
 

@@ -19,6 +19,8 @@ struct dnsp_stats {
 	uint64_t rx_dropped;         /* unparseable, responses, listener unknown */
 	uint64_t tx_errors;
 	uint64_t punted;             /* handed to the slow path */
+	uint64_t punt_failed;        /* punt ring full / no slow path: answered SERVFAIL */
+	uint64_t cache_hits, cache_misses; /* resolver cache lookups on the fast path */
 	uint64_t tcp_accepted, tcp_refused, tcp_closed_idle;
 	uint64_t truncated;          /* UDP answers sent with TC */
 	uint64_t queries[DNSP_STATS_LISTENERS][DNSP_STATS_QTYPES];

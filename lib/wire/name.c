@@ -10,7 +10,7 @@
 #include "name.h"
 
 /* ASCII-only lowercasing (RFC 4343 §3: only A-Z fold). */
-static const uint8_t lower_tab[256] = {
+const uint8_t dnsp_lower_tab[256] = {
 	0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f,
 	0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18, 0x19, 0x1a, 0x1b, 0x1c, 0x1d, 0x1e, 0x1f,
 	0x20, 0x21, 0x22, 0x23, 0x24, 0x25, 0x26, 0x27, 0x28, 0x29, 0x2a, 0x2b, 0x2c, 0x2d, 0x2e, 0x2f,
@@ -61,7 +61,7 @@ int dnsp_name_unpack(const uint8_t *msg, size_t msg_len, size_t off,
 			*dst++ = c;
 			if (lower) {
 				for (unsigned i = 0; i < c; i++)
-					dst[i] = lower_tab[src[i]];
+					dst[i] = dnsp_lower_tab[src[i]];
 			} else {
 				memcpy(dst, src, c);
 			}
@@ -108,7 +108,7 @@ void dnsp_name_lower(uint8_t *name)
 {
 	size_t len = dnsp_name_len(name);
 	for (size_t i = 0; i < len; i++)
-		name[i] = lower_tab[name[i]];
+		name[i] = dnsp_lower_tab[name[i]];
 }
 
 bool dnsp_name_equal(const uint8_t *a, const uint8_t *b)
@@ -118,7 +118,7 @@ bool dnsp_name_equal(const uint8_t *a, const uint8_t *b)
 		return false;
 	/* Length bytes are < 0x40 and fold to themselves. */
 	for (size_t i = 0; i < la; i++)
-		if (lower_tab[a[i]] != lower_tab[b[i]])
+		if (dnsp_lower_tab[a[i]] != dnsp_lower_tab[b[i]])
 			return false;
 	return true;
 }
@@ -134,7 +134,7 @@ bool dnsp_name_in(const uint8_t *name, const uint8_t *apex)
 	if (ln - off != la)
 		return false;
 	for (size_t i = 0; i < la; i++)
-		if (lower_tab[name[off + i]] != lower_tab[apex[i]])
+		if (dnsp_lower_tab[name[off + i]] != dnsp_lower_tab[apex[i]])
 			return false;
 	return true;
 }
@@ -161,7 +161,7 @@ int dnsp_name_cmp(const uint8_t *a, const uint8_t *b)
 		const uint8_t *la = a + oa[i], *lb = b + ob[j];
 		unsigned len = la[0] < lb[0] ? la[0] : lb[0];
 		for (unsigned k = 1; k <= len; k++) {
-			int d = (int)lower_tab[la[k]] - (int)lower_tab[lb[k]];
+			int d = (int)dnsp_lower_tab[la[k]] - (int)dnsp_lower_tab[lb[k]];
 			if (d != 0)
 				return d;
 		}

@@ -31,6 +31,9 @@
 int dnsp_name_unpack(const uint8_t *msg, size_t msg_len, size_t off,
 		     uint8_t out[DNSP_NAME_MAX], size_t *wire_len, bool lower) DNSP_WUR;
 
+/* ASCII lowercasing table (RFC 4343 §3: only A-Z fold), for hot loops. */
+extern const uint8_t dnsp_lower_tab[256];
+
 /* Length of an uncompressed, already valid name (including the root byte). */
 size_t dnsp_name_len(const uint8_t *name);
 

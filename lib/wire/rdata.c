@@ -255,22 +255,17 @@ static int parse_number(const struct token *t, uint64_t max, uint64_t *out,
 	return 0;
 }
 
-/* A time in seconds, or with BIND units ("1h30m", "2w"); RFC 1035 numbers
- * with RFC 2308 style units. */
-static int parse_time(const struct token *t, uint64_t *out, const char *what,
-		      const char **errmsg)
+int dnsp_duration_from_text(const char *p, size_t len, uint64_t max, uint32_t *out)
 {
 	uint64_t total = 0, cur = 0;
-	bool digits = false, unit_seen = false;
-	if (t->len == 0)
-		return fail(errmsg, DNSP_ESYNTAX, "%s: expected a number", what);
-	for (size_t i = 0; i < t->len; i++) {
-		char c = t->p[i];
+	bool digits = false, any = false;
+	for (size_t i = 0; i < len; i++) {
+		char c = p[i];
 		if (c >= '0' && c <= '9') {
 			cur = cur * 10 + (uint64_t)(c - '0');
-			digits = true;
-			if (cur > UINT32_MAX)
-				goto range;
+			if (cur > max)
+				return DNSP_ERANGE;
+			digits = any = true;
 			continue;
 		}
 		uint64_t mult;
@@ -280,30 +275,39 @@ static int parse_time(const struct token *t, uint64_t *out, const char *what,
 		case 'h': mult = 3600; break;
 		case 'd': mult = 86400; break;
 		case 'w': mult = 604800; break;
-		default:
-			return fail(errmsg, DNSP_ESYNTAX, "%s: expected a number, got \"%.*s\"",
-				    what, shown(t->len), t->p);
+		default: return DNSP_ESYNTAX;
 		}
 		if (!digits)
-			return fail(errmsg, DNSP_ESYNTAX, "%s: unit without a number in \"%.*s\"",
-				    what, shown(t->len), t->p);
+			return DNSP_ESYNTAX;
 		total += cur * mult;
-		if (total > UINT32_MAX)
-			goto range;
+		if (total > max)
+			return DNSP_ERANGE;
 		cur = 0;
 		digits = false;
-		unit_seen = true;
 	}
-	if (!digits && !unit_seen)
-		return fail(errmsg, DNSP_ESYNTAX, "%s: expected a number", what);
+	if (!any)
+		return DNSP_ESYNTAX;
 	total += cur;
-	if (total > UINT32_MAX)
-		goto range;
-	*out = total;
+	if (total > max)
+		return DNSP_ERANGE;
+	*out = (uint32_t)total;
 	return 0;
-range:
-	return fail(errmsg, DNSP_ERANGE, "%s: %.*s is out of range 0..4294967295", what,
-		    shown(t->len), t->p);
+}
+
+/* A time in seconds, or with BIND units ("1h30m", "2w"), as a 32-bit field. */
+static int parse_time(const struct token *t, uint64_t *out, const char *what,
+		      const char **errmsg)
+{
+	uint32_t v;
+	int rc = dnsp_duration_from_text(t->p, t->len, UINT32_MAX, &v);
+	if (rc == DNSP_ERANGE)
+		return fail(errmsg, DNSP_ERANGE, "%s: %.*s is out of range 0..4294967295", what,
+			    shown(t->len), t->p);
+	if (rc < 0)
+		return fail(errmsg, DNSP_ESYNTAX, "%s: expected a number (optionally with "
+			    "s/m/h/d/w units), got \"%.*s\"", what, shown(t->len), t->p);
+	*out = v;
+	return 0;
 }
 
 /* Decodes \DDD and \X escapes of a token into out (cap bytes). */

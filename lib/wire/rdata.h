@@ -46,6 +46,13 @@ int dnsp_rdata_to_text(uint16_t type, const uint8_t *rdata, size_t rdlen, char *
 		       size_t cap) DNSP_WUR;
 
 /*
+ * Parses a duration in seconds with optional BIND units ("3600", "1h30m",
+ * "2W"; s m h d w, case-insensitive) of len bytes, at most max. Returns 0,
+ * DNSP_ESYNTAX or DNSP_ERANGE.
+ */
+int dnsp_duration_from_text(const char *p, size_t len, uint64_t max, uint32_t *out);
+
+/*
  * Checks that rdata is well formed for type (lengths, embedded names).
  * Returns 0 or DNSP_EMALFORMED.
  */

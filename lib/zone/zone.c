@@ -183,17 +183,34 @@ struct bname {
 	uint8_t len;
 };
 
+/*
+ * An RRset under construction. Roles: a plain RRset (data or alias) in its
+ * owner's list; a rule (routed RRset, lib/route.h), in its owner's list once
+ * attached; a member of a rule (data, alias, or a nested rule), linked from
+ * its rule through next.
+ */
+enum { RS_PLAIN = 0, RS_RULE = 1, RS_MEMBER = 2 };
+
 struct brrset {
-	uint32_t next;    /* next RRset of the same owner, NONE */
+	uint32_t next;    /* next RRset of the same owner (members: next member), NONE */
 	uint32_t first;   /* first record (offset in recs[]), NONE */
 	uint32_t last;
 	uint32_t nrec;
 	uint32_t ttl;
 	uint32_t alias;   /* alias target name offset in names[], NONE */
 	uint32_t target;  /* compile scratch: bname of the alias target */
-	uint32_t owner;   /* bname of the owner */
+	uint32_t owner;   /* bname of the owner; NONE for unattached rules and their members */
+	uint32_t members, mlast, nmembers; /* rule: its members */
+	uint32_t attr;    /* member: index in attrs[] */
+	uint32_t child;   /* member: nested rule, NONE */
+	uint32_t rule;    /* member: its rule */
+	uint32_t cidx;    /* compile scratch: member rrset index */
 	uint16_t type;
 	uint8_t alias_len;
+	uint8_t role;     /* RS_* */
+	uint8_t kind;     /* rule: enum dnsp_route_kind */
+	bool attached;    /* rule: in its owner's list */
+	bool has_ttl;     /* member: a record set the TTL */
 };
 
 /* A record in recs[]: u32 next, u16 rdlen, rdata; read with memcpy. */
@@ -215,6 +232,8 @@ struct dnsp_zone_builder {
 	uint32_t nrs, rs_cap;
 	uint8_t *recs;
 	size_t recs_len, recs_cap;
+	struct dnsp_route_attr *attrs; /* member attributes (set_id strdup'd) */
+	size_t nattrs, attrs_cap;
 };
 
 static uint32_t name_hash(const uint8_t *n, size_t len)
@@ -393,6 +412,9 @@ void dnsp_zone_builder_destroy(dnsp_zone_builder_t *b)
 	free(b->ht);
 	free(b->rs);
 	free(b->recs);
+	for (size_t i = 0; i < b->nattrs; i++)
+		free((char *)b->attrs[i].set_id);
+	free(b->attrs);
 	free(b);
 }
 
@@ -404,16 +426,50 @@ static uint32_t find_brrset(const dnsp_zone_builder_t *b, uint32_t name, uint16_
 	return NONE;
 }
 
+/* A new brrset, linked into name's list unless name is NONE. */
 static int new_brrset(dnsp_zone_builder_t *b, uint32_t name, uint16_t type, uint32_t *out)
 {
 	if (grow32((void **)&b->rs, &b->rs_cap, (size_t)b->nrs + 1, sizeof(*b->rs)))
 		return -ENOMEM;
 	uint32_t k = b->nrs++;
-	b->rs[k] = (struct brrset){ .next = b->bn[name].rrsets, .first = NONE, .last = NONE,
-				    .alias = NONE, .target = NONE, .owner = name,
-				    .type = type };
-	b->bn[name].rrsets = k;
+	b->rs[k] = (struct brrset){ .next = name == NONE ? NONE : b->bn[name].rrsets,
+				    .first = NONE, .last = NONE, .alias = NONE, .target = NONE,
+				    .owner = name, .members = NONE, .mlast = NONE, .attr = NONE,
+				    .child = NONE, .rule = NONE, .cidx = NONE, .type = type };
+	if (name != NONE)
+		b->bn[name].rrsets = k;
 	*out = k;
+	return 0;
+}
+
+/* Appends one record (rdata canonicalized first, RFC 4034 §6.2) to brrset
+ * s; the set's TTL becomes the smallest given (RFC 2181 §5.2). */
+static int append_rec(dnsp_zone_builder_t *b, uint32_t s, uint32_t ttl, const uint8_t *rdata,
+		      uint16_t rdlen)
+{
+	if (b->recs_len + REC_HDR + rdlen > UINT32_MAX)
+		return -ENOMEM;
+	if (grow((void **)&b->recs, &b->recs_cap, b->recs_len + REC_HDR + rdlen, 1))
+		return -ENOMEM;
+	uint8_t *rec = b->recs + b->recs_len;
+	if (rdlen)
+		memcpy(rec + REC_HDR, rdata, rdlen);
+	int rc = rdata_canonicalize(b->rs[s].type, rec + REC_HDR, rdlen);
+	if (rc)
+		return rc;
+	struct brrset *r = &b->rs[s];
+	if (r->last == NONE || ttl < r->ttl)
+		r->ttl = ttl;
+	uint32_t off = (uint32_t)b->recs_len, next = NONE;
+	memcpy(rec, &next, 4);
+	memcpy(rec + 4, &rdlen, 2);
+	b->recs_len += REC_HDR + rdlen;
+	if (r->last == NONE)
+		r->first = off;
+	else
+		memcpy(b->recs + r->last, &off, 4);
+	r->last = off;
+	r->nrec++;
 	return 0;
 }
 
@@ -452,8 +508,8 @@ int dnsp_zone_builder_add(dnsp_zone_builder_t *b, const uint8_t *owner, uint16_t
 		if (rc)
 			return rc;
 		b->rs[s].ttl = ttl;
-	} else if (b->rs[s].alias != NONE) {
-		return DNSP_EEXIST; /* an alias already owns this name and type */
+	} else if (b->rs[s].alias != NONE || b->rs[s].role != RS_PLAIN) {
+		return DNSP_EEXIST; /* an alias or a routed set owns this name and type */
 	} else if (ttl < b->rs[s].ttl) {
 		b->rs[s].ttl = ttl; /* RFC 2181 §5.2 */
 	}
@@ -504,6 +560,173 @@ int dnsp_zone_builder_add_alias(dnsp_zone_builder_t *b, const uint8_t *owner, ui
 	return 0;
 }
 
+/* ---- routed RRsets and rule trees ---- */
+
+static bool is_rule(const dnsp_zone_builder_t *b, dnsp_zb_rule_t r)
+{
+	return r < b->nrs && b->rs[r].role == RS_RULE;
+}
+
+static bool is_member(const dnsp_zone_builder_t *b, dnsp_zb_member_t m)
+{
+	return m < b->nrs && b->rs[m].role == RS_MEMBER;
+}
+
+/* A member that already has content of another kind. */
+static bool member_busy(const struct brrset *m, int want)
+{
+	int have = m->nrec ? 1 : m->alias != NONE ? 2 : m->child != NONE ? 3 : 0;
+	return have != 0 && have != want;
+}
+
+int dnsp_zone_builder_rule(dnsp_zone_builder_t *b, uint8_t kind, uint16_t type,
+			   dnsp_zb_rule_t *out)
+{
+	if (!b || !out || kind >= DNSP_ROUTE_NKINDS)
+		return -EINVAL;
+	if (type == DNSP_T_ANY || type == DNSP_T_OPT || type == DNSP_T_AXFR ||
+	    type == DNSP_T_IXFR)
+		return DNSP_ENOTSUP;
+	uint32_t s;
+	int rc = new_brrset(b, NONE, type, &s);
+	if (rc)
+		return rc;
+	b->rs[s].role = RS_RULE;
+	b->rs[s].kind = kind;
+	*out = s;
+	return 0;
+}
+
+int dnsp_zone_builder_attach_rule(dnsp_zone_builder_t *b, const uint8_t *owner, uint16_t type,
+				  dnsp_zb_rule_t rule)
+{
+	if (!b || !owner || !is_rule(b, rule) || b->rs[rule].type != type)
+		return -EINVAL;
+	if (b->rs[rule].attached)
+		return DNSP_EEXIST;
+	uint8_t name[DNSP_NAME_MAX];
+	int len = owner_in_zone(b, owner, name);
+	if (len < 0)
+		return len;
+	uint32_t k;
+	int rc = intern_name(b, name, (size_t)len, &k);
+	if (rc)
+		return rc;
+	if (find_brrset(b, k, type) != NONE)
+		return DNSP_EEXIST;
+	struct brrset *r = &b->rs[rule];
+	r->owner = k;
+	r->attached = true;
+	r->next = b->bn[k].rrsets;
+	b->bn[k].rrsets = rule;
+	return 0;
+}
+
+int dnsp_zone_builder_routed_set(dnsp_zone_builder_t *b, const uint8_t *owner, uint16_t type,
+				 uint8_t kind, dnsp_zb_rule_t *out)
+{
+	if (!b || !owner || !out || kind >= DNSP_ROUTE_NKINDS)
+		return -EINVAL;
+	uint8_t name[DNSP_NAME_MAX];
+	int len = owner_in_zone(b, owner, name);
+	if (len < 0)
+		return len;
+	uint32_t h = name_hash(name, (size_t)len);
+	uint32_t k = lookup_name(b, name, (size_t)len, h);
+	uint32_t s = k == NONE ? NONE : find_brrset(b, k, type);
+	if (s != NONE) {
+		if (b->rs[s].role != RS_RULE || b->rs[s].kind != kind)
+			return DNSP_EEXIST;
+		*out = s;
+		return 0;
+	}
+	dnsp_zb_rule_t r;
+	int rc = dnsp_zone_builder_rule(b, kind, type, &r);
+	if (rc == 0)
+		rc = dnsp_zone_builder_attach_rule(b, owner, type, r);
+	if (rc == 0)
+		*out = r;
+	return rc;
+}
+
+int dnsp_zone_builder_member(dnsp_zone_builder_t *b, dnsp_zb_rule_t rule,
+			     const struct dnsp_route_attr *attr, dnsp_zb_member_t *out)
+{
+	if (!b || !attr || !out || !is_rule(b, rule))
+		return -EINVAL;
+	if (b->rs[rule].nmembers >= DNSP_ROUTE_MAX_MEMBERS)
+		return DNSP_ERANGE;
+	if (grow((void **)&b->attrs, &b->attrs_cap, b->nattrs + 1, sizeof(*b->attrs)))
+		return -ENOMEM;
+	struct dnsp_route_attr *a = &b->attrs[b->nattrs];
+	*a = *attr;
+	a->set_id = NULL;
+	if (attr->set_id && !(a->set_id = strdup(attr->set_id)))
+		return -ENOMEM;
+	uint32_t m;
+	int rc = new_brrset(b, NONE, b->rs[rule].type, &m);
+	if (rc) {
+		free((char *)a->set_id);
+		return rc;
+	}
+	b->rs[m].role = RS_MEMBER;
+	b->rs[m].attr = (uint32_t)b->nattrs++;
+	b->rs[m].rule = rule;
+	struct brrset *r = &b->rs[rule];
+	if (r->mlast == NONE)
+		r->members = m;
+	else
+		b->rs[r->mlast].next = m;
+	r->mlast = m;
+	r->nmembers++;
+	*out = m;
+	return 0;
+}
+
+int dnsp_zone_builder_member_rr(dnsp_zone_builder_t *b, dnsp_zb_member_t m, uint32_t ttl,
+				const uint8_t *rdata, uint16_t rdlen)
+{
+	if (!b || !is_member(b, m) || (rdlen && !rdata))
+		return -EINVAL;
+	if (member_busy(&b->rs[m], 1))
+		return DNSP_EEXIST;
+	return append_rec(b, m, ttl, rdata, rdlen);
+}
+
+int dnsp_zone_builder_member_alias(dnsp_zone_builder_t *b, dnsp_zb_member_t m,
+				   const uint8_t *target)
+{
+	if (!b || !target || !is_member(b, m))
+		return -EINVAL;
+	if (member_busy(&b->rs[m], 2) || b->rs[m].alias != NONE)
+		return DNSP_EEXIST;
+	size_t tlen = checked_name_len(target, DNSP_NAME_MAX);
+	if (tlen == 0)
+		return DNSP_ENAME;
+	uint8_t tname[DNSP_NAME_MAX];
+	memcpy(tname, target, tlen);
+	lower_bytes(tname, tlen);
+	uint32_t toff;
+	int rc = append_bytes(b, tname, tlen, &toff);
+	if (rc)
+		return rc;
+	b->rs[m].alias = toff;
+	b->rs[m].alias_len = (uint8_t)tlen;
+	return 0;
+}
+
+int dnsp_zone_builder_member_rule(dnsp_zone_builder_t *b, dnsp_zb_member_t m,
+				  dnsp_zb_rule_t child)
+{
+	if (!b || !is_member(b, m) || !is_rule(b, child) ||
+	    b->rs[child].type != b->rs[m].type)
+		return -EINVAL;
+	if (member_busy(&b->rs[m], 3) || b->rs[m].child != NONE)
+		return DNSP_EEXIST;
+	b->rs[m].child = child;
+	return 0;
+}
+
 /* ---- compile ---- */
 
 static int fail(char *err, size_t errcap, const char *fmt, ...)
@@ -549,6 +772,8 @@ static int sort_records(dnsp_zone_builder_t *b, size_t *bytes, size_t *records)
 	size_t vcap = 0;
 	for (uint32_t s = 0; s < b->nrs; s++) {
 		struct brrset *r = &b->rs[s];
+		if (r->role == RS_RULE)
+			continue; /* a rule holds no records itself */
 		if (r->alias != NONE) {
 			(*records)++;
 			continue;
@@ -610,9 +835,121 @@ static int make_ancestors(dnsp_zone_builder_t *b)
 	return 0;
 }
 
+/* Owner name of brrset s for messages: a member or nested rule reports the
+ * owner of the RRset it hangs from (set by propagate_owners), else the apex. */
+static const uint8_t *rs_owner(const dnsp_zone_builder_t *b, uint32_t s)
+{
+	uint32_t o = b->rs[s].owner;
+	return o == NONE ? b->apex : b->names + b->bn[o].off;
+}
+
+/* Gives the members and nested rules of an attached rule its owner. */
+static void propagate_owner(dnsp_zone_builder_t *b, uint32_t rule, uint32_t owner,
+			    unsigned depth)
+{
+	if (depth > DNSP_ROUTE_DEPTH)
+		return; /* a loop: reported by check_tree */
+	for (uint32_t m = b->rs[rule].members; m != NONE; m = b->rs[m].next) {
+		b->rs[m].owner = owner;
+		uint32_t c = b->rs[m].child;
+		if (c != NONE && b->rs[c].owner == NONE) {
+			b->rs[c].owner = owner;
+			propagate_owner(b, c, owner, depth + 1);
+		}
+	}
+}
+
+/*
+ * Longest path of alias and rule steps from brrset s (memoised in memo,
+ * state 1 = on the current path). Returns it, or -1 when a path is deeper
+ * than DNSP_ROUTE_DEPTH or loops. Recursion depth ≤ DNSP_ROUTE_DEPTH + 1.
+ */
+static int tree_depth(const dnsp_zone_builder_t *b, uint32_t s, uint8_t *state, uint8_t *memo,
+		      unsigned depth)
+{
+	if (depth > DNSP_ROUTE_DEPTH || state[s] == 1)
+		return -1;
+	if (state[s] == 2)
+		return depth + memo[s] > DNSP_ROUTE_DEPTH ? -1 : memo[s];
+	const struct brrset *r = &b->rs[s];
+	uint32_t edges[2] = { NONE, NONE };
+	int best = 0;
+	state[s] = 1;
+	if (r->alias != NONE)
+		edges[0] = find_brrset(b, r->target, r->type);
+	if (r->role == RS_MEMBER)
+		edges[1] = r->child;
+	for (int e = 0; e < 2; e++) {
+		if (edges[e] == NONE)
+			continue;
+		int d = tree_depth(b, edges[e], state, memo, depth + 1);
+		if (d < 0)
+			return -1;
+		best = d + 1 > best ? d + 1 : best;
+	}
+	if (r->role == RS_RULE)
+		for (uint32_t m = r->members; m != NONE; m = b->rs[m].next) {
+			int d = tree_depth(b, m, state, memo, depth + 1);
+			if (d < 0)
+				return -1;
+			best = d + 1 > best ? d + 1 : best;
+		}
+	state[s] = 2;
+	memo[s] = (uint8_t)best;
+	return best;
+}
+
+/* Rules: every member has content; multivalue members are data; CNAME
+ * members hold one record; trees are acyclic and no deeper than
+ * DNSP_ROUTE_DEPTH. Runs after the alias targets are resolved. */
+static int check_rules(dnsp_zone_builder_t *b, char *err, size_t errcap)
+{
+	char t1[DNSP_NAME_MAX * 4 + 2], ty[16];
+	for (uint32_t s = 0; s < b->nrs; s++) {
+		const struct brrset *r = &b->rs[s];
+		const char *id = r->attr != NONE && b->attrs[r->attr].set_id
+					 ? b->attrs[r->attr].set_id : "?";
+		if (r->role == RS_RULE && r->nmembers == 0)
+			return fail(err, errcap, "%s %s: a %s rule without record sets",
+				    name_text(rs_owner(b, s), t1), dnsp_rrtype_to_text(r->type, ty),
+				    dnsp_route_kind_name(r->kind));
+		if (r->role != RS_MEMBER)
+			continue;
+		if (r->nrec == 0 && r->alias == NONE && r->child == NONE)
+			return fail(err, errcap, "%s %s: set %s has no records", name_text(rs_owner(b, s), t1),
+				    dnsp_rrtype_to_text(r->type, ty), id);
+		if (b->rs[r->rule].kind == DNSP_ROUTE_MULTIVALUE && r->nrec == 0)
+			return fail(err, errcap, "%s %s: multivalue answer set %s must hold records, "
+				    "not an alias or a rule", name_text(rs_owner(b, s), t1),
+				    dnsp_rrtype_to_text(r->type, ty), id);
+		if (r->type == DNSP_T_CNAME && r->nrec > 1)
+			return fail(err, errcap, "%s: set %s has more than one CNAME record "
+				    "(RFC 2181 §10.1)", name_text(rs_owner(b, s), t1), id);
+	}
+	uint8_t *state = calloc(b->nrs ? b->nrs : 1, 1), *memo = calloc(b->nrs ? b->nrs : 1, 1);
+	int rc = 0;
+	if (!state || !memo) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (uint32_t s = 0; s < b->nrs && rc == 0; s++)
+		if (b->rs[s].role == RS_RULE && tree_depth(b, s, state, memo, 0) < 0)
+			rc = fail(err, errcap, "%s %s: routed record sets loop through aliases or "
+				  "rules, or nest deeper than %d", name_text(rs_owner(b, s), t1),
+				  dnsp_rrtype_to_text(b->rs[s].type, ty), DNSP_ROUTE_DEPTH);
+out:
+	free(state);
+	free(memo);
+	return rc;
+}
+
 static int validate(dnsp_zone_builder_t *b, char *err, size_t errcap)
 {
 	char t1[DNSP_NAME_MAX * 4 + 2], t2[DNSP_NAME_MAX * 4 + 2], ty[16];
+
+	for (uint32_t s = 0; s < b->nrs; s++)
+		if (b->rs[s].role == RS_RULE && b->rs[s].attached)
+			propagate_owner(b, s, b->rs[s].owner, 0);
 
 	uint32_t soa = find_brrset(b, 0, DNSP_T_SOA);
 	if (soa == NONE || b->rs[soa].alias != NONE || b->rs[soa].nrec == 0)
@@ -632,7 +969,7 @@ static int validate(dnsp_zone_builder_t *b, char *err, size_t errcap)
 	for (uint32_t s = 0; s < b->nrs; s++)
 		if (b->rs[s].nrec > UINT16_MAX)
 			return fail(err, errcap, "%s %s: more than %u records in one RRset",
-				    name_text(b->names + b->bn[b->rs[s].owner].off, t1),
+				    name_text(rs_owner(b, s), t1),
 				    dnsp_rrtype_to_text(b->rs[s].type, ty), UINT16_MAX);
 
 	for (uint32_t i = 0; i < b->nbn; i++) {
@@ -643,7 +980,7 @@ static int validate(dnsp_zone_builder_t *b, char *err, size_t errcap)
 		if (i == 0)
 			return fail(err, errcap, "%s: CNAME at the zone apex (RFC 1034 §3.6.2)",
 				    name_text(owner, t1));
-		if (b->rs[cn].alias == NONE && b->rs[cn].nrec != 1)
+		if (b->rs[cn].role == RS_PLAIN && b->rs[cn].alias == NONE && b->rs[cn].nrec != 1)
 			return fail(err, errcap, "%s: more than one CNAME record (RFC 2181 §10.1)",
 				    name_text(owner, t1));
 		for (uint32_t s = b->bn[i].rrsets; s != NONE; s = b->rs[s].next) {
@@ -663,7 +1000,7 @@ static int validate(dnsp_zone_builder_t *b, char *err, size_t errcap)
 			continue;
 		const uint8_t *tn = b->names + r->alias;
 		uint32_t t = lookup_name(b, tn, r->alias_len, name_hash(tn, r->alias_len));
-		const uint8_t *on = b->names + b->bn[r->owner].off;
+		const uint8_t *on = rs_owner(b, s);
 		if (t == NONE)
 			return fail(err, errcap, "alias %s %s: target %s does not exist in the zone",
 				    name_text(on, t1), dnsp_rrtype_to_text(r->type, ty),
@@ -679,7 +1016,7 @@ static int validate(dnsp_zone_builder_t *b, char *err, size_t errcap)
 		unsigned depth = 0;
 		while (b->rs[cur].alias != NONE) {
 			if (depth++ == DNSP_ALIAS_DEPTH) {
-				const uint8_t *on = b->names + b->bn[b->rs[s].owner].off;
+				const uint8_t *on = rs_owner(b, s);
 				const uint8_t *tn = b->names + b->rs[s].alias;
 				return fail(err, errcap,
 					    "alias %s %s to %s: alias loop or chain longer than %d",
@@ -689,7 +1026,7 @@ static int validate(dnsp_zone_builder_t *b, char *err, size_t errcap)
 			cur = find_brrset(b, b->rs[cur].target, b->rs[cur].type);
 		}
 	}
-	return 0;
+	return check_rules(b, err, errcap);
 }
 
 /* Sort key of a non-apex node: parent first, then its label (canonical). */
@@ -882,6 +1219,67 @@ static bool has_target(uint16_t type)
 	return type == DNSP_T_NS || type == DNSP_T_MX || type == DNSP_T_SRV;
 }
 
+/* Lays out the records of br as rs's data (2-byte length + rdata each) at
+ * rdb[*rpos], and reserves its additional-section target slots. */
+static void fill_data(struct dnsp_rrset *rs, const struct brrset *br, const uint8_t *recs,
+		      uint8_t *rdb, size_t *rpos, const struct dnsp_znode **tgt, size_t *tpos)
+{
+	rs->ttl = br->ttl;
+	rs->count = (uint16_t)br->nrec; /* validate() capped it */
+	rs->rdata = rdb + *rpos;
+	size_t start = *rpos;
+	uint32_t o = br->first;
+	for (uint32_t i = 0; i < rs->count; i++) {
+		uint16_t l;
+		memcpy(&l, recs + o + 4, 2);
+		rdb[*rpos] = (uint8_t)(l >> 8);
+		rdb[*rpos + 1] = (uint8_t)l;
+		memcpy(rdb + *rpos + 2, recs + o + REC_HDR, l);
+		*rpos += 2u + l;
+		memcpy(&o, recs + o, 4);
+	}
+	rs->rdata_len = (uint32_t)(*rpos - start);
+	if (has_target(br->type)) {
+		rs->targets = tgt + *tpos;
+		*tpos += rs->count;
+	}
+}
+
+/* Second pass for one RRset (brrset s laid out as rs): alias target node,
+ * policy of a rule or of a member's nested rule, additional-section
+ * targets. */
+static void link_rrset(const dnsp_zone_t *z, const dnsp_zone_builder_t *b,
+		       const struct dnsp_znode *nodes, struct dnsp_route_policy *const *pol,
+		       uint32_t s, struct dnsp_rrset *rs)
+{
+	const struct brrset *br = &b->rs[s];
+	if (br->alias != NONE) {
+		rs->alias = &nodes[b->bn[br->target].node];
+		return;
+	}
+	if (br->role == RS_RULE) {
+		rs->policy = pol[s];
+		return;
+	}
+	if (br->role == RS_MEMBER && br->child != NONE) {
+		rs->policy = pol[br->child];
+		return;
+	}
+	if (!rs->targets)
+		return;
+	int toff = dnsp_rdata_target_offset(rs->type);
+	const uint8_t *p = rs->rdata;
+	const struct dnsp_znode **t = (const struct dnsp_znode **)rs->targets;
+	for (uint16_t j = 0; j < rs->count; j++) {
+		size_t l = (size_t)p[0] << 8 | p[1];
+		t[j] = NULL;
+		if (toff >= 0 && (size_t)toff < l &&
+		    checked_name_len(p + 2 + toff, l - (size_t)toff) != 0)
+			t[j] = resolve_target(z, p + 2 + toff);
+		p += 2 + l;
+	}
+}
+
 int dnsp_zone_compile(dnsp_zone_builder_t *b, dnsp_arena_t *arena, const dnsp_zone_t **out,
 		      char *err, size_t errcap)
 {
@@ -901,6 +1299,7 @@ int dnsp_zone_compile(dnsp_zone_builder_t *b, dnsp_arena_t *arena, const dnsp_zo
 		return rc;
 
 	uint32_t nn = b->nbn;
+	struct dnsp_route_policy **pol = NULL; /* by brrset: the compiled rule */
 	struct nkey *keys = malloc(sizeof(*keys) * (nn ? nn : 1));
 	uint32_t *cstart = calloc((size_t)nn + 1, sizeof(*cstart));
 	uint32_t *order = malloc(sizeof(*order) * nn);
@@ -941,6 +1340,15 @@ int dnsp_zone_compile(dnsp_zone_builder_t *b, dnsp_arena_t *arena, const dnsp_zo
 				ntargets += b->rs[s].nrec;
 		}
 	}
+	/* Members of rules get RRsets of their own, outside the node lists. */
+	size_t nmembers = 0;
+	for (uint32_t s = 0; s < b->nrs; s++) {
+		if (b->rs[s].role != RS_MEMBER)
+			continue;
+		b->rs[s].cidx = (uint32_t)nmembers++;
+		if (has_target(b->rs[s].type) && b->rs[s].alias == NONE)
+			ntargets += b->rs[s].nrec;
+	}
 
 	struct zone_impl *zi = dnsp_arena_alloc_aligned(arena, sizeof(*zi), 64);
 	uint32_t icap = 16;
@@ -957,8 +1365,12 @@ int dnsp_zone_compile(dnsp_zone_builder_t *b, dnsp_arena_t *arena, const dnsp_zo
 	uint8_t *rdb = dnsp_arena_alloc_aligned(arena, rdata_bytes ? rdata_bytes : 1, 1);
 	const struct dnsp_znode **tgt =
 		dnsp_arena_alloc_aligned(arena, sizeof(*tgt) * (ntargets ? ntargets : 1), 8);
+	struct dnsp_rrset *msa =
+		dnsp_arena_alloc_aligned(arena, sizeof(*msa) * (nmembers ? nmembers : 1), 8);
 	char *id = dnsp_arena_strdup(arena, b->id);
-	if (!z || !index || !nodes || !cptr || !rsa || !owners || !rdb || !tgt || !id) {
+	pol = calloc(b->nrs ? b->nrs : 1, sizeof(*pol));
+	if (!z || !index || !nodes || !cptr || !rsa || !owners || !rdb || !tgt || !msa || !id ||
+	    !pol) {
 		rc = -ENOMEM;
 		goto out;
 	}
@@ -1001,29 +1413,46 @@ int dnsp_zone_compile(dnsp_zone_builder_t *b, dnsp_arena_t *arena, const dnsp_zo
 				nd->flags |= DNSP_ZN_CNAME;
 			if (br->type == DNSP_T_NS && u != 0)
 				nd->flags |= DNSP_ZN_DELEG;
-			if (br->alias != NONE)
-				continue; /* alias and ttl filled below */
-			rs->ttl = br->ttl;
-			rs->count = (uint16_t)br->nrec; /* validate() capped it */
-			rs->rdata = rdb + rpos;
-			size_t start = rpos;
-			uint32_t o = br->first;
-			for (uint32_t i = 0; i < rs->count; i++) {
-				uint16_t l;
-				memcpy(&l, b->recs + o + 4, 2);
-				rdb[rpos] = (uint8_t)(l >> 8);
-				rdb[rpos + 1] = (uint8_t)l;
-				memcpy(rdb + rpos + 2, b->recs + o + REC_HDR, l);
-				rpos += 2u + l;
-				memcpy(&o, b->recs + o, 4);
-			}
-			rs->rdata_len = (uint32_t)(rpos - start);
-			if (has_target(br->type)) {
-				rs->targets = tgt + tpos;
-				tpos += rs->count;
-			}
+			if (br->alias != NONE || br->role == RS_RULE)
+				continue; /* alias, policy and ttl filled below */
+			fill_data(rs, br, b->recs, rdb, &rpos, tgt, &tpos);
 		}
 		nd->nrrsets = (uint16_t)total;
+	}
+	for (uint32_t s = 0; s < b->nrs; s++) {
+		const struct brrset *br = &b->rs[s];
+		if (br->role != RS_MEMBER)
+			continue;
+		struct dnsp_rrset *rs = &msa[br->cidx];
+		rs->type = br->type;
+		if (br->alias == NONE && br->child == NONE)
+			fill_data(rs, br, b->recs, rdb, &rpos, tgt, &tpos);
+	}
+
+	/* Policies, one per rule: they need only the members' addresses. */
+	for (uint32_t s = 0; s < b->nrs; s++) {
+		const struct brrset *br = &b->rs[s];
+		const struct dnsp_rrset *mptr[DNSP_ROUTE_MAX_MEMBERS];
+		struct dnsp_route_attr mattr[DNSP_ROUTE_MAX_MEMBERS];
+		uint16_t n = 0;
+		if (br->role != RS_RULE)
+			continue;
+		for (uint32_t m = br->members; m != NONE && n < DNSP_ROUTE_MAX_MEMBERS;
+		     m = b->rs[m].next, n++) {
+			mptr[n] = &msa[b->rs[m].cidx];
+			mattr[n] = b->attrs[b->rs[m].attr];
+		}
+		char msg[256] = "";
+		rc = dnsp_route_policy_build(arena, br->kind, br->type, mptr, mattr, n, &pol[s], msg,
+					     sizeof(msg));
+		if (rc < 0) {
+			char t1[DNSP_NAME_MAX * 4 + 2], ty[16];
+			if (rc == DNSP_ECONFIG)
+				fail(err, errcap, "%s %s: %s routing: %s", name_text(rs_owner(b, s), t1),
+				     dnsp_rrtype_to_text(br->type, ty), dnsp_route_kind_name(br->kind),
+				     msg);
+			goto out;
+		}
 	}
 
 	z->apex = nodes[0].owner;
@@ -1055,27 +1484,16 @@ int dnsp_zone_compile(dnsp_zone_builder_t *b, dnsp_arena_t *arena, const dnsp_zo
 			nd->wildcard = find_child(nd, star);
 		uint32_t u = order[k];
 		struct dnsp_rrset *rs = (struct dnsp_rrset *)nd->rrsets;
-		for (uint16_t i = 0; i < nd->nrrsets; i++, rs++) {
-			uint32_t s = find_brrset(b, u, rs->type);
-			if (b->rs[s].alias != NONE) {
-				rs->alias = &nodes[b->bn[b->rs[s].target].node];
-				continue;
-			}
-			if (!rs->targets)
-				continue;
-			int toff = dnsp_rdata_target_offset(rs->type);
-			const uint8_t *p = rs->rdata;
-			const struct dnsp_znode **t = (const struct dnsp_znode **)rs->targets;
-			for (uint16_t j = 0; j < rs->count; j++) {
-				size_t l = (size_t)p[0] << 8 | p[1];
-				t[j] = NULL;
-				if (toff >= 0 && (size_t)toff < l &&
-				    checked_name_len(p + 2 + toff, l - (size_t)toff) != 0)
-					t[j] = resolve_target(z, p + 2 + toff);
-				p += 2 + l;
-			}
-		}
+		for (uint16_t i = 0; i < nd->nrrsets; i++, rs++)
+			link_rrset(z, b, nodes, pol, find_brrset(b, u, rs->type), rs);
 	}
+	for (uint32_t s = 0; s < b->nrs; s++)
+		if (b->rs[s].role == RS_MEMBER)
+			link_rrset(z, b, nodes, pol, s, &msa[b->rs[s].cidx]);
+	/* Health flags need the whole tree linked. */
+	for (uint32_t s = 0; s < b->nrs; s++)
+		if (pol[s])
+			dnsp_route_policy_mark(pol[s]);
 
 	z->soa = dnsp_znode_rrset(z->root, DNSP_T_SOA);
 	{
@@ -1092,6 +1510,7 @@ out:
 	free(keys);
 	free(cstart);
 	free(order);
+	free(pol);
 	return rc;
 }
 
@@ -1109,15 +1528,21 @@ const struct dnsp_rrset *dnsp_znode_rrset(const struct dnsp_znode *n, uint16_t t
 	return NULL;
 }
 
-/* The RRset holding the data of rs: itself, or the end of its alias chain. */
-static inline const struct dnsp_rrset *alias_data(const struct dnsp_rrset *rs)
+/*
+ * The RRsets holding the data of rs for client rc: rs itself (the common
+ * case, inline), or what its alias chain and routing policies lead to
+ * (lib/route.c). Returns how many are in out; 0 when none answers.
+ */
+static inline unsigned data_of(const struct dnsp_rrset *rs, struct dnsp_route_client *rc,
+			       const struct dnsp_rrset *out[DNSP_ROUTE_MAX_ANSWERS])
 {
-	for (unsigned d = 0; rs && rs->alias; d++) {
-		if (d == DNSP_ALIAS_DEPTH)
-			return NULL; /* compile rules this out; stay bounded anyway */
-		rs = dnsp_znode_rrset(rs->alias, rs->type);
+	if (!rs)
+		return 0;
+	if (likely(!rs->alias && !rs->policy)) {
+		out[0] = rs;
+		return 1;
 	}
-	return rs;
+	return dnsp_route_resolve(rs, rc, out);
 }
 
 /*
@@ -1152,34 +1577,65 @@ static int put_rrset(struct dnsp_resp *r, enum dnsp_section sec, const uint8_t *
 }
 
 /*
- * Additional section for an NS/MX/SRV RRset: A then AAAA of each target that
- * resolved to a node of the zone, owner written as the target name. Like
- * Knot, no duplicate suppression, and a record that does not fit ends the
- * section without setting TC.
+ * Writes the data RRsets ds[0..n) (n > 1 only for multivalue answers) as one
+ * RRset: all or nothing, every record with the smallest TTL among them
+ * (RFC 2181 §5.2: the TTLs of an RRset are equal).
  */
-static void put_additional(struct dnsp_resp *r, const struct dnsp_rrset *data)
+static int put_rrsets(struct dnsp_resp *r, enum dnsp_section sec, const uint8_t *owner,
+		      uint16_t type, const struct dnsp_rrset *const *ds, unsigned n)
+{
+	if (likely(n == 1))
+		return put_rrset(r, sec, owner, type, ds[0]->ttl, ds[0]);
+	struct dnsp_resp saved;
+	uint32_t ttl = UINT32_MAX;
+	memcpy(&saved, r, sizeof(saved));
+	for (unsigned i = 0; i < n; i++)
+		ttl = ds[i]->ttl < ttl ? ds[i]->ttl : ttl;
+	for (unsigned i = 0; i < n; i++) {
+		int rc = put_rrset(r, sec, owner, type, ttl, ds[i]);
+		if (unlikely(rc != 0)) {
+			bool truncated = r->truncated;
+			memcpy(r, &saved, sizeof(saved));
+			r->truncated = truncated;
+			return rc;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Additional section for an NS/MX/SRV RRset: A then AAAA of each target that
+ * resolved to a node of the zone, owner written as the target name (routed
+ * A/AAAA chosen for the same client). Like Knot, no duplicate suppression,
+ * and a record that does not fit ends the section without setting TC.
+ * Returns false when the section is full.
+ */
+static bool put_additional(struct dnsp_resp *r, const struct dnsp_rrset *data,
+			   struct dnsp_route_client *rc)
 {
 	static const uint16_t types[2] = { DNSP_T_A, DNSP_T_AAAA };
 	int toff = dnsp_rdata_target_offset(data->type);
 	const uint8_t *p = data->rdata;
 	bool was_truncated = r->truncated;
 	if (toff < 0 || !data->targets)
-		return;
+		return true;
 	for (uint16_t i = 0; i < data->count; i++) {
 		uint16_t l = (uint16_t)(p[0] << 8 | p[1]);
 		const struct dnsp_znode *t = data->targets[i];
 		if (t) {
 			for (int k = 0; k < 2; k++) {
-				const struct dnsp_rrset *g = alias_data(dnsp_znode_rrset(t, types[k]));
-				if (g && put_rrset(r, DNSP_SEC_ADDITIONAL, p + 2 + toff, types[k],
-						   g->ttl, g) != 0) {
+				const struct dnsp_rrset *g[DNSP_ROUTE_MAX_ANSWERS];
+				unsigned ng = data_of(dnsp_znode_rrset(t, types[k]), rc, g);
+				if (ng && put_rrsets(r, DNSP_SEC_ADDITIONAL, p + 2 + toff, types[k],
+						     g, ng) != 0) {
 					r->truncated = was_truncated;
-					return;
+					return false;
 				}
 			}
 		}
 		p += 2u + l;
 	}
+	return true;
 }
 
 /*
@@ -1204,9 +1660,17 @@ static void put_additional(struct dnsp_resp *r, const struct dnsp_rrset *data)
 int dnsp_zone_answer(const dnsp_zone_t *z, const uint8_t *qname, uint16_t qtype,
 		     struct dnsp_resp *r, dnsp_zone_resolver_fn resolve_other, const void *ctx)
 {
+	return dnsp_zone_answer_client(z, qname, qtype, r, resolve_other, ctx, NULL);
+}
+
+int dnsp_zone_answer_client(const dnsp_zone_t *z, const uint8_t *qname, uint16_t qtype,
+			    struct dnsp_resp *r, dnsp_zone_resolver_fn resolve_other,
+			    const void *ctx, struct dnsp_route_client *rc)
+{
 	const uint8_t *name = qname;
 	const uint8_t *owner = NULL;                 /* NULL: the question name */
-	const struct dnsp_rrset *addl = NULL;        /* RRset whose targets go to additional */
+	const struct dnsp_rrset *addl[DNSP_ROUTE_MAX_ANSWERS]; /* RRsets whose targets go to additional */
+	unsigned naddl = 0;
 	const struct dnsp_znode *cut = NULL;         /* referral source */
 	const struct dnsp_rrset *seen[DNSP_CNAME_CHAIN_MAX];
 	const struct dnsp_znode *wseen[DNSP_CNAME_CHAIN_MAX];
@@ -1252,11 +1716,18 @@ int dnsp_zone_answer(const dnsp_zone_t *z, const uint8_t *qname, uint16_t qtype,
 		else
 			rs = dnsp_znode_rrset(node, qtype);
 		if (rs) {
-			const struct dnsp_rrset *d = alias_data(rs);
-			if (d && put_rrset(r, DNSP_SEC_ANSWER, owner, rs->type, d->ttl, d) != 0)
+			const struct dnsp_rrset *ds[DNSP_ROUTE_MAX_ANSWERS];
+			unsigned nd = data_of(rs, rc, ds);
+			if (nd == 0) {
+				soa = true; /* a routing policy with no set for this client */
+				break;
+			}
+			if (put_rrsets(r, DNSP_SEC_ANSWER, owner, rs->type, ds, nd) != 0)
 				goto done;
-			if (d && has_target(rs->type))
-				addl = d;
+			if (has_target(rs->type)) {
+				memcpy(addl, ds, nd * sizeof(ds[0]));
+				naddl = nd;
+			}
 			break;
 		}
 		if (!(node->flags & DNSP_ZN_CNAME)) {
@@ -1266,8 +1737,13 @@ int dnsp_zone_answer(const dnsp_zone_t *z, const uint8_t *qname, uint16_t qtype,
 
 		/* CNAME: RFC 1034 §4.3.2 step 3a, restart at the target. */
 		const struct dnsp_rrset *cn = dnsp_znode_rrset(node, DNSP_T_CNAME);
-		const struct dnsp_rrset *d = alias_data(cn);
-		if (!d || d->count == 0 || ncname == DNSP_CNAME_CHAIN_MAX)
+		const struct dnsp_rrset *cds[DNSP_ROUTE_MAX_ANSWERS];
+		if (data_of(cn, rc, cds) == 0) {
+			soa = true; /* a routed CNAME with no set for this client: NODATA */
+			break;
+		}
+		const struct dnsp_rrset *d = cds[0];
+		if (d->count == 0 || ncname == DNSP_CNAME_CHAIN_MAX)
 			break;
 		if (!wild) {
 			bool dup = false;
@@ -1299,18 +1775,20 @@ int dnsp_zone_answer(const dnsp_zone_t *z, const uint8_t *qname, uint16_t qtype,
 	}
 
 	if (cut) {
-		const struct dnsp_rrset *ns = alias_data(dnsp_znode_rrset(cut, DNSP_T_NS));
-		if (ns) {
-			if (put_rrset(r, DNSP_SEC_AUTHORITY, cut->owner, DNSP_T_NS, ns->ttl, ns) != 0)
+		const struct dnsp_rrset *ns[DNSP_ROUTE_MAX_ANSWERS];
+		unsigned nns = data_of(dnsp_znode_rrset(cut, DNSP_T_NS), rc, ns);
+		if (nns) {
+			if (put_rrsets(r, DNSP_SEC_AUTHORITY, cut->owner, DNSP_T_NS, ns, nns) != 0)
 				goto done;
-			addl = ns;
+			memcpy(addl, ns, nns * sizeof(ns[0]));
+			naddl = nns;
 		}
 	} else if (soa) {
 		if (put_rrset(r, DNSP_SEC_AUTHORITY, z->apex, DNSP_T_SOA, z->neg_ttl, z->soa) != 0)
 			goto done;
 	}
-	if (addl)
-		put_additional(r, addl);
+	for (unsigned i = 0; i < naddl && put_additional(r, addl[i], rc); i++)
+		;
 done:
 	/* Authoritative unless the query itself was referred (a referral met
 	 * after a CNAME keeps the AA of the first answer, as Knot does). */

@@ -23,6 +23,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "../arena.h"
+#include "../route.h"
 #include "../wire/pkt.h"
 
 struct dnsp_znode;
@@ -44,6 +45,10 @@ struct dnsp_rrset {
 	/* For NS/MX/SRV: nodes inside this zone named by each rdata's target
 	 * (NULL where outside or absent), for additional-section A/AAAA. */
 	const struct dnsp_znode *const *targets;
+	/* Routed RRset (lib/route.h): when set, this RRset has no data of its
+	 * own (count 0, alias NULL): the policy's member RRsets answer, chosen
+	 * per query by dnsp_route_resolve(). */
+	const struct dnsp_route_policy *policy;
 };
 
 #define DNSP_ALIAS_DEPTH 8
@@ -102,10 +107,56 @@ int dnsp_zone_builder_add_alias(dnsp_zone_builder_t *b, const uint8_t *owner, ui
 				const uint8_t *target) DNSP_WUR;
 
 /*
+ * ---- routed RRsets and rule trees (lib/route.h) ----
+ *
+ * A rule is a routing policy of one kind over members; a member holds data
+ * (records added with dnsp_zone_builder_member_rr), or is an alias to a name
+ * of this zone, or continues into a nested rule. A rule becomes the RRset
+ * (owner, type) when attached; nested rules (Traffic Flow) need not be.
+ * Handles are indexes valid for the life of the builder. All calls return 0
+ * or a negative code (-EINVAL bad handle or kind, DNSP_ENAME owner outside
+ * the zone, DNSP_EEXIST a conflicting RRset, -ENOMEM).
+ */
+typedef uint32_t dnsp_zb_rule_t;
+typedef uint32_t dnsp_zb_member_t;
+
+/* The attached rule of (owner, type): created with kind on first use and
+ * returned again afterwards. DNSP_EEXIST when (owner, type) holds plain data,
+ * an alias, or a rule of another kind. */
+int dnsp_zone_builder_routed_set(dnsp_zone_builder_t *b, const uint8_t *owner, uint16_t type,
+				 uint8_t kind, dnsp_zb_rule_t *out) DNSP_WUR;
+
+/* A free-standing rule of kind for RRs of type (e.g. a Traffic Flow rule). */
+int dnsp_zone_builder_rule(dnsp_zone_builder_t *b, uint8_t kind, uint16_t type,
+			   dnsp_zb_rule_t *out) DNSP_WUR;
+
+/* Makes a free-standing rule the RRset (owner, type); type must match the
+ * rule's. A rule is attached at most once (it may also be nested). */
+int dnsp_zone_builder_attach_rule(dnsp_zone_builder_t *b, const uint8_t *owner, uint16_t type,
+				  dnsp_zb_rule_t rule) DNSP_WUR;
+
+/* Adds a member to rule with attributes attr (copied; set_id duplicated). */
+int dnsp_zone_builder_member(dnsp_zone_builder_t *b, dnsp_zb_rule_t rule,
+			     const struct dnsp_route_attr *attr, dnsp_zb_member_t *out) DNSP_WUR;
+
+/* Member content, one kind per member: records (TTL: smallest given), ... */
+int dnsp_zone_builder_member_rr(dnsp_zone_builder_t *b, dnsp_zb_member_t m, uint32_t ttl,
+				const uint8_t *rdata, uint16_t rdlen) DNSP_WUR;
+/* ... an alias to target (a name of this zone holding the rule's type), ... */
+int dnsp_zone_builder_member_alias(dnsp_zone_builder_t *b, dnsp_zb_member_t m,
+				   const uint8_t *target) DNSP_WUR;
+/* ... or a nested rule of the same type (no cycles; depth ≤ DNSP_ALIAS_DEPTH
+ * counting aliases). */
+int dnsp_zone_builder_member_rule(dnsp_zone_builder_t *b, dnsp_zb_member_t m,
+				  dnsp_zb_rule_t child) DNSP_WUR;
+
+/*
  * Compiles into arena. Fails with DNSP_ECONFIG and a message in err (NUL
  * terminated, errcap bytes) when: no SOA at the apex; a CNAME beside other
  * data at one owner (RFC 1034 §3.6.2); a CNAME at the apex; an alias whose
- * target does not exist in the zone or lacks that type; alias loops.
+ * target does not exist in the zone or lacks that type; alias loops; a
+ * member without content; a rule whose members contradict its kind
+ * (dnsp_route_policy_build).
  */
 int dnsp_zone_compile(dnsp_zone_builder_t *b, dnsp_arena_t *arena, const dnsp_zone_t **out,
 		      char *err, size_t errcap) DNSP_WUR;
@@ -132,5 +183,15 @@ const struct dnsp_rrset *dnsp_znode_rrset(const struct dnsp_znode *n, uint16_t t
 typedef const dnsp_zone_t *(*dnsp_zone_resolver_fn)(const void *ctx, const uint8_t *name);
 int dnsp_zone_answer(const dnsp_zone_t *z, const uint8_t *qname, uint16_t qtype,
 		     struct dnsp_resp *r, dnsp_zone_resolver_fn resolve_other, const void *ctx);
+
+/*
+ * dnsp_zone_answer() for a known client: routed RRsets (and aliases into
+ * them) are chosen for rc (location, health, rng; lib/route.h), and
+ * rc->scope ends as the ECS scope the answer needs. A routing policy that
+ * has no set for the client answers NODATA. rc NULL is dnsp_zone_answer().
+ */
+int dnsp_zone_answer_client(const dnsp_zone_t *z, const uint8_t *qname, uint16_t qtype,
+			    struct dnsp_resp *r, dnsp_zone_resolver_fn resolve_other,
+			    const void *ctx, struct dnsp_route_client *rc);
 
 #endif

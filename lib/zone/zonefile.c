@@ -194,41 +194,7 @@ static bool scan_record(struct reader *r, struct source *s, bool *blank, int *li
 /* TTL with BIND units ("3600", "1h30m", "2W"), at most 2^31-1. */
 static int parse_ttl(const struct ztoken *t, uint32_t *out)
 {
-	uint64_t total = 0, cur = 0;
-	bool digits = false, any = false;
-	for (size_t i = 0; i < t->len; i++) {
-		char c = t->p[i];
-		if (c >= '0' && c <= '9') {
-			cur = cur * 10 + (uint64_t)(c - '0');
-			if (cur > TTL_MAX)
-				return DNSP_ERANGE;
-			digits = any = true;
-			continue;
-		}
-		uint64_t mult;
-		switch (c | 0x20) {
-		case 's': mult = 1; break;
-		case 'm': mult = 60; break;
-		case 'h': mult = 3600; break;
-		case 'd': mult = 86400; break;
-		case 'w': mult = 604800; break;
-		default: return DNSP_ESYNTAX;
-		}
-		if (!digits)
-			return DNSP_ESYNTAX;
-		total += cur * mult;
-		if (total > TTL_MAX)
-			return DNSP_ERANGE;
-		cur = 0;
-		digits = false;
-	}
-	if (!any)
-		return DNSP_ESYNTAX;
-	total += cur;
-	if (total > TTL_MAX)
-		return DNSP_ERANGE;
-	*out = (uint32_t)total;
-	return 0;
+	return dnsp_duration_from_text(t->p, t->len, TTL_MAX, out);
 }
 
 static bool token_is(const struct ztoken *t, const char *word)

@@ -272,9 +272,10 @@ static void test_snapshot_metadata(void **state)
 	assert_true(s->nrecords >= 6);
 }
 
-/* Issue scope: non-simple routing policies are refused by this build with
- * an error naming file, line and key, never silently served as simple. */
-static void test_routing_policy_rejected_with_location(void **state)
+/* Issue #3: a routed record set compiles (ctrl/compile_route.c) and is
+ * answered through the pipeline with one of its sets; a set the routing
+ * engine cannot resolve is an error naming file, line and key. */
+static void test_routing_policy_compiles_and_answers(void **state)
 {
 	(void)state;
 	const char *text =
@@ -285,13 +286,34 @@ static void test_routing_policy_rejected_with_location(void **state)
 		"    Config: {PrivateZone: false}\n"
 		"    ResourceRecordSets:\n"
 		"      - {Name: w.example.com, Type: A, TTL: 60, SetIdentifier: a, Weight: 1,"
-		" ResourceRecords: [{Value: 192.0.2.1}]}\n";
+		" ResourceRecords: [{Value: 192.0.2.1}]}\n"
+		"      - {Name: w.example.com, Type: A, TTL: 60, SetIdentifier: b, Weight: 0,"
+		" ResourceRecords: [{Value: 192.0.2.2}]}\n";
 	struct dnsp_errlist errs;
+	struct reply r;
 	dnsp_errlist_init(&errs);
-	assert_null(compile_text(text, &errs));
-	assert_int_equal(errs.n, 1);
+	struct dnsp_snapshot *s = compile_text(text, &errs);
+	assert_non_null(s);
+	ask(s, 0, "10.1.0.5", "w.example.com", DNSP_T_A, &r);
+	assert_int_equal(r.rcode, DNSP_RCODE_NOERROR);
+	assert_int_equal(r.ancount, 1);
+	dnsp_snapshot_destroy(s);
+	dnsp_errlist_fini(&errs);
+
+	const char *bad =
+		"listeners: [{address: 127.0.0.1, port: 53, role: public}]\n"
+		"hosted_zones:\n"
+		"  - Id: Z\n"
+		"    Name: example.com\n"
+		"    Config: {PrivateZone: false}\n"
+		"    ResourceRecordSets:\n"
+		"      - {Name: l.example.com, Type: A, TTL: 60, SetIdentifier: a,"
+		" Region: mars-north-1, ResourceRecords: [{Value: 192.0.2.1}]}\n";
+	dnsp_errlist_init(&errs);
+	assert_null(compile_text(bad, &errs));
+	assert_true(errs.n >= 1);
 	assert_non_null(strstr(errs.msgs[0], "t.yaml:7:"));
-	assert_non_null(strstr(errs.msgs[0], "weighted routing is not supported"));
+	assert_non_null(strstr(errs.msgs[0], "Region"));
 	dnsp_errlist_fini(&errs);
 }
 
@@ -314,7 +336,7 @@ int main(void)
 	};
 	int rc = cmocka_run_group_tests(tests, snap_setup, snap_teardown);
 	const struct CMUnitTest solo[] = {
-		cmocka_unit_test(test_routing_policy_rejected_with_location),
+		cmocka_unit_test(test_routing_policy_compiles_and_answers),
 	};
 	return rc | cmocka_run_group_tests(solo, NULL, NULL);
 }

@@ -1,0 +1,416 @@
+#!/usr/bin/env bash
+# Compare dnsplaned's data planes with knotd over a veth pair, with kxdpgun
+# (knot-dnsutils) as the load generator in its own network namespace.
+#
+# Servers (same zone and query mix as dnsperf-compare.sh: bench/gen_zone.py):
+#   dnsplane-afxdp   dnsplaned --dataplane afxdp (XDP program + AF_XDP worker)
+#   dnsplane-socket  dnsplaned with the socket plane (recvmmsg/sendmmsg)
+#   dnsplane-dpdk    dnsplaned --dataplane dpdk on net_af_xdp (when built with it)
+#   knotd-xdp        knotd with `xdp: listen: <iface>@53`
+#   knotd-udp        knotd with UDP sockets
+# Each server runs alone in namespace S, pinned to CPU $SERVER_CPU (taskset;
+# DPDK's lcores mapped onto it), kxdpgun in namespace G pinned to
+# $GEN_CPU (both at nice $NICE), for a bounded time per run, at each offered rate (100k, 300k and
+# "max": kxdpgun as fast as one core sends). Per run:
+#   - answered: replies kxdpgun received, and answered QPS;
+#   - core busy: the server CPU's busy share from /proc/stat deltas
+#     (user+nice+system+irq+softirq over total) and CPU-us per answered
+#     query = busy_share * 1e6 / answered_qps;
+#   - process CPU: the server process's own user+sys time (/proc/PID/stat),
+#     and the same per answered query. On a machine other jobs share, the
+#     /proc/stat figure includes their work on the server CPU; the process
+#     figure does not (but misses softirq work done for the server).
+# Note on veth: the receive side's XDP program and the copy into an AF_XDP
+# socket run on the *sender's* CPU (veth NAPI), for knotd-xdp and
+# dnsplane-afxdp alike; transmit work (copy mode) runs in the server's
+# sendto() on the server CPU.
+#
+# Then (unless --no-callgrind) instructions per packet of the AF_XDP worker
+# loop: dnsplaned runs under callgrind collecting only inside the worker's
+# per-burst functions (rx_burst, complete, refill), answering kxdpgun at a
+# low rate; Ir / packets answered is printed. (perf stat's instructions
+# counter is not available in this VM.)
+#
+# Prints a table and writes $OUT/kxdpgun-compare.{csv,md,png}.
+# Every namespace, interface and DPDK --file-prefix carries the prefix
+# dxb<pid>; everything is removed on exit. Addresses: 198.18.46.0/24.
+#
+# Usage: bench/kxdpgun-compare.sh [options]
+#   --build DIR      build directory with dnsplaned (default: build-release,
+#                    configured --buildtype=release -Dtests=false if missing)
+#   --servers LIST   subset of the servers above (default: all)
+#   --rates LIST     offered rates (default "100000 300000 max")
+#   --duration S     seconds per run (default 5)
+#   --no-callgrind   skip the instructions-per-packet run
+#   --out DIR        output folder (default bench/out)
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD="$ROOT/build-release"
+SERVERS="dnsplane-afxdp dnsplane-socket dnsplane-dpdk knotd-xdp knotd-udp"
+RATES="100000 300000 max"
+DURATION=5
+CALLGRIND=1
+OUT="$ROOT/bench/out"
+PY=/usr/bin/python3
+SERVER_CPU=1
+GEN_CPU=0
+MAX_QPS=20000000
+NICE=-15              # servers and generator alike: other jobs on a shared
+                      # machine take less CPU from the measured cores
+
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--build) BUILD=$(cd "$2" && pwd); shift 2 ;;
+	--servers) SERVERS=$2; shift 2 ;;
+	--rates) RATES=$2; shift 2 ;;
+	--duration) DURATION=$2; shift 2 ;;
+	--no-callgrind) CALLGRIND=0; shift ;;
+	--out) OUT=$2; shift 2 ;;
+	-h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+	*) echo "unknown option: $1" >&2; exit 2 ;;
+	esac
+done
+
+log() { printf '[%(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+[ "$(id -u)" = 0 ] || die "needs root (network namespaces, XDP)"
+for tool in kxdpgun ip taskset dig; do
+	command -v "$tool" >/dev/null || die "$tool not found"
+done
+[ -x "$PY" ] || die "$PY not found"
+
+PFX=dxb$(printf %04x $(($$ & 0xffff)))
+NS_S=${PFX}s NS_G=${PFX}g
+V0=${PFX}0 V1=${PFX}1
+SRV4=198.18.46.2 GEN4=198.18.46.1
+WORK=$(mktemp -d /tmp/kxdpgun-compare.XXXXXX)
+SERVER_PID=""
+
+cleanup() {
+	if [ -n "$SERVER_PID" ]; then
+		kill -TERM "$SERVER_PID" 2>/dev/null || true
+		for _ in $(seq 50); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
+		kill -KILL "$SERVER_PID" 2>/dev/null || true
+	fi
+	ip netns del "$NS_S" 2>/dev/null || true
+	ip netns del "$NS_G" 2>/dev/null || true
+	rm -rf /var/run/dpdk/"$PFX"* 2>/dev/null || true
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# ---- build -------------------------------------------------------------
+
+DNSPLANED="$BUILD/dnsplaned"
+if [[ "$SERVERS" == *dnsplane* ]]; then
+	if [ ! -d "$BUILD" ]; then
+		log "configuring $BUILD (release)"
+		meson setup "$BUILD" "$ROOT" --buildtype=release -Dtests=false >/dev/null
+	fi
+	log "building dnsplaned in $BUILD"
+	ninja -C "$BUILD" dnsplaned >/dev/null || die "build failed"
+fi
+
+# ---- topology, zone, queries -------------------------------------------
+
+ip netns add "$NS_S"
+ip netns add "$NS_G"
+ip link add "$V0" netns "$NS_S" type veth peer name "$V1" netns "$NS_G"
+for ns in "$NS_S" "$NS_G"; do ip -n "$ns" link set lo up; done
+ip -n "$NS_S" addr add "$SRV4/24" dev "$V0"
+ip -n "$NS_G" addr add "$GEN4/24" dev "$V1"
+ip -n "$NS_S" link set "$V0" up
+ip -n "$NS_G" link set "$V1" up
+SRV_MAC=$(ip -n "$NS_S" link show "$V0" | awk '/link\/ether/ { print $2 }')
+# A static neighbour: the DPDK variant has no kernel answering ARP.
+ip -n "$NS_G" neigh replace "$SRV4" lladdr "$SRV_MAC" dev "$V1" nud permanent
+
+ZONE="$WORK/bench.example.zone"
+QUERIES="$WORK/queries.txt"
+"$PY" "$ROOT/bench/gen_zone.py" "$ZONE" "$QUERIES" 20000 >&2
+
+# ---- servers -----------------------------------------------------------
+
+xdp_off() {
+	ip -n "$NS_S" link set "$V0" xdp off 2>/dev/null || true
+	ip -n "$NS_S" link set "$V0" xdpgeneric off 2>/dev/null || true
+}
+
+# write_config NAME → prints the command line (run inside NS_S)
+write_config() {
+	local name=$1 dir="$WORK/$1"
+	mkdir -p "$dir"
+	case "$name" in
+	dnsplane-*)
+		local plane=${name#dnsplane-} extra=""
+		case "$plane" in
+		afxdp) extra="  interfaces: [{name: $V0, queues: 1}]" ;;
+		dpdk) extra="  dpdk_args: [\"--no-huge\", \"--no-pci\", \"--no-shconf\", \"--no-telemetry\", \"-m\", \"256\", \"--lcores=0@$SERVER_CPU,1@$SERVER_CPU\", \"--file-prefix=$PFX\", \"--vdev=net_af_xdp0,iface=$V0,start_queue=0,queue_count=1\"]" ;;
+		esac
+		cat >"$dir/dnsplane.yaml" <<EOF
+server:
+  dataplane: $plane
+  workers: 1
+$extra
+  control: {listen: "127.0.0.1:18946"}
+listeners:
+  - {address: $SRV4, port: 53, role: public}
+hosted_zones:
+  - Id: ZBENCH
+    Name: bench.example.
+    Config: {PrivateZone: false}
+    ZoneFile: $ZONE
+EOF
+		echo "$DNSPLANED --foreground -c $dir/dnsplane.yaml"
+		;;
+	knotd-*)
+		local xdp=""
+		[ "$name" = knotd-xdp ] && xdp="xdp:
+    listen: $V0@53
+    udp: on"
+		cat >"$dir/knot.conf" <<EOF
+server:
+    rundir: $dir
+    listen: $SRV4@53
+    udp-workers: 1
+    tcp-workers: 1
+    background-workers: 1
+$xdp
+log:
+  - target: stderr
+    any: warning
+database:
+    storage: $dir
+template:
+  - id: default
+    storage: $dir
+    semantic-checks: off
+    journal-content: none
+    zonefile-sync: -1
+zone:
+  - domain: bench.example.
+    file: $ZONE
+EOF
+		echo "$(command -v knotd) -c $dir/knot.conf"
+		;;
+	esac
+}
+
+start_server() {
+	local name=$1 wrap=$2 cmd
+	cmd=$(write_config "$name")
+	xdp_off
+	# shellcheck disable=SC2086
+	ip netns exec "$NS_S" $wrap $cmd >"$WORK/$name.log" 2>&1 &
+	SERVER_PID=$!
+	for _ in $(seq 100); do
+		kill -0 "$SERVER_PID" 2>/dev/null || return 1
+		if ip netns exec "$NS_G" dig +short +tries=1 +time=1 @"$SRV4" www.bench.example A 2>/dev/null |
+			grep -q '^192\.0\.2\.10$'; then
+			return 0
+		fi
+		sleep 0.3
+	done
+	return 1
+}
+
+stop_server() {
+	[ -n "$SERVER_PID" ] || return 0
+	kill -TERM "$SERVER_PID" 2>/dev/null || true
+	for _ in $(seq 150); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
+	kill -KILL "$SERVER_PID" 2>/dev/null || true
+	wait "$SERVER_PID" 2>/dev/null || true
+	SERVER_PID=""
+	xdp_off
+	rm -rf /var/run/dpdk/"$PFX"* 2>/dev/null || true
+}
+
+# The serving process: the one `ip netns exec ... taskset ...` became.
+server_proc() {
+	local p=$SERVER_PID c
+	for _ in 1 2 3; do
+		c=$(pgrep -P "$p" | head -n1 || true)
+		[ -n "$c" ] || break
+		p=$c
+	done
+	echo "$p"
+}
+
+cpu_sample() { # busy and total jiffies of the server CPU
+	awk -v c="cpu$SERVER_CPU" '$1 == c { print $2 + $3 + $4 + $7 + $8, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }' /proc/stat
+}
+
+proc_ticks() { # user+sys ticks of a process (all threads)
+	local rest a
+	rest=$(sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null) || { echo 0; return; }
+	read -r -a a <<<"$rest"
+	echo $((a[11] + a[12]))
+}
+
+# run_gen RATE → kxdpgun output file
+run_gen() {
+	local rate=$1 qps out="$WORK/gen.$RANDOM.out"
+	qps=$rate
+	[ "$rate" = max ] && qps=$MAX_QPS
+	ip netns exec "$NS_G" nice -n "$NICE" taskset -c "$GEN_CPU" timeout $((DURATION + 20)) \
+		kxdpgun -t "$DURATION" -Q "$qps" -F "$GEN_CPU" -i "$QUERIES" -I "$V1" "$SRV4" \
+		>"$out" 2>&1 || true
+	echo "$out"
+}
+
+# DPDK: a poll-mode lcore is 100 % busy to the OS whatever the load; its
+# real load is the share of poll-loop time that moved a frame (dnsplaned's
+# dnsplane_dpdk_worker_busy_seconds_total), reported beside the table.
+dpdk_busy() {
+	ip netns exec "$NS_S" curl -s http://127.0.0.1:18946/metrics 2>/dev/null |
+		awk '$1 ~ /^dnsplane_dpdk_worker_busy_seconds_total/ { s += $2 } END { printf "%.6f\n", s }'
+}
+
+CSV="$OUT/kxdpgun-compare.csv"
+mkdir -p "$OUT"
+echo "server,rate,sent,answered,answered_pct,answered_qps,core_busy_pct,cpu_us_per_answer,proc_cpu_pct,proc_us_per_answer" >"$CSV"
+HZ=$(getconf CLK_TCK)
+
+for name in $SERVERS; do
+	case "$name" in
+	knotd-*) command -v knotd >/dev/null || { log "$name: knotd not found, skipped"; continue; } ;;
+	esac
+	log "$name: starting"
+	if ! start_server "$name" "nice -n $NICE taskset -c $SERVER_CPU"; then
+		log "$name: did not start; skipped. Log tail:"
+		tail -n 5 "$WORK/$name.log" >&2 || true
+		stop_server
+		continue
+	fi
+	sproc=$(server_proc)
+	for rate in $RATES; do
+		read -r b0 t0 < <(cpu_sample)
+		p0=$(proc_ticks "$sproc")
+		[ "$name" = dnsplane-dpdk ] && w0=$(dpdk_busy)
+		s0=$(date +%s.%N)
+		out=$(run_gen "$rate")
+		s1=$(date +%s.%N)
+		if [ "$name" = dnsplane-dpdk ]; then
+			w1=$(dpdk_busy)
+			a=$(awk '/total replies:/ { print $3; exit }' "$out")
+			awk -v r="$rate" -v a="${a:-0}" -v w0="$w0" -v w1="$w1" -v d="$DURATION" 'BEGIN {
+				printf "%s,%.1f,%.2f\n", r, 100 * (w1 - w0) / d, a ? (w1 - w0) * 1e6 / a : 0 }' \
+				>>"$WORK/dpdk_busy.csv"
+		fi
+		read -r b1 t1 < <(cpu_sample)
+		p1=$(proc_ticks "$sproc")
+		sent=$(awk '/total queries:/ { print $3; exit }' "$out")
+		ans=$(awk '/total replies:/ { print $3; exit }' "$out")
+		"$PY" - "$name" "$rate" "${sent:-0}" "${ans:-0}" "$DURATION" "$b0" "$t0" "$b1" "$t1" \
+			"$p0" "$p1" "$HZ" "$s0" "$s1" >>"$CSV" <<'EOF'
+import sys
+(name, rate, sent, ans, dur, b0, t0, b1, t1, p0, p1, hz, s0, s1) = sys.argv[1:]
+sent, ans, dur = int(sent), int(ans), float(dur)
+busy = (float(b1) - float(b0)) / max(1.0, float(t1) - float(t0))
+elapsed = float(s1) - float(s0)
+proc = (int(p1) - int(p0)) / float(hz) / max(elapsed, 1e-9)
+qps = ans / dur
+us = busy * 1e6 / qps if qps else 0
+pus = proc * 1e6 / qps if qps else 0
+print("%s,%s,%d,%d,%.1f,%.0f,%.1f,%.2f,%.1f,%.2f" % (
+    name, rate, sent, ans, 100.0 * ans / sent if sent else 0, qps, 100 * busy, us, 100 * proc, pus))
+EOF
+		log "$name @ $rate: $(tail -n 1 "$CSV")"
+	done
+	stop_server
+done
+
+if [ -s "$WORK/dpdk_busy.csv" ]; then
+	cp "$WORK/dpdk_busy.csv" "$OUT/kxdpgun-compare-dpdk-busy.csv"
+fi
+
+# ---- instructions per packet of the AF_XDP worker loop ---------------------
+
+IPP=""
+if [ "$CALLGRIND" = 1 ] && [[ " $SERVERS " == *" dnsplane-afxdp "* ]] && command -v valgrind >/dev/null; then
+	log "dnsplane-afxdp under callgrind (worker loop only)"
+	CG="$WORK/cg.out"
+	if start_server dnsplane-afxdp "valgrind --tool=callgrind --collect-atstart=no --toggle-collect=rx_burst --toggle-collect=complete --toggle-collect=refill --callgrind-out-file=$CG"; then
+		sproc=$(server_proc)
+		out=$(DURATION=5 run_gen 2000)
+		ans=$(awk '/total replies:/ { print $3; exit }' "$out")
+		stop_server
+		ir=$(callgrind_annotate "$CG" 2>/dev/null | awk '/PROGRAM TOTALS/ { gsub(/,/, "", $1); print $1; exit }')
+		# the readiness probe (dig) was answered too
+		if [ -n "${ir:-}" ] && [ "${ans:-0}" -gt 0 ]; then
+			IPP=$("$PY" -c "print('%.0f' % ($ir / ($ans + 1)))")
+			log "AF_XDP worker loop: $ir instructions for $ans (+1) packets = $IPP per packet"
+		fi
+	else
+		log "callgrind run did not start; log tail:"
+		tail -n 5 "$WORK/dnsplane-afxdp.log" >&2 || true
+		stop_server
+	fi
+fi
+
+# ---- table and plot --------------------------------------------------------
+
+"$PY" - "$CSV" "$OUT/kxdpgun-compare.md" "$OUT/kxdpgun-compare.png" "$IPP" <<'EOF'
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+md, png, ipp = sys.argv[2], sys.argv[3], sys.argv[4]
+hdr = ("| server | offered | sent | answered | % | answered QPS | core busy % | "
+       "CPU-us/answer | process CPU % | process us/answer |")
+lines = [hdr, "|" + "---|" * 10]
+for r in rows:
+    lines.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+        r["server"], r["rate"], r["sent"], r["answered"], r["answered_pct"], r["answered_qps"],
+        r["core_busy_pct"], r["cpu_us_per_answer"], r["proc_cpu_pct"], r["proc_us_per_answer"]))
+if ipp:
+    lines.append("")
+    lines.append("AF_XDP worker loop (callgrind, rx_burst+complete+refill inclusive): "
+                 "%s instructions per packet" % ipp)
+text = "\n".join(lines)
+print(text)
+open(md, "w").write(text + "\n")
+try:
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+except ImportError:
+    sys.exit(0)
+servers = list(dict.fromkeys(r["server"] for r in rows))
+rates = list(dict.fromkeys(r["rate"] for r in rows))
+fig, axes = plt.subplots(1, 3, figsize=(16, 5))
+fixed = [x for x in rates if x != "max"]
+w = 0.8 / max(1, len(fixed))
+for i, rate in enumerate(fixed):
+    vals = [next((float(r["cpu_us_per_answer"]) for r in rows
+                  if r["server"] == s and r["rate"] == rate), 0) for s in servers]
+    axes[0].bar([k + i * w for k in range(len(servers))], vals, w, label="%s QPS" % rate)
+axes[0].set_title("server-core CPU-us per answered query")
+for i, rate in enumerate(fixed):
+    vals = [next((float(r["core_busy_pct"]) for r in rows
+                  if r["server"] == s and r["rate"] == rate), 0) for s in servers]
+    axes[1].bar([k + i * w for k in range(len(servers))], vals, w, label="%s QPS" % rate)
+axes[1].set_title("server-core busy % at fixed offered rates")
+vals = [next((float(r["answered_qps"]) for r in rows
+              if r["server"] == s and r["rate"] == "max"), 0) for s in servers]
+axes[2].bar(range(len(servers)), vals, 0.6)
+axes[2].set_title("answered QPS at the generator's maximum")
+for ax in axes:
+    ax.set_xticks([k + 0.3 for k in range(len(servers))] if ax is not axes[2] else range(len(servers)))
+    ax.set_xticklabels(servers, rotation=30, ha="right")
+axes[0].legend()
+axes[1].legend()
+fig.tight_layout()
+fig.savefig(png, dpi=100)
+print("wrote %s, %s" % (md, png))
+EOF
+if [ -s "$WORK/dpdk_busy.csv" ]; then
+	{
+		echo ""
+		echo "dnsplane-dpdk worker load (poll loops that moved a frame; its core is 100 % busy to the OS):"
+		awk -F, '{ printf "  %s offered: worker busy %s %%, %s CPU-us per answer\n", $1, $2, $3 }' \
+			"$WORK/dpdk_busy.csv"
+	} | tee -a "$OUT/kxdpgun-compare.md"
+fi
+log "CSV: $CSV"

@@ -1,0 +1,326 @@
+/*
+ * Unit tests of the DNS Firewall compile step (ctrl/compile_firewall.c)
+ * with the pipeline (lib/pipeline.c): configurations are compiled into a
+ * snapshot and queries run through dnsp_pipeline_process() as a worker
+ * runs them. Covers the order across rule groups (association priority,
+ * Profile groups), the place of the firewall before private zones, which
+ * VPCs are subject to it, fail open / closed, the decision record, shared
+ * tables and the counters that survive a snapshot.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "ctrl/compile.h"
+#include "ctrl/compile_firewall.h"
+#include "ctrl/config.h"
+#include "lib/firewall.h"
+#include "lib/pipeline.h"
+#include "lib/wire/pkt.h"
+
+/* Listener 0: resolver of vpc-a; 1: resolver of vpc-b; 2: vpc-c (no
+ * firewall); 3: public. Private zone corp.example for all three VPCs. */
+#define BASE                                                                           \
+	"server: {workers: 2}\n"                                                       \
+	"listeners:\n"                                                                 \
+	"  - {address: 127.0.0.2, port: 53, role: resolver, vpc: vpc-a}\n"             \
+	"  - {address: 127.0.0.3, port: 53, role: resolver, vpc: vpc-b}\n"             \
+	"  - {address: 127.0.0.4, port: 53, role: resolver, vpc: vpc-c}\n"             \
+	"  - {address: 127.0.0.1, port: 53, role: public}\n"                           \
+	"vpcs:\n"                                                                      \
+	"  - {VpcId: vpc-a, Cidrs: [10.1.0.0/16]}\n"                                   \
+	"  - {VpcId: vpc-b, Cidrs: [10.2.0.0/16]}\n"                                   \
+	"  - {VpcId: vpc-c, Cidrs: [10.3.0.0/16]}\n"                                   \
+	"hosted_zones:\n"                                                              \
+	"  - Id: ZPRIV\n"                                                              \
+	"    Name: corp.example\n"                                                     \
+	"    Config: {PrivateZone: true}\n"                                            \
+	"    VPCs: [{VPCRegion: us-east-1, VPCId: vpc-a}, {VPCRegion: us-east-1, VPCId: vpc-b},"\
+	" {VPCRegion: us-east-1, VPCId: vpc-c}]\n"                                     \
+	"    ResourceRecordSets:\n"                                                    \
+	"      - {Name: www.corp.example, Type: A, TTL: 60, ResourceRecords: [{Value: 10.0.0.1}]}\n"\
+	"      - {Name: evil.corp.example, Type: A, TTL: 60, ResourceRecords: [{Value: 10.0.0.66}]}\n"\
+	"  - Id: ZPUB\n"                                                               \
+	"    Name: corp.example\n"                                                     \
+	"    Config: {PrivateZone: false}\n"                                           \
+	"    ResourceRecordSets:\n"                                                    \
+	"      - {Name: evil.corp.example, Type: A, TTL: 60, ResourceRecords: [{Value: 192.0.2.66}]}\n"
+
+/* Two groups: frg-allow ALLOWs evil.corp.example, frg-block BLOCKs it. */
+#define LISTS_AND_GROUPS                                                               \
+	"firewall:\n"                                                                  \
+	"  domain_lists:\n"                                                            \
+	"    - {Id: fdl-evil, Domains: [evil.corp.example, \"*.c2.example.org\"]}\n"     \
+	"  rule_groups:\n"                                                             \
+	"    - Id: frg-allow\n"                                                        \
+	"      FirewallRules:\n"                                                       \
+	"        - {Name: allow-evil, Priority: 10, Action: ALLOW, FirewallDomainListId: fdl-evil}\n"\
+	"    - Id: frg-block\n"                                                        \
+	"      FirewallRules:\n"                                                       \
+	"        - {Name: alert-late, Priority: 900, Action: ALERT, FirewallDomainListId: fdl-evil}\n"\
+	"        - {Name: block-evil, Priority: 5, Action: BLOCK, FirewallDomainListId: fdl-evil,"\
+	" BlockResponse: NXDOMAIN}\n"
+
+static struct dnsp_snapshot *compile_text(const char *text)
+{
+	struct dnsp_errlist errs;
+	struct dnsp_config *cfg = NULL;
+	struct dnsp_snapshot *s = NULL;
+	dnsp_errlist_init(&errs);
+	int rc = dnsp_config_load_string(text, strlen(text), "t.yaml", ".", &cfg, &errs);
+	if (rc == 0)
+		rc = dnsp_compile(cfg, 1, &s, &errs);
+	for (size_t i = 0; i < errs.n; i++)
+		fprintf(stderr, "%s\n", errs.msgs[i]);
+	dnsp_errlist_fini(&errs);
+	dnsp_config_destroy(cfg);
+	assert_int_equal(rc, 0);
+	return s;
+}
+
+struct reply {
+	int len;
+	uint8_t rcode;
+	uint16_t ancount;
+	uint8_t first_a[4];
+	struct dnsp_decision d;
+	uint8_t buf[1024];
+};
+
+static void ask(const struct dnsp_snapshot *s, int listener, uint32_t worker, const char *name,
+		struct reply *r)
+{
+	memset(r, 0, sizeof(*r));
+	uint8_t *b = r->buf;
+	b[0] = 0x12; b[1] = 0x34; b[2] = 0x01; b[5] = 1;
+	size_t off = DNSP_HDR_LEN;
+	int n = dnsp_name_from_text(name, strlen(name), (const uint8_t *)"", b + off);
+	assert_true(n > 0);
+	off += (size_t)n;
+	b[off++] = 0; b[off++] = DNSP_T_A; b[off++] = 0; b[off++] = 1;
+	struct dnsp_pkt p = {.buf = b, .len = (uint16_t)off, .cap = sizeof(r->buf), .family = 4,
+			     .listener = (uint16_t)listener, .src_port = 5353};
+	p.decision.fw_action = 99; /* must be reset by the pipeline */
+	assert_int_equal(inet_pton(AF_INET, "10.9.9.9", p.src), 1);
+	struct dnsp_stats st;
+	memset(&st, 0, sizeof(st));
+	struct dnsp_worker_ctx w;
+	memset(&w, 0, sizeof(w));
+	dnsp_worker_ctx_init(&w, &st, worker, 1);
+	r->len = dnsp_pipeline_process(s, &p, &w);
+	assert_true(r->len > DNSP_HDR_LEN);
+	r->rcode = b[3] & 0xf;
+	r->ancount = (uint16_t)(b[6] << 8 | b[7]);
+	r->d = p.decision;
+	if (r->ancount)
+		memcpy(r->first_a, b + r->len - 4, 4); /* single A answer, no EDNS */
+}
+
+static void assert_a(const struct reply *r, const char *ip)
+{
+	uint8_t want[4];
+	assert_int_equal(inet_pton(AF_INET, ip, want), 1);
+	assert_int_equal(r->rcode, DNSP_RCODE_NOERROR);
+	assert_int_equal(r->ancount, 1);
+	assert_memory_equal(r->first_a, want, 4);
+}
+
+/* SEMANTICS §13: groups run in ascending association priority; the first
+ * matching rule of the first group that has one decides. */
+static void test_association_priority_orders_groups(void **state)
+{
+	(void)state;
+	struct dnsp_snapshot *s = compile_text(
+		BASE LISTS_AND_GROUPS
+		"  rule_group_associations:\n"
+		"    - {FirewallRuleGroupId: frg-block, VpcId: vpc-a, Priority: 200}\n"
+		"    - {FirewallRuleGroupId: frg-allow, VpcId: vpc-a, Priority: 101}\n"
+		"    - {FirewallRuleGroupId: frg-block, VpcId: vpc-b, Priority: 101}\n"
+		"    - {FirewallRuleGroupId: frg-allow, VpcId: vpc-b, Priority: 200}\n");
+	struct reply r;
+	ask(s, 0, 0, "evil.corp.example", &r);
+	assert_a(&r, "10.0.0.66"); /* allowed, answered from the private zone */
+	assert_int_equal(r.d.fw_action, DNSP_FW_ALLOW);
+	assert_string_equal(r.d.fw_rule_group_id, "frg-allow");
+	ask(s, 1, 0, "evil.corp.example", &r);
+	assert_int_equal(r.rcode, DNSP_RCODE_NXDOMAIN);
+	/* within frg-block the rule with Priority 5 comes before 900, whatever
+	 * the order in the file */
+	assert_string_equal(r.d.fw_rule_name, "block-evil");
+	assert_string_equal(r.d.fw_domain_list_id, "fdl-evil");
+	dnsp_snapshot_destroy(s);
+}
+
+/* SPEC §4: the firewall runs before every answer source, private zones
+ * included; public listeners and VPCs without an association are not
+ * subject to it (SEMANTICS §13). */
+static void test_firewall_before_private_zones_only_for_associated_vpcs(void **state)
+{
+	(void)state;
+	struct dnsp_snapshot *s = compile_text(
+		BASE LISTS_AND_GROUPS
+		"  rule_group_associations:\n"
+		"    - {FirewallRuleGroupId: frg-block, VpcId: vpc-a, Priority: 101}\n");
+	assert_non_null(s->vpcs[0].firewall);
+	assert_null(s->vpcs[1].firewall);
+	assert_null(s->vpcs[2].firewall);
+	struct reply r;
+	ask(s, 0, 0, "evil.corp.example", &r);
+	assert_int_equal(r.rcode, DNSP_RCODE_NXDOMAIN);
+	ask(s, 0, 0, "www.corp.example", &r);
+	assert_a(&r, "10.0.0.1");
+	assert_int_equal(r.d.fw_action, DNSP_FW_NONE);
+	ask(s, 2, 0, "evil.corp.example", &r);
+	assert_a(&r, "10.0.0.66");
+	ask(s, 3, 0, "evil.corp.example", &r); /* public listener */
+	assert_a(&r, "192.0.2.66");
+	assert_int_equal(r.d.fw_action, DNSP_FW_NONE);
+	dnsp_snapshot_destroy(s);
+}
+
+/* SEMANTICS §12-13: a Profile's rule groups are evaluated with the VPC's
+ * own by priority. */
+static void test_profile_groups_join_the_order(void **state)
+{
+	(void)state;
+	struct dnsp_snapshot *s = compile_text(
+		BASE LISTS_AND_GROUPS
+		"  rule_group_associations:\n"
+		"    - {FirewallRuleGroupId: frg-block, VpcId: vpc-a, Priority: 300}\n"
+		"profiles:\n"
+		"  - {Id: rp-1, Name: org, Resources: [{ResourceArn: frg-allow, Priority: 100}]}\n"
+		"profile_associations:\n"
+		"  - {ProfileId: rp-1, ResourceId: vpc-a}\n"
+		"  - {ProfileId: rp-1, ResourceId: vpc-c}\n");
+	struct reply r;
+	ask(s, 0, 0, "evil.corp.example", &r);
+	assert_a(&r, "10.0.0.66");
+	assert_string_equal(r.d.fw_rule_name, "allow-evil");
+	assert_non_null(s->vpcs[2].firewall); /* the profile alone brings a firewall */
+	assert_null(s->vpcs[1].firewall);
+	dnsp_snapshot_destroy(s);
+}
+
+/* VPCs with the same ordered groups share one compiled table. */
+static void test_identical_group_lists_share_a_table(void **state)
+{
+	(void)state;
+	struct dnsp_snapshot *s = compile_text(
+		BASE LISTS_AND_GROUPS
+		"  rule_group_associations:\n"
+		"    - {FirewallRuleGroupId: frg-block, VpcId: vpc-a, Priority: 101}\n"
+		"    - {FirewallRuleGroupId: frg-block, VpcId: vpc-b, Priority: 500}\n"
+		"    - {FirewallRuleGroupId: frg-block, VpcId: vpc-c, Priority: 200}\n"
+		"    - {FirewallRuleGroupId: frg-allow, VpcId: vpc-c, Priority: 100}\n");
+	assert_ptr_equal(s->vpcs[0].firewall, s->vpcs[1].firewall);
+	assert_ptr_not_equal(s->vpcs[0].firewall, s->vpcs[2].firewall);
+	dnsp_snapshot_destroy(s);
+}
+
+/* SEMANTICS §13: when the firewall cannot evaluate, SERVFAIL (fail closed,
+ * the default), or the query passes with FirewallFailOpen ENABLED. The
+ * fault is injected with DNSPLANE_FIREWALL_FAULT (compile_firewall.h). */
+static void test_fail_closed_by_default_and_open_when_enabled(void **state)
+{
+	(void)state;
+	setenv("DNSPLANE_FIREWALL_FAULT", "1", 1);
+	struct dnsp_snapshot *s = compile_text(
+		BASE LISTS_AND_GROUPS
+		"  rule_group_associations:\n"
+		"    - {FirewallRuleGroupId: frg-block, VpcId: vpc-a, Priority: 101}\n"
+		"    - {FirewallRuleGroupId: frg-block, VpcId: vpc-b, Priority: 101}\n"
+		"  configs:\n"
+		"    - {ResourceId: vpc-b, FirewallFailOpen: ENABLED}\n"
+		"    - {ResourceId: vpc-a, FirewallFailOpen: DISABLED}\n");
+	unsetenv("DNSPLANE_FIREWALL_FAULT");
+	struct reply r;
+	ask(s, 0, 0, "www.corp.example", &r);
+	assert_int_equal(r.rcode, DNSP_RCODE_SERVFAIL);
+	assert_true(r.d.fw_failed);
+	ask(s, 1, 0, "evil.corp.example", &r);
+	assert_a(&r, "10.0.0.66");
+	assert_true(r.d.fw_failed);
+	ask(s, 2, 0, "www.corp.example", &r); /* no association: no firewall, no failure */
+	assert_a(&r, "10.0.0.1");
+	assert_false(r.d.fw_failed);
+	dnsp_snapshot_destroy(s);
+}
+
+struct seen {
+	uint64_t block, alert;
+};
+
+static void on_series(void *ctx, const char *group, const char *rule, const char *action,
+		      uint64_t value)
+{
+	struct seen *s = ctx;
+	if (strcmp(group, "frg-metrics") == 0 && strcmp(rule, "block-evil") == 0 &&
+	    strcmp(action, "BLOCK") == 0)
+		s->block += value;
+	if (strcmp(group, "frg-metrics") == 0 && strcmp(rule, "alert-c2") == 0 &&
+	    strcmp(action, "ALERT") == 0)
+		s->alert += value;
+}
+
+/* SPEC §3 Metrics: dnsplane_firewall_matches_total{rule_group,rule,action}
+ * counts per worker and keeps its counts when the snapshot is replaced. */
+static void test_match_counters_survive_snapshot_destroy(void **state)
+{
+	(void)state;
+	const char *cfg = BASE
+		"firewall:\n"
+		"  domain_lists:\n"
+		"    - {Id: fdl-evil, Domains: [evil.corp.example]}\n"
+		"    - {Id: fdl-c2, Domains: [\"*.c2.example.org\"]}\n"
+		"  rule_groups:\n"
+		"    - Id: frg-metrics\n"
+		"      FirewallRules:\n"
+		"        - {Name: block-evil, Priority: 1, Action: BLOCK, FirewallDomainListId: fdl-evil,"
+		" BlockResponse: NODATA}\n"
+		"        - {Name: alert-c2, Priority: 2, Action: ALERT, FirewallDomainListId: fdl-c2}\n"
+		"  rule_group_associations:\n"
+		"    - {FirewallRuleGroupId: frg-metrics, VpcId: vpc-a, Priority: 101}\n"
+		"    - {FirewallRuleGroupId: frg-metrics, VpcId: vpc-b, Priority: 101}\n";
+	struct dnsp_snapshot *s = compile_text(cfg);
+	struct reply r;
+	ask(s, 0, 0, "evil.corp.example", &r);
+	assert_int_equal(r.rcode, DNSP_RCODE_NOERROR);
+	assert_int_equal(r.ancount, 0);
+	ask(s, 1, 1, "evil.corp.example", &r);
+	ask(s, 1, 1, "x.c2.example.org", &r);
+	uint64_t fails[2];
+	struct seen before = { 0 }, live = { 0 }, after = { 0 };
+	dnsp_firewall_metrics(NULL, on_series, &before, fails);
+	dnsp_firewall_metrics(s, on_series, &live, fails);
+	assert_int_equal(live.block - before.block, 2);
+	assert_int_equal(live.alert - before.alert, 1);
+	dnsp_snapshot_destroy(s); /* folds into the process totals */
+	dnsp_firewall_metrics(NULL, on_series, &after, fails);
+	assert_int_equal(after.block, live.block);
+	assert_int_equal(after.alert, live.alert);
+	/* a new generation adds to the same series */
+	s = compile_text(cfg);
+	ask(s, 0, 0, "evil.corp.example", &r);
+	struct seen again = { 0 };
+	dnsp_firewall_metrics(s, on_series, &again, fails);
+	assert_int_equal(again.block, after.block + 1);
+	dnsp_snapshot_destroy(s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_association_priority_orders_groups),
+		cmocka_unit_test(test_firewall_before_private_zones_only_for_associated_vpcs),
+		cmocka_unit_test(test_profile_groups_join_the_order),
+		cmocka_unit_test(test_identical_group_lists_share_a_table),
+		cmocka_unit_test(test_fail_closed_by_default_and_open_when_enabled),
+		cmocka_unit_test(test_match_counters_survive_snapshot_destroy),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,643 @@
+/*
+ * Unit tests for health checks: the `health_checks` loader
+ * (ctrl/config_health.c: every bad field is one "FILE:LINE: KEY: message")
+ * and the checker's status rules (ctrl/health.c, SEMANTICS §10), driven
+ * through dnsp_health_checker_record() / _set_status() without sockets or
+ * threads. Each checker writes into its own status table, so tests do not
+ * see each other's statuses.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ctrl/config.h"
+#include "ctrl/config_health.h"
+#include "ctrl/health.h"
+
+static struct dnsp_errlist errs;
+static struct dnsp_config *cfg;
+
+/* Lines 1-3; health_checks items start at line 4. */
+#define BASE                                                                                 \
+	"listeners:\n"                                                             /* 1 */   \
+	"  - {address: 127.0.0.1, role: public}\n"                                 /* 2 */   \
+	"health_checks:\n"                                                         /* 3 */
+
+#define HC(id, conf) "  - {Id: " id ", HealthCheckConfig: {" conf "}}\n"
+#define HTTP_OK "Type: HTTP, IPAddress: 127.0.0.1, Port: 8080"
+
+static void reset(void)
+{
+	dnsp_config_destroy(cfg);
+	cfg = NULL;
+	dnsp_errlist_fini(&errs);
+	dnsp_errlist_init(&errs);
+}
+
+static int load(const char *text)
+{
+	reset();
+	return dnsp_config_load_string(text, strlen(text), "t.yaml", ".", &cfg, &errs);
+}
+
+static void dump(const char *want)
+{
+	fprintf(stderr, "wanted: %s...\ngot %zu error(s):\n", want, errs.n);
+	for (size_t i = 0; i < errs.n; i++)
+		fprintf(stderr, "  %s\n", errs.msgs[i]);
+}
+
+/* The load fails with exactly one error, which starts with prefix. */
+static void expect_one(const char *text, const char *prefix)
+{
+	int rc = load(text);
+	if (rc != DNSP_ECONFIG || errs.n != 1 ||
+	    strncmp(errs.msgs[0], prefix, strlen(prefix)) != 0) {
+		dump(prefix);
+		fail_msg("rc=%d", rc);
+	}
+}
+
+static void expect_ok(const char *text)
+{
+	int rc = load(text);
+	if (rc != 0) {
+		dump("no errors");
+		fail_msg("rc=%d", rc);
+	}
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	reset();
+	return 0;
+}
+
+/* ---- loading ---- */
+
+/* SEMANTICS §17: HealthCheckConfig fields verbatim, API defaults filled in. */
+static void test_good_checks_load_with_defaults(void **state)
+{
+	(void)state;
+	expect_ok(BASE
+		  HC("hc-http", "Type: HTTP, IPAddress: 127.0.0.1, ResourcePath: health")
+		  HC("hc-https", "Type: HTTPS_STR_MATCH, IPAddress: \"::1\", SearchString: ok, "
+				 "FullyQualifiedDomainName: www.example.com, RequestInterval: 10, "
+				 "FailureThreshold: 1, Inverted: true, Regions: [us-east-1, eu-west-1, "
+				 "ap-southeast-1]")
+		  HC("hc-tcp", "Type: TCP, IPAddress: 192.0.2.1, Port: 22, Disabled: true")
+		  HC("hc-calc", "Type: CALCULATED, HealthThreshold: 2, ChildHealthChecks: "
+				"[hc-http, hc-tcp]")
+		  HC("hc-cw", "Type: CLOUDWATCH_METRIC, AlarmIdentifier: {Region: us-east-1, "
+			      "Name: a}, InsufficientDataHealthStatus: Unhealthy")
+		  "  - Id: hc-fast\n"
+		  "    IntervalMs: 100\n"
+		  "    TimeoutMs: 50\n"
+		  "    HealthCheckConfig: {Type: HTTP, IPAddress: 127.0.0.1}\n");
+	assert_non_null(cfg->health);
+	assert_int_equal(cfg->health->n, 6);
+	const struct dnsp_cfg_health_check *h = dnsp_cfg_health_find(cfg, "hc-http");
+	assert_non_null(h);
+	assert_int_equal(h->type, DNSP_HC_HTTP);
+	assert_int_equal(dnsp_hc_port(h), 80);
+	assert_string_equal(h->resource_path, "/health"); /* leading '/' added */
+	assert_int_equal(h->request_interval, 30);
+	assert_int_equal(h->failure_threshold, 3);
+	assert_false(h->enable_sni);
+	h = dnsp_cfg_health_find(cfg, "hc-https");
+	assert_int_equal(h->ip.family, 6);
+	assert_int_equal(dnsp_hc_port(h), 443);
+	assert_true(h->enable_sni); /* default for HTTPS* */
+	assert_true(h->inverted);
+	assert_int_equal(h->request_interval, 10);
+	assert_int_equal(h->failure_threshold, 1);
+	assert_int_equal(h->nregions, 3);
+	h = dnsp_cfg_health_find(cfg, "hc-calc");
+	assert_int_equal(h->nchildren, 2);
+	assert_int_equal(h->health_threshold, 2);
+	h = dnsp_cfg_health_find(cfg, "hc-cw");
+	assert_int_equal(h->insufficient, DNSP_HC_INSUFFICIENT_UNHEALTHY);
+	assert_string_equal(h->alarm_name, "a");
+	h = dnsp_cfg_health_find(cfg, "hc-fast");
+	assert_int_equal(h->interval_ms, 100);
+	assert_int_equal(h->timeout_ms, 50);
+	assert_null(dnsp_cfg_health_find(cfg, "nope"));
+}
+
+/* A config without the section still gets an (empty) model, so change
+ * batches can check HealthCheckId against it. */
+static void test_absent_section_gives_empty_model(void **state)
+{
+	(void)state;
+	expect_ok(BASE "  []\n");
+	assert_non_null(cfg->health);
+	assert_int_equal(cfg->health->n, 0);
+	expect_ok("listeners:\n  - {address: 127.0.0.1, role: public}\n");
+	assert_non_null(cfg->health);
+}
+
+static void test_item_shape_errors(void **state)
+{
+	(void)state;
+	expect_one(BASE "  - {HealthCheckConfig: {" HTTP_OK "}}\n",
+		   "t.yaml:4: health_checks[0].Id: required key is missing");
+	expect_one(BASE "  - {Id: a}\n",
+		   "t.yaml:4: health_checks[0].HealthCheckConfig: required key is missing");
+	expect_one(BASE "  - {Id: a, Bogus: 1, HealthCheckConfig: {" HTTP_OK "}}\n",
+		   "t.yaml:4: health_checks[0].Bogus: unknown key");
+	expect_one(BASE HC("a", HTTP_OK ", Bogus: 1"),
+		   "t.yaml:4: health_checks[0].HealthCheckConfig.Bogus: unknown key");
+	expect_one(BASE HC("a", HTTP_OK) HC("a", HTTP_OK),
+		   "t.yaml:5: health_checks[1].Id: duplicate health check Id \"a\" (first at t.yaml:4)");
+	expect_one(BASE HC("\"a b\"", HTTP_OK),
+		   "t.yaml:4: health_checks[0].Id: \"a b\": use letters");
+	expect_one(BASE "  - {Id: a, IntervalMs: 5, HealthCheckConfig: {" HTTP_OK "}}\n",
+		   "t.yaml:4: health_checks[0].IntervalMs: 5 is out of range 10..3600000");
+	expect_one(BASE "  - {Id: a, TimeoutMs: 0, HealthCheckConfig: {" HTTP_OK "}}\n",
+		   "t.yaml:4: health_checks[0].TimeoutMs: 0 is out of range 10..60000");
+	expect_one("listeners:\n  - {address: 127.0.0.1, role: public}\nhealth_checks: {a: 1}\n",
+		   "t.yaml:3: health_checks: expected a list");
+}
+
+static void test_type_errors(void **state)
+{
+	(void)state;
+	expect_one(BASE HC("a", "Type: FTP, IPAddress: 127.0.0.1"),
+		   "t.yaml:4: health_checks[0].HealthCheckConfig.Type: expected one of HTTP, HTTPS");
+	expect_one(BASE HC("a", "Type: RECOVERY_CONTROL"),
+		   "t.yaml:4: health_checks[0].HealthCheckConfig.Type: RECOVERY_CONTROL health checks "
+		   "are not supported");
+	expect_one(BASE HC("a", "IPAddress: 127.0.0.1"),
+		   "t.yaml:4: health_checks[0].HealthCheckConfig.Type: required key is missing");
+	expect_one(BASE HC("a", HTTP_OK ", RoutingControlArn: arn"),
+		   "t.yaml:4: health_checks[0].HealthCheckConfig.RoutingControlArn: only allowed for "
+		   "Type RECOVERY_CONTROL");
+}
+
+/* Probes go only to the address the config names (no FQDN resolution). */
+static void test_endpoint_field_errors(void **state)
+{
+	(void)state;
+	const char *k = "t.yaml:4: health_checks[0].HealthCheckConfig.";
+	char want[256];
+#define WANT(rest) (snprintf(want, sizeof(want), "%s%s", k, rest), want)
+	expect_one(BASE HC("a", "Type: HTTP"), WANT("IPAddress: required for Type HTTP"));
+	expect_one(BASE HC("a", "Type: HTTP, FullyQualifiedDomainName: www.example.com"),
+		   WANT("IPAddress: required: dnsplane probes only addresses"));
+	expect_one(BASE HC("a", "Type: HTTP, IPAddress: 300.1.1.1"),
+		   WANT("IPAddress: expected an IPv4 or IPv6 address, got \"300.1.1.1\""));
+	expect_one(BASE HC("a", "Type: HTTP, IPAddress: 224.0.0.1"),
+		   WANT("IPAddress: multicast addresses cannot be checked"));
+	expect_one(BASE HC("a", "Type: HTTP, IPAddress: 0.0.0.0"),
+		   WANT("IPAddress: the unspecified address cannot be checked"));
+	expect_one(BASE HC("a", "Type: HTTP, IPAddress: 127.0.0.1, Port: 70000"),
+		   WANT("Port: 70000 is out of range 1..65535"));
+	expect_one(BASE HC("a", "Type: TCP, IPAddress: 127.0.0.1"),
+		   WANT("Port: required for Type TCP"));
+	expect_one(BASE HC("a", "Type: TCP, IPAddress: 127.0.0.1, Port: 1, ResourcePath: /x"),
+		   WANT("ResourcePath: not allowed for Type TCP"));
+	expect_one(BASE HC("a", HTTP_OK ", ResourcePath: \"/a b\""),
+		   WANT("ResourcePath: must be visible ASCII"));
+	expect_one(BASE HC("a", HTTP_OK ", FullyQualifiedDomainName: \"a\\r\\nX: y\""),
+		   WANT("FullyQualifiedDomainName: expected a host name"));
+	expect_one(BASE HC("a", HTTP_OK ", RequestInterval: 5"),
+		   WANT("RequestInterval: 5 is out of range 10..30"));
+	expect_one(BASE HC("a", HTTP_OK ", FailureThreshold: 11"),
+		   WANT("FailureThreshold: 11 is out of range 1..10"));
+	expect_one(BASE HC("a", HTTP_OK ", Inverted: yes"),
+		   WANT("Inverted: expected true or false"));
+	expect_one(BASE HC("a", HTTP_OK ", Disabled: 1"),
+		   WANT("Disabled: expected true or false"));
+	expect_one(BASE HC("a", HTTP_OK ", Regions: [us-east-1, eu-west-1]"),
+		   WANT("Regions: expected 3..64 items, got 2"));
+#undef WANT
+}
+
+/* SearchString: required for *_STR_MATCH, at most 255 characters, not
+ * allowed elsewhere (SEMANTICS §10, §17). */
+static void test_search_string_errors(void **state)
+{
+	(void)state;
+	char text[1024], big[300];
+	memset(big, 'x', 256);
+	big[256] = 0;
+	expect_one(BASE HC("a", "Type: HTTP_STR_MATCH, IPAddress: 127.0.0.1"),
+		   "t.yaml:4: health_checks[0].HealthCheckConfig.SearchString: required for Type "
+		   "HTTP_STR_MATCH");
+	expect_one(BASE HC("a", HTTP_OK ", SearchString: ok"),
+		   "t.yaml:4: health_checks[0].HealthCheckConfig.SearchString: only allowed for Type "
+		   "HTTP_STR_MATCH or HTTPS_STR_MATCH");
+	snprintf(text, sizeof(text), BASE HC("a", "Type: HTTPS_STR_MATCH, IPAddress: 127.0.0.1, "
+					      "SearchString: %s"), big);
+	expect_one(text, "t.yaml:4: health_checks[0].HealthCheckConfig.SearchString: longer than "
+			 "255 characters");
+}
+
+static void test_fields_not_for_type_are_errors(void **state)
+{
+	(void)state;
+	expect_one(BASE HC("a", "Type: CALCULATED, HealthThreshold: 0, ChildHealthChecks: [], "
+				"IPAddress: 127.0.0.1"),
+		   "t.yaml:4: health_checks[0].HealthCheckConfig.IPAddress: not allowed for Type "
+		   "CALCULATED");
+	expect_one(BASE HC("a", "Type: CLOUDWATCH_METRIC, Port: 80"),
+		   "t.yaml:4: health_checks[0].HealthCheckConfig.Port: not allowed for Type "
+		   "CLOUDWATCH_METRIC");
+	expect_one(BASE HC("a", HTTP_OK ", HealthThreshold: 1"),
+		   "t.yaml:4: health_checks[0].HealthCheckConfig.HealthThreshold: only allowed for "
+		   "Type CALCULATED");
+	expect_one(BASE HC("a", HTTP_OK ", ChildHealthChecks: []"),
+		   "t.yaml:4: health_checks[0].HealthCheckConfig.ChildHealthChecks: only allowed for "
+		   "Type CALCULATED");
+	expect_one(BASE HC("a", HTTP_OK ", InsufficientDataHealthStatus: Healthy"),
+		   "t.yaml:4: health_checks[0].HealthCheckConfig.InsufficientDataHealthStatus: only "
+		   "allowed for Type CLOUDWATCH_METRIC");
+	expect_one(BASE HC("a", "Type: CLOUDWATCH_METRIC, InsufficientDataHealthStatus: Maybe"),
+		   "t.yaml:4: health_checks[0].HealthCheckConfig.InsufficientDataHealthStatus: "
+		   "expected one of LastKnownStatus, Healthy, Unhealthy");
+	expect_one(BASE HC("a", "Type: CLOUDWATCH_METRIC, AlarmIdentifier: {Region: us-east-1}"),
+		   "t.yaml:4: health_checks[0].HealthCheckConfig.AlarmIdentifier.Name: required key "
+		   "is missing");
+}
+
+/* SEMANTICS §10 Calculated: ChildHealthChecks + HealthThreshold; no
+ * calculated check may be a child of another (so no cycles). */
+static void test_calculated_errors(void **state)
+{
+	(void)state;
+	expect_one(BASE HC("c", "Type: CALCULATED, ChildHealthChecks: []"),
+		   "t.yaml:4: health_checks[0].HealthCheckConfig.HealthThreshold: required for Type "
+		   "CALCULATED");
+	expect_one(BASE HC("c", "Type: CALCULATED, HealthThreshold: 1"),
+		   "t.yaml:4: health_checks[0].HealthCheckConfig.ChildHealthChecks: required for Type "
+		   "CALCULATED");
+	expect_one(BASE HC("c", "Type: CALCULATED, HealthThreshold: 257, ChildHealthChecks: []"),
+		   "t.yaml:4: health_checks[0].HealthCheckConfig.HealthThreshold: 257 is out of range "
+		   "0..256");
+	expect_one(BASE HC("c", "Type: CALCULATED, HealthThreshold: 1, ChildHealthChecks: [x]"),
+		   "t.yaml:4: health_checks[0].HealthCheckConfig.ChildHealthChecks[0]: health check "
+		   "\"x\" is not defined in health_checks");
+	expect_one(BASE HC("a", HTTP_OK)
+		   "  - Id: c\n"
+		   "    HealthCheckConfig:\n"
+		   "      Type: CALCULATED\n"
+		   "      HealthThreshold: 1\n"
+		   "      ChildHealthChecks:\n"
+		   "        - a\n"
+		   "        - a\n",
+		   "t.yaml:11: health_checks[1].HealthCheckConfig.ChildHealthChecks[1]: \"a\" is "
+		   "listed twice");
+	expect_one(BASE HC("c", "Type: CALCULATED, HealthThreshold: 1, ChildHealthChecks: [c]"),
+		   "t.yaml:4: health_checks[0].HealthCheckConfig.ChildHealthChecks[0]: a calculated "
+		   "health check cannot be its own child");
+	/* a cycle c1 -> c2 -> c1 is two calculated-in-calculated errors */
+	int rc = load(BASE HC("c1", "Type: CALCULATED, HealthThreshold: 1, ChildHealthChecks: [c2]")
+		      HC("c2", "Type: CALCULATED, HealthThreshold: 1, ChildHealthChecks: [c1]"));
+	assert_int_equal(rc, DNSP_ECONFIG);
+	if (errs.n != 2 ||
+	    !strstr(errs.msgs[0], "t.yaml:4: health_checks[0].HealthCheckConfig.ChildHealthChecks[0]: "
+				  "\"c2\" is a CALCULATED check") ||
+	    !strstr(errs.msgs[1], "t.yaml:5: health_checks[1].HealthCheckConfig.ChildHealthChecks[0]: "
+				  "\"c1\" is a CALCULATED check")) {
+		dump("two nesting errors");
+		fail();
+	}
+}
+
+/* A record set's HealthCheckId must name a defined check (SPEC §3:
+ * dangling ids are errors with file, line and key). */
+static void test_record_health_check_id_must_exist(void **state)
+{
+	(void)state;
+	static const char zone[] =
+		"hosted_zones:\n"                                                         /* 5 */
+		"  - Id: Z1\n"                                                            /* 6 */
+		"    Name: example.com.\n"                                                /* 7 */
+		"    ResourceRecordSets:\n"                                               /* 8 */
+		"      - {Name: a.example.com., Type: A, TTL: 60, ResourceRecords: [{Value: 192.0.2.1}]}\n"
+		"      - {Name: w.example.com., Type: A, TTL: 60, SetIdentifier: x, Weight: 1, "
+		"HealthCheckId: %s, ResourceRecords: [{Value: 192.0.2.1}]}\n";              /* 10 */
+	char text[2048];
+	snprintf(text, sizeof(text), BASE HC("hc-1", HTTP_OK) "%s", zone);
+	char full[2048];
+	snprintf(full, sizeof(full), text, "hc-1");
+	expect_ok(full);
+	snprintf(full, sizeof(full), text, "hc-2");
+	expect_one(full, "t.yaml:10: hosted_zones[0].ResourceRecordSets[1].HealthCheckId: health "
+			 "check \"hc-2\" is not defined in health_checks");
+	/* a zone check after the load (change batches) looks ids up as well */
+	snprintf(full, sizeof(full), text, "hc-1");
+	expect_ok(full);
+	struct dnsp_cfg_zone *z = &cfg->zones[0];
+	free(z->rrsets[1].routing.health_check_id);
+	z->rrsets[1].routing.health_check_id = strdup("hc-9");
+	struct dnsp_errlist e2;
+	dnsp_errlist_init(&e2);
+	assert_int_equal(dnsp_config_check_zone(cfg, z, &e2), 1);
+	assert_non_null(strstr(e2.msgs[0], "HealthCheckId: health check \"hc-9\" is not defined"));
+	dnsp_errlist_fini(&e2);
+}
+
+/* ---- the status rules ---- */
+
+/* SEMANTICS §10: FailureThreshold consecutive results flip the view, in
+ * either direction; a new check is healthy. */
+static void test_view_flips_after_threshold_consecutive_results(void **state)
+{
+	(void)state;
+	struct dnsp_hc_view v;
+	dnsp_hc_view_init(&v);
+	assert_true(v.healthy);
+	assert_false(dnsp_hc_view_observe(&v, false, 3));
+	assert_false(dnsp_hc_view_observe(&v, false, 3));
+	assert_true(v.healthy);
+	assert_false(dnsp_hc_view_observe(&v, true, 3)); /* a success resets the count */
+	assert_false(dnsp_hc_view_observe(&v, false, 3));
+	assert_false(dnsp_hc_view_observe(&v, false, 3));
+	assert_true(dnsp_hc_view_observe(&v, false, 3));
+	assert_false(v.healthy);
+	assert_false(dnsp_hc_view_observe(&v, true, 3));
+	assert_false(dnsp_hc_view_observe(&v, true, 3));
+	assert_true(dnsp_hc_view_observe(&v, true, 3));
+	assert_true(v.healthy);
+	/* threshold 1: every disagreeing result flips */
+	assert_true(dnsp_hc_view_observe(&v, false, 1));
+	assert_true(dnsp_hc_view_observe(&v, true, 1));
+}
+
+/* SEMANTICS §10: Disabled ⇒ healthy; Inverted flips (and so forces a
+ * disabled check unhealthy). */
+static void test_status_applies_disabled_then_inverted(void **state)
+{
+	(void)state;
+	assert_true(dnsp_hc_status(true, false, false));
+	assert_false(dnsp_hc_status(false, false, false));
+	assert_false(dnsp_hc_status(true, true, false));
+	assert_true(dnsp_hc_status(false, true, false));
+	assert_true(dnsp_hc_status(false, false, true));
+	assert_false(dnsp_hc_status(false, true, true));
+}
+
+/* SEMANTICS §10 Calculated: ≥ HealthThreshold healthy children; 0 ⇒
+ * always healthy; more than the children ⇒ never. */
+static void test_calculated_threshold_rule(void **state)
+{
+	(void)state;
+	assert_true(dnsp_hc_calculated(0, 0));
+	assert_true(dnsp_hc_calculated(2, 2));
+	assert_false(dnsp_hc_calculated(1, 2));
+	assert_false(dnsp_hc_calculated(3, 4));
+}
+
+static struct dnsp_health_table table;
+
+static dnsp_health_checker_t *checker(const char *text)
+{
+	memset(&table, 0, sizeof(table));
+	expect_ok(text);
+	dnsp_health_checker_t *hc = NULL;
+	assert_int_equal(dnsp_health_checker_create(cfg, &table, &hc), 0);
+	return hc;
+}
+
+static bool ok(const char *id)
+{
+	int s = dnsp_health_find(id);
+	assert_true(s >= 0);
+	return dnsp_health_ok(&table, (uint32_t)s);
+}
+
+static void rec(dnsp_health_checker_t *hc, const char *id, bool good)
+{
+	assert_int_equal(dnsp_health_checker_record(hc, id, good, good ? "HTTP Status Code 200, OK"
+								      : "HTTP Status Code 500, Internal Server Error"), 0);
+}
+
+static const char *status_text(dnsp_health_checker_t *hc, const char *id)
+{
+	static struct dnsp_health_obs o;
+	assert_int_equal(dnsp_health_checker_observe(hc, id, &o), 0);
+	return o.status;
+}
+
+/* The table the data plane reads follows the threshold rule. */
+static void test_checker_writes_status_after_threshold(void **state)
+{
+	(void)state;
+	dnsp_health_checker_t *hc = checker(BASE HC("t-thr", HTTP_OK ", FailureThreshold: 2"));
+	assert_true(ok("t-thr"));
+	assert_int_equal(strncmp(status_text(hc, "t-thr"), "Success: ", 9), 0);
+	rec(hc, "t-thr", false);
+	assert_true(ok("t-thr"));
+	assert_int_equal(strncmp(status_text(hc, "t-thr"), "Success: ", 9), 0);
+	rec(hc, "t-thr", false);
+	assert_false(ok("t-thr"));
+	assert_string_equal(status_text(hc, "t-thr"),
+			    "Failure: HTTP Status Code 500, Internal Server Error");
+	rec(hc, "t-thr", true);
+	assert_false(ok("t-thr"));
+	rec(hc, "t-thr", true);
+	assert_true(ok("t-thr"));
+	assert_string_equal(status_text(hc, "t-thr"), "Success: HTTP Status Code 200, OK");
+	struct dnsp_health_obs o;
+	assert_int_equal(dnsp_health_checker_observe(hc, "t-thr", &o), 0);
+	assert_int_equal(o.probes_ok, 2);
+	assert_int_equal(o.probes_failed, 2);
+	assert_int_equal(o.transitions, 2);
+	dnsp_health_checker_destroy(hc);
+}
+
+/* SEMANTICS §10: with Inverted, a new check counts as unhealthy; results
+ * are flipped. */
+static void test_inverted_check_starts_unhealthy_and_flips(void **state)
+{
+	(void)state;
+	dnsp_health_checker_t *hc = checker(BASE HC("t-inv", HTTP_OK ", FailureThreshold: 1, "
+						    "Inverted: true"));
+	assert_false(ok("t-inv"));
+	rec(hc, "t-inv", false);
+	assert_true(ok("t-inv"));
+	assert_int_equal(strncmp(status_text(hc, "t-inv"), "Success: ", 9), 0);
+	rec(hc, "t-inv", true);
+	assert_false(ok("t-inv"));
+	dnsp_health_checker_destroy(hc);
+}
+
+/* SEMANTICS §10: Disabled ⇒ always healthy, whatever the probes say. */
+static void test_disabled_check_is_healthy(void **state)
+{
+	(void)state;
+	dnsp_health_checker_t *hc = checker(BASE HC("t-dis", HTTP_OK ", FailureThreshold: 1, "
+						    "Disabled: true")
+					    HC("t-dis-inv", HTTP_OK ", Disabled: true, "
+						    "Inverted: true"));
+	rec(hc, "t-dis", false);
+	assert_true(ok("t-dis"));
+	assert_false(ok("t-dis-inv"));
+	dnsp_health_checker_destroy(hc);
+}
+
+/* CALCULATED follows its children as they change, with the threshold. */
+static void test_calculated_follows_children(void **state)
+{
+	(void)state;
+	dnsp_health_checker_t *hc = checker(
+		BASE HC("t-c1", HTTP_OK ", FailureThreshold: 1")
+		HC("t-c2", HTTP_OK ", FailureThreshold: 1")
+		HC("t-c3", HTTP_OK ", FailureThreshold: 1, Disabled: true")
+		HC("t-calc", "Type: CALCULATED, HealthThreshold: 2, ChildHealthChecks: [t-c1, t-c2]")
+		HC("t-calc-dis", "Type: CALCULATED, HealthThreshold: 2, ChildHealthChecks: [t-c1, "
+				 "t-c3]")
+		HC("t-calc-0", "Type: CALCULATED, HealthThreshold: 0, ChildHealthChecks: [t-c1]")
+		HC("t-calc-hi", "Type: CALCULATED, HealthThreshold: 3, ChildHealthChecks: [t-c1, "
+				"t-c2]")
+		HC("t-calc-inv", "Type: CALCULATED, Inverted: true, HealthThreshold: 1, "
+				 "ChildHealthChecks: [t-c1]"));
+	assert_true(ok("t-calc"));
+	assert_false(ok("t-calc-hi"));
+	assert_false(ok("t-calc-inv"));
+	assert_string_equal(status_text(hc, "t-calc"),
+			    "Success: 2 of 2 child health checks are healthy (HealthThreshold 2)");
+	rec(hc, "t-c2", false);
+	assert_false(ok("t-calc"));
+	assert_string_equal(status_text(hc, "t-calc"),
+			    "Failure: 1 of 2 child health checks are healthy (HealthThreshold 2)");
+	rec(hc, "t-c1", false);
+	rec(hc, "t-c3", false); /* disabled child: still counts as healthy */
+	assert_false(ok("t-calc-dis"));
+	assert_true(ok("t-calc-0"));
+	assert_true(ok("t-calc-inv"));
+	rec(hc, "t-c1", true);
+	assert_true(ok("t-calc-dis"));
+	rec(hc, "t-c2", true);
+	assert_true(ok("t-calc"));
+	assert_int_equal(dnsp_health_checker_record(hc, "t-calc", true, "x"), -EINVAL);
+	assert_int_equal(dnsp_health_checker_record(hc, "nope", true, "x"), -ENOENT);
+	dnsp_health_checker_destroy(hc);
+}
+
+/* The API-set check (the CloudWatch stand-in): Healthy/Unhealthy at once;
+ * InsufficientData per InsufficientDataHealthStatus (SEMANTICS §10). */
+static void test_api_set_check(void **state)
+{
+	(void)state;
+	dnsp_health_checker_t *hc = checker(
+		BASE HC("t-cw", "Type: CLOUDWATCH_METRIC")
+		HC("t-cw-u", "Type: CLOUDWATCH_METRIC, InsufficientDataHealthStatus: Unhealthy")
+		HC("t-cw-h", "Type: CLOUDWATCH_METRIC, InsufficientDataHealthStatus: Healthy")
+		HC("t-web", HTTP_OK));
+	assert_true(ok("t-cw"));   /* LastKnownStatus without history: healthy */
+	assert_false(ok("t-cw-u"));
+	assert_true(ok("t-cw-h"));
+	assert_int_equal(dnsp_health_checker_set_status(hc, "t-cw", DNSP_HC_API_UNHEALTHY), 0);
+	assert_false(ok("t-cw"));
+	assert_string_equal(status_text(hc, "t-cw"),
+			    "Failure: Status set through the control API: Unhealthy");
+	assert_int_equal(dnsp_health_checker_set_status(hc, "t-cw", DNSP_HC_API_INSUFFICIENT_DATA),
+			 0);
+	assert_false(ok("t-cw")); /* last known */
+	assert_int_equal(dnsp_health_checker_set_status(hc, "t-cw-h", DNSP_HC_API_UNHEALTHY), 0);
+	assert_int_equal(dnsp_health_checker_set_status(hc, "t-cw-h", DNSP_HC_API_INSUFFICIENT_DATA),
+			 0);
+	assert_true(ok("t-cw-h"));
+	assert_int_equal(dnsp_health_checker_set_status(hc, "t-cw", DNSP_HC_API_HEALTHY), 0);
+	assert_true(ok("t-cw"));
+	assert_int_equal(dnsp_health_checker_set_status(hc, "t-web", DNSP_HC_API_HEALTHY), -EINVAL);
+	assert_int_equal(dnsp_health_checker_set_status(hc, "nope", DNSP_HC_API_HEALTHY), -ENOENT);
+	dnsp_health_checker_destroy(hc);
+}
+
+/* Reload: unchanged ids keep their state, removed ones stop, new ones
+ * start as new checks; a changed definition keeps the status; a changed
+ * Type is a new check. */
+static void test_update_keeps_adds_and_removes(void **state)
+{
+	(void)state;
+	dnsp_health_checker_t *hc = checker(
+		BASE HC("u-keep", HTTP_OK ", FailureThreshold: 1")
+		HC("u-change", HTTP_OK ", FailureThreshold: 1")
+		HC("u-type", HTTP_OK ", FailureThreshold: 1")
+		HC("u-gone", HTTP_OK));
+	rec(hc, "u-keep", false);
+	rec(hc, "u-change", false);
+	rec(hc, "u-type", false);
+	assert_false(ok("u-keep"));
+	expect_ok(BASE HC("u-keep", HTTP_OK ", FailureThreshold: 1")
+		  HC("u-change", "Type: HTTP, IPAddress: 127.0.0.1, Port: 9090, FailureThreshold: 1")
+		  HC("u-type", "Type: TCP, IPAddress: 127.0.0.1, Port: 9090")
+		  HC("u-new", HTTP_OK ", Inverted: true"));
+	assert_int_equal(dnsp_health_checker_update(hc, cfg), 0);
+	assert_false(ok("u-keep"));
+	assert_false(ok("u-change"));
+	assert_true(ok("u-type"));   /* a new check */
+	assert_false(ok("u-new"));   /* new and inverted */
+	struct dnsp_health_obs o;
+	assert_int_equal(dnsp_health_checker_observe(hc, "u-gone", &o), -ENOENT);
+	assert_int_equal(dnsp_health_checker_observe(hc, "u-keep", &o), 0);
+	assert_int_equal(o.probes_failed, 1);
+	/* Inverted changes in place */
+	expect_ok(BASE HC("u-keep", HTTP_OK ", FailureThreshold: 1, Inverted: true"));
+	assert_int_equal(dnsp_health_checker_update(hc, cfg), 0);
+	assert_true(ok("u-keep"));
+	struct dnsp_health_obs *all = NULL;
+	assert_int_equal(dnsp_health_checker_list(hc, &all), 1);
+	assert_string_equal(all[0].id, "u-keep");
+	free(all);
+	dnsp_health_checker_destroy(hc);
+}
+
+/* The probe thread starts and stops cleanly with no checks, and a TCP
+ * check to a closed loopback port fails (connection refused). */
+static void test_thread_probes_and_stops(void **state)
+{
+	(void)state;
+	dnsp_health_checker_t *hc = checker(BASE "  - {Id: t-refused, IntervalMs: 20, "
+					    "HealthCheckConfig: {Type: TCP, IPAddress: 127.0.0.1, "
+					    "Port: 1, FailureThreshold: 1}}\n");
+	assert_int_equal(dnsp_health_checker_start(hc), 0);
+	struct dnsp_health_obs o = { .probes_failed = 0 };
+	for (int i = 0; i < 200 && o.probes_failed == 0; i++) {
+		struct timespec ts = { 0, 5 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+		assert_int_equal(dnsp_health_checker_observe(hc, "t-refused", &o), 0);
+	}
+	assert_true(o.probes_failed > 0);
+	assert_false(ok("t-refused"));
+	assert_non_null(strstr(o.status, "Failure: Connection refused"));
+	dnsp_health_checker_destroy(hc);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_good_checks_load_with_defaults, teardown),
+		cmocka_unit_test_teardown(test_absent_section_gives_empty_model, teardown),
+		cmocka_unit_test_teardown(test_item_shape_errors, teardown),
+		cmocka_unit_test_teardown(test_type_errors, teardown),
+		cmocka_unit_test_teardown(test_endpoint_field_errors, teardown),
+		cmocka_unit_test_teardown(test_search_string_errors, teardown),
+		cmocka_unit_test_teardown(test_fields_not_for_type_are_errors, teardown),
+		cmocka_unit_test_teardown(test_calculated_errors, teardown),
+		cmocka_unit_test_teardown(test_record_health_check_id_must_exist, teardown),
+		cmocka_unit_test(test_view_flips_after_threshold_consecutive_results),
+		cmocka_unit_test(test_status_applies_disabled_then_inverted),
+		cmocka_unit_test(test_calculated_threshold_rule),
+		cmocka_unit_test_teardown(test_checker_writes_status_after_threshold, teardown),
+		cmocka_unit_test_teardown(test_inverted_check_starts_unhealthy_and_flips, teardown),
+		cmocka_unit_test_teardown(test_disabled_check_is_healthy, teardown),
+		cmocka_unit_test_teardown(test_calculated_follows_children, teardown),
+		cmocka_unit_test_teardown(test_api_set_check, teardown),
+		cmocka_unit_test_teardown(test_update_keeps_adds_and_removes, teardown),
+		cmocka_unit_test_teardown(test_thread_probes_and_stops, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
