@@ -9,11 +9,11 @@
 # control: it takes a fixed side load during every run and must keep
 # answering all of it. From a client namespace one dnsperf per ENI offers
 # the same rate to each ENI; the offered rate sweeps --levels x ceiling.
-# Each run first loads for --warmup seconds, or longer above the ceiling:
-# the one-second burst drains at (offered - ceiling), so a run at level L
-# warms up for at least 1.25 / (L - 1) s (12.5 s at 1.1 x). Then the ENI
-# counters in /metrics are read at the start and the end of a --duration
-# window: per ENI, offered = queries/s and achieved = (queries -
+# Each run first loads for --warmup seconds and, above the ceiling, until
+# the one-second burst has drained (it drains at offered - ceiling: 10 s at
+# 1.1 x): until every ENI drops at least half its excess over 0.5 s. Then
+# the ENI counters in /metrics are read at the start and the end of a
+# --duration window: per ENI, offered = queries/s and achieved = (queries -
 # dropped)/s, so the figures are the daemon's own, not dnsperf's.
 #
 # Generators: dnsperf with the socket data plane (default); with
@@ -40,6 +40,7 @@
 #   --gen G         dnsperf (default) | kxdpgun
 #   --quick         levels "0.5 1.0 1.5 3", duration 4, warmup 1.5
 #   --out DIR       output folder (default bench/out)
+# (kxdpgun: 1 s more warm-up for its own start.)
 # Namespaces and veths are named dv2e<pid>*; every process and namespace is
 # removed on exit. Addresses come from 198.18.0.0/15 only.
 set -euo pipefail
@@ -86,8 +87,9 @@ for tool in ip curl dnsperf; do command -v "$tool" >/dev/null || die "$tool not 
 TAG="dv2e$(($$ % 10000))"
 NS_S="${TAG}s"      # server (VPC)
 NS_C="${TAG}c"      # on-premises clients
-VS="${TAG}vs"       # veth, server side
-VC="${TAG}vc"       # veth, client side
+# One veth pair per ENI (ENI i: server 198.18.10.i on ${TAG}s<i>, client
+# 198.18.2<i>.10 on ${TAG}c<i>), so that kxdpgun gets an interface of its own
+# per ENI; pair 0 carries the control API and the side load (198.18.11.0/24).
 SRV_GW=198.18.11.1
 CLI=198.18.11.10
 CTL="$SRV_GW:8053"
@@ -125,15 +127,23 @@ ip netns add "$NS_S"
 ip netns add "$NS_C"
 ip -n "$NS_S" link set lo up
 ip -n "$NS_C" link set lo up
-ip link add "$VS" netns "$NS_S" type veth peer name "$VC" netns "$NS_C"
-ip -n "$NS_S" addr add "$SRV_GW/24" dev "$VS"
-for i in 1 2 3 4; do ip -n "$NS_S" addr add "198.18.10.$i/32" dev "$VS"; done
-ip -n "$NS_S" addr add "$SIDE/32" dev "$VS"
-ip -n "$NS_S" link set "$VS" up
-ip -n "$NS_C" addr add "$CLI/24" dev "$VC"
-ip -n "$NS_C" link set "$VC" up
-ip -n "$NS_C" route add 198.18.10.0/24 via "$SRV_GW"
-MAC_S=$(ip -n "$NS_S" -o link show "$VS" | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p')
+for i in 0 1 2 3 4; do
+	ip link add "${TAG}s$i" netns "$NS_S" type veth peer name "${TAG}c$i" netns "$NS_C"
+	ip -n "$NS_S" link set "${TAG}s$i" up
+	ip -n "$NS_C" link set "${TAG}c$i" up
+done
+ip -n "$NS_S" addr add "$SRV_GW/24" dev "${TAG}s0"
+ip -n "$NS_S" addr add "$SIDE/32" dev "${TAG}s0"
+ip -n "$NS_C" addr add "$CLI/24" dev "${TAG}c0"
+ip -n "$NS_C" route add "$SIDE/32" via "$SRV_GW"
+declare -A MAC_S=()
+for i in 1 2 3 4; do
+	ip -n "$NS_S" addr add "198.18.10.$i/32" dev "${TAG}s$i"
+	ip -n "$NS_S" addr add "198.18.2$i.1/24" dev "${TAG}s$i"
+	ip -n "$NS_C" addr add "198.18.2$i.10/24" dev "${TAG}c$i"
+	ip -n "$NS_C" route add "198.18.10.$i/32" via "198.18.2$i.1"
+	MAC_S[$i]=$(ip -n "$NS_S" -o link show "${TAG}s$i" | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p')
+done
 
 # ---- daemon --------------------------------------------------------------
 
@@ -148,7 +158,8 @@ start_daemon() {
 	local dp="socket" ifs=""
 	if [ "$GEN" = kxdpgun ]; then
 		dp="afxdp"
-		ifs="  interfaces: [{name: $VS, queues: 1}]"
+		ifs="  interfaces: [$(for i in $(seq 1 "$n"); do printf '%s{name: %ss%d, queues: 1}' \
+			"$([ "$i" = 1 ] || echo ', ')" "$TAG" "$i"; done)]"
 	fi
 	cat >"$WORK/cfg.yaml" <<EOF
 server:
@@ -214,8 +225,9 @@ generator() {
 		ip netns exec "$NS_C" dnsperf -s "$ip" -p 53 -d "$WORK/q.txt" -l "$secs" -Q "$qps" \
 			-c 2 -q 20000 -t 1 >"$logf" 2>&1 &
 	else
-		ip netns exec "$NS_C" kxdpgun -t "$secs" -Q "$qps" -I "$VC" -R "$MAC_S" \
-			-l "$CLI" -p 53 -b 1 -i "$WORK/q.txt" "$ip" >"$logf" 2>&1 &
+		local i=${ip##*.}
+		ip netns exec "$NS_C" kxdpgun -t "$secs" -Q "$qps" -I "${TAG}c$i" -R "${MAC_S[$i]}" \
+			-l "198.18.2$i.10" -p 53 -b 1 -i "$WORK/q.txt" "$ip" >"$logf" 2>&1 &
 	fi
 	LASTPID=$!
 	PIDS+=("$LASTPID")
@@ -230,8 +242,9 @@ for n in $ENIS; do
 	start_daemon "$n"
 	for level in $LEVELS; do
 		rate=$("$PY" -c "print(max(1, int(round($CEILING * $level))))")
-		warm=$("$PY" -c "l = $level; print(max($WARMUP, 1.25 / (l - 1) if l > 1 else 0))")
-		RUN_S=$("$PY" -c "import math; print(math.ceil($warm + $DURATION + 2))")
+		warm=$("$PY" -c "l = $level; print(max($WARMUP, 1.25 / (l - 1) if l > 1 else 0) + (1 if '$GEN' == 'kxdpgun' else 0))")
+		# generators run long enough for the longest wait below
+		RUN_S=$("$PY" -c "import math; print(math.ceil($warm + 20 + $DURATION + 2))")
 		declare -a gens=()
 		for i in $(seq 1 "$n"); do
 			generator "$GEN" "198.18.10.$i" "$rate" "$RUN_S" "$WORK/gen$i.log"
@@ -240,7 +253,27 @@ for n in $ENIS; do
 		# the control load always comes from dnsperf (kernel path)
 		generator dnsperf "$SIDE" "$SIDE_QPS" "$RUN_S" "$WORK/side.log"
 		side=$LASTPID
-		sleep "$warm"
+		sleep "$WARMUP"
+		# Above the ceiling, wait (bounded by the computed warm-up plus 20 s)
+		# until every ENI drops at least half its excess rate over 0.5 s:
+		# the burst has drained, whatever the generators' start-up time.
+		if [ "$("$PY" -c "print(int($level > 1))")" = 1 ]; then
+			need=$("$PY" -c "print(int(($rate - $CEILING) * 0.25))")
+			deadline=$("$PY" -c "import time; print(time.time() + $warm + 20)")
+			declare -A dp=()
+			for i in $(seq 1 "$n"); do read -r _ dp[$i] < <(counters "198.18.10.$i"); done
+			while "$PY" -c "import sys, time; sys.exit(time.time() > $deadline)"; do
+				sleep 0.5
+				drained=1
+				for i in $(seq 1 "$n"); do
+					read -r _ dn < <(counters "198.18.10.$i")
+					[ $((dn - dp[$i])) -ge "$need" ] || drained=0
+					dp[$i]=$dn
+				done
+				[ "$drained" = 1 ] && break
+			done
+			unset dp
+		fi
 		declare -A q0=() d0=()
 		for i in $(seq 1 "$n"); do read -r q0[$i] d0[$i] < <(counters "198.18.10.$i"); done
 		s0=$(side_answered)
@@ -250,6 +283,8 @@ for n in $ENIS; do
 		for i in $(seq 1 "$n"); do read -r q1[$i] d1[$i] < <(counters "198.18.10.$i"); done
 		s1=$(side_answered)
 		t1=$(date +%s.%N)
+		# the window is over: stop the generators (they run for the longest wait)
+		for g in "${gens[@]}" "$side"; do kill -INT "$g" 2>/dev/null || true; done
 		for g in "${gens[@]}" "$side"; do wait "$g" 2>/dev/null || true; done
 		side_ok=$(awk '/Queries completed/ {print $3}' "$WORK/side.log" 2>/dev/null || echo 0)
 		side_sent=$(awk '/Queries sent/ {print $3}' "$WORK/side.log" 2>/dev/null || echo 0)

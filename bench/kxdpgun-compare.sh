@@ -13,11 +13,11 @@
 # $GEN_CPU (both at nice $NICE), for a bounded time per run, at each offered rate (100k, 300k and
 # "max": kxdpgun as fast as one core sends). Per run:
 #   - answered: replies kxdpgun received, and answered QPS;
-#   - core busy: the server CPU's busy share from /proc/stat deltas
-#     (user+nice+system+irq+softirq over total) and CPU-us per answered
-#     query = busy_share * 1e6 / answered_qps;
+#   - core busy: the server CPU's busy time from /proc/stat deltas
+#     (user+nice+system+irq+softirq) as a share of the traffic window, and
+#     CPU-us per answered query = busy time over the run / answers;
 #   - process CPU: the server process's own user+sys time (/proc/PID/stat),
-#     and the same per answered query. On a machine other jobs share, the
+#     the same two ways. On a machine other jobs share, the
 #     /proc/stat figure includes their work on the server CPU; the process
 #     figure does not (but misses softirq work done for the server).
 # Note on veth: the receive side's XDP program and the copy into an AF_XDP
@@ -28,8 +28,10 @@
 # Then (unless --no-callgrind) instructions per packet of the AF_XDP worker
 # loop: dnsplaned runs under callgrind collecting only inside the worker's
 # per-burst functions (rx_burst, complete, refill), answering kxdpgun at a
-# low rate; Ir / packets answered is printed. (perf stat's instructions
-# counter is not available in this VM.)
+# low rate; Ir / packets answered is printed. And whole-process marginal
+# instructions per answered query for dnsplane-afxdp and knotd-xdp (two
+# callgrind runs each, 5 s and 15 s). (perf stat's instructions counter is
+# not available in this VM.)
 #
 # Prints a table and writes $OUT/kxdpgun-compare.{csv,md,png}.
 # Every namespace, interface and DPDK --file-prefix carries the prefix
@@ -309,14 +311,16 @@ for name in $SERVERS; do
 import sys
 (name, rate, sent, ans, dur, b0, t0, b1, t1, p0, p1, hz, s0, s1) = sys.argv[1:]
 sent, ans, dur = int(sent), int(ans), float(dur)
-busy = (float(b1) - float(b0)) / max(1.0, float(t1) - float(t0))
-elapsed = float(s1) - float(s0)
-proc = (int(p1) - int(p0)) / float(hz) / max(elapsed, 1e-9)
+# CPU seconds over the whole run (kxdpgun's start and stop included, when
+# the server is idle), per answer and as a share of the traffic window.
+busy_s = (float(b1) - float(b0)) / float(hz)     # /proc/stat counts USER_HZ ticks
+proc_s = (int(p1) - int(p0)) / float(hz)
 qps = ans / dur
-us = busy * 1e6 / qps if qps else 0
-pus = proc * 1e6 / qps if qps else 0
+us = busy_s * 1e6 / ans if ans else 0
+pus = proc_s * 1e6 / ans if ans else 0
 print("%s,%s,%d,%d,%.1f,%.0f,%.1f,%.2f,%.1f,%.2f" % (
-    name, rate, sent, ans, 100.0 * ans / sent if sent else 0, qps, 100 * busy, us, 100 * proc, pus))
+    name, rate, sent, ans, 100.0 * ans / sent if sent else 0, qps, min(100.0, 100 * busy_s / dur),
+    us, 100 * proc_s / dur, pus))
 EOF
 		log "$name @ $rate: $(tail -n 1 "$CSV")"
 	done
@@ -351,12 +355,41 @@ if [ "$CALLGRIND" = 1 ] && [[ " $SERVERS " == *" dnsplane-afxdp "* ]] && command
 	fi
 fi
 
+# Whole-process user-space instructions per answered query, dnsplane-afxdp
+# against knotd-xdp: each server under callgrind answers kxdpgun at 2000 QPS
+# for 5 s and for 15 s; (Ir(15 s) - Ir(5 s)) / (answers(15 s) - answers(5 s))
+# cancels start-up and zone load. It includes each server's idle behaviour
+# between packets at this low rate (dnsplane's worker spins 64 empty rounds
+# before it sleeps).
+cg_total() { # NAME SECONDS -> "Ir answers"
+	local name=$1 secs=$2 cg="$WORK/cgt.$1.$2" out ans ir
+	start_server "$name" "valgrind --tool=callgrind --callgrind-out-file=$cg" || { stop_server; return 1; }
+	out=$(DURATION=$secs run_gen 2000)
+	ans=$(awk '/total replies:/ { print $3; exit }' "$out")
+	stop_server
+	ir=$(callgrind_annotate "$cg" 2>/dev/null | awk '/PROGRAM TOTALS/ { gsub(/,/, "", $1); print $1; exit }')
+	[ -n "${ir:-}" ] && [ -n "${ans:-}" ] && echo "$ir $ans"
+}
+IPQ=""
+if [ "$CALLGRIND" = 1 ] && command -v valgrind >/dev/null; then
+	for name in dnsplane-afxdp knotd-xdp; do
+		[[ " $SERVERS " == *" $name "* ]] || continue
+		[ "$name" = knotd-xdp ] && ! command -v knotd >/dev/null && continue
+		log "$name under callgrind, 5 s and 15 s at 2000 QPS (whole process)"
+		if r1=$(cg_total "$name" 5) && r2=$(cg_total "$name" 15); then
+			v=$("$PY" -c "import sys; a,b,c,d=map(int,sys.argv[1:]); print('%.0f' % ((c-a)/(d-b)) if d>b else '')" $r1 $r2)
+			log "$name: $v instructions per answered query (marginal)"
+			IPQ="$IPQ $name=$v"
+		fi
+	done
+fi
+
 # ---- table and plot --------------------------------------------------------
 
-"$PY" - "$CSV" "$OUT/kxdpgun-compare.md" "$OUT/kxdpgun-compare.png" "$IPP" <<'EOF'
+"$PY" - "$CSV" "$OUT/kxdpgun-compare.md" "$OUT/kxdpgun-compare.png" "$IPP" "$IPQ" <<'EOF'
 import csv, sys
 rows = list(csv.DictReader(open(sys.argv[1])))
-md, png, ipp = sys.argv[2], sys.argv[3], sys.argv[4]
+md, png, ipp, ipq = sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
 hdr = ("| server | offered | sent | answered | % | answered QPS | core busy % | "
        "CPU-us/answer | process CPU % | process us/answer |")
 lines = [hdr, "|" + "---|" * 10]
@@ -368,6 +401,10 @@ if ipp:
     lines.append("")
     lines.append("AF_XDP worker loop (callgrind, rx_burst+complete+refill inclusive): "
                  "%s instructions per packet" % ipp)
+for item in ipq.split():
+    name, v = item.split("=", 1)
+    lines.append("%s: %s user-space instructions per answered query (callgrind, whole "
+                 "process, marginal 5 s vs 15 s at 2000 QPS)" % (name, v))
 text = "\n".join(lines)
 print(text)
 open(md, "w").write(text + "\n")

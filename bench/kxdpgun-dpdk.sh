@@ -31,7 +31,8 @@
 # preferred busy polling runs the veth's NAPI on the worker's core instead
 # of in softirq on the generator's (which kxdpgun keeps 100 % busy).
 #
-# Prints a table and writes OUT/kxdpgun-dpdk.{csv,png}. Root only; every
+# Prints a table and writes OUT/kxdpgun-dpdk.{csv,png} (and, with (2),
+# OUT/kxdpgun-dpdk-callgrind.txt: the inclusive profile of answer_burst). Root only; every
 # namespace and EAL --file-prefix is named kdp<pid>* and removed on exit.
 #
 # Usage: bench/kxdpgun-dpdk.sh [options]
@@ -262,6 +263,9 @@ if [ "$CALLGRIND" = 1 ]; then
 	log "callgrind: $N1 and $N2 queries (dnsperf at $CG_RATE QPS)"
 	read -r ir1 f1 p1 < <(cg_run "$N1")
 	read -r ir2 f2 p2 < <(cg_run "$N2")
+	# where the worker's instructions go (inclusive, the N2 run)
+	callgrind_annotate --inclusive=yes "$WORK/cg.$N2"* 2>/dev/null |
+		sed -n '/^Ir/,$p' | head -n 30 >"$OUT/kxdpgun-dpdk-callgrind.txt" || true
 	log "callgrind: Ir $ir1 over $f1 frames, $ir2 over $f2 frames"
 	if [ "$f2" -gt "$f1" ]; then
 		INSTR=$(( (ir2 - ir1) / (f2 - f1) ))

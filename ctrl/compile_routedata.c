@@ -240,6 +240,8 @@ static const uint8_t tp_kind[] = {
 
 static int name_wire(const char *text, uint8_t out[DNSP_NAME_MAX])
 {
+	if (!text)
+		return DNSP_ENAME;
 	return dnsp_name_from_text(text, strlen(text), (const uint8_t *)"", out);
 }
 

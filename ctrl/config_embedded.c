@@ -5,9 +5,11 @@
  * 127.0.0.1 and ::1, and the resolver of the demo VPC on 127.0.0.2 with a
  * private zone of the same name (split horizon). Public record data use the
  * documentation ranges only (RFC 5737, RFC 3849); the 10.x addresses of the
- * private zone are answers, never contacted. Routing-policy records, the
- * firewall and recursion are added by the issues that implement them.
- * The text is plain YAML so that `dnsplaned --check` and the unit tests load
+ * private zone are answers, never contacted. The public zone shows the
+ * routing policies (weighted canary, failover driven by an API-set health
+ * check, geolocation with a default, multivalue); vpc-demo has a firewall
+ * block list; recursion stays off (no root hints), so names no local source
+ * covers get SERVFAIL at once. The text is plain YAML so that `dnsplaned --check` and the unit tests load
  * it exactly like a file.
  */
 #include "config.h"
@@ -83,6 +85,30 @@ const char dnsp_config_embedded[] =
 	" ResourceRecords: [{Value: \"10 60 5060 sip.example.com.\"}]}\n"
 	"      - {Name: sip.example.com., Type: A, TTL: 3600,"
 	" ResourceRecords: [{Value: 203.0.113.50}]}\n"
+	"      # weighted: a 90/10 canary\n"
+	"      - {Name: canary.example.com., Type: A, TTL: 60, SetIdentifier: blue, Weight: 90,"
+	" ResourceRecords: [{Value: 198.51.100.20}]}\n"
+	"      - {Name: canary.example.com., Type: A, TTL: 60, SetIdentifier: green, Weight: 10,"
+	" ResourceRecords: [{Value: 198.51.100.21}]}\n"
+	"      # failover: flip with dnsplanectl set-health-check-status"
+	" --health-check-id hc-demo-primary --status Unhealthy\n"
+	"      - {Name: app.example.com., Type: A, TTL: 60, SetIdentifier: app-primary,"
+	" Failover: PRIMARY, HealthCheckId: hc-demo-primary,"
+	" ResourceRecords: [{Value: 198.51.100.30}]}\n"
+	"      - {Name: app.example.com., Type: A, TTL: 60, SetIdentifier: app-secondary,"
+	" Failover: SECONDARY, ResourceRecords: [{Value: 198.51.100.31}]}\n"
+	"      # geolocation: Europe, else the default location\n"
+	"      - {Name: geo.example.com., Type: A, TTL: 60, SetIdentifier: europe,"
+	" GeoLocation: {ContinentCode: EU}, ResourceRecords: [{Value: 203.0.113.10}]}\n"
+	"      - {Name: geo.example.com., Type: A, TTL: 60, SetIdentifier: default,"
+	" GeoLocation: {CountryCode: \"*\"}, ResourceRecords: [{Value: 203.0.113.11}]}\n"
+	"      # multivalue answer: up to eight healthy values\n"
+	"      - {Name: mv.example.com., Type: A, TTL: 60, SetIdentifier: mv-1,"
+	" MultiValueAnswer: true, ResourceRecords: [{Value: 192.0.2.101}]}\n"
+	"      - {Name: mv.example.com., Type: A, TTL: 60, SetIdentifier: mv-2,"
+	" MultiValueAnswer: true, ResourceRecords: [{Value: 192.0.2.102}]}\n"
+	"      - {Name: mv.example.com., Type: A, TTL: 60, SetIdentifier: mv-3,"
+	" MultiValueAnswer: true, ResourceRecords: [{Value: 192.0.2.103}]}\n"
 	"  - Id: Z2PRIVATE\n"
 	"    Name: example.com.\n"
 	"    Config: {PrivateZone: true, Comment: \"split horizon for vpc-demo\"}\n"
@@ -95,4 +121,22 @@ const char dnsp_config_embedded[] =
 	"      - {Name: api.example.com., Type: CNAME, TTL: 60,"
 	" ResourceRecords: [{Value: www.example.com.}]}\n"
 	"      - {Name: example.com., Type: TXT, TTL: 60,"
-	" ResourceRecords: [{Value: '\"private view of example.com for vpc-demo\"'}]}\n";
+	" ResourceRecords: [{Value: '\"private view of example.com for vpc-demo\"'}]}\n"
+	"# an API-set health check (no probes): drives the failover demo\n"
+	"health_checks:\n"
+	"  - {Id: hc-demo-primary, HealthCheckConfig: {Type: CLOUDWATCH_METRIC,"
+	" InsufficientDataHealthStatus: Healthy}}\n"
+	"# DNS Firewall: a block list for vpc-demo's resolver\n"
+	"firewall:\n"
+	"  domain_lists:\n"
+	"    - {Id: fdl-demo-block, Name: demo-block-list,"
+	" Domains: [blocked.example.net, \"*.c2.example.org\"]}\n"
+	"  rule_groups:\n"
+	"    - Id: frg-demo\n"
+	"      Name: demo-egress-guard\n"
+	"      FirewallRules:\n"
+	"        - {Name: block-demo-list, Priority: 100, Action: BLOCK,"
+	" FirewallDomainListId: fdl-demo-block, BlockResponse: NXDOMAIN}\n"
+	"  rule_group_associations:\n"
+	"    - {FirewallRuleGroupId: frg-demo, VpcId: vpc-demo, Priority: 101, Name: demo-guard}\n"
+	"  configs: [{ResourceId: vpc-demo, FirewallFailOpen: DISABLED}]\n";

@@ -1295,6 +1295,8 @@ static void tpi_load(struct dnsp_cfg_ld *ld, const ynode *v)
 
 static int name_wire(const char *text, uint8_t out[DNSP_NAME_MAX])
 {
+	if (!text)
+		return DNSP_ENAME;
 	return dnsp_name_from_text(text, strlen(text), (const uint8_t *)"", out);
 }
 
@@ -1324,7 +1326,8 @@ static void check_instances(struct dnsp_cfg_ld *ld)
 				       "not defined in traffic_policies",
 				       dnsp_cfgld_shows(sh, ti->policy_id), ti->policy_version);
 		}
-		if (!z || !ti->name || name_wire(ti->name, owner) < 0 || name_wire(z->name, apex) < 0)
+		if (!z || !z->name || !ti->name || name_wire(ti->name, owner) < 0 ||
+		    name_wire(z->name, apex) < 0)
 			continue;
 		dnsp_cfgld_key_join(key, base, "Name");
 		if (!dnsp_name_in(owner, apex)) {

@@ -72,7 +72,7 @@
 				   * wait for the kernel in the fill ring, so a
 				   * stalled worker has 4096 frames of slack */
 #define TX_RING_SIZE 2048u
-#define SPIN_ROUNDS 64            /* empty rounds (~2-3 us) before the worker sleeps:
+#define SPIN_ROUNDS 16            /* empty rounds (~1 us) before the worker sleeps:
 				   * shorter than a poll() sleep/wake cycle, short
 				   * enough that an idle worker costs no CPU */
 #define IDLE_POLL_MS 100          /* bounds the reaction to stop while asleep */

@@ -682,7 +682,9 @@ static int eal_init(struct dnsp_dataplane *dp, const struct dnsp_dpdk_params *d)
 		return -(err > 0 ? err : EINVAL);
 	}
 	dp->eal_owned = true;
-	snprintf(dp->runtime_dir, sizeof(dp->runtime_dir), "%s", rte_eal_get_runtime_dir());
+	/* The folder is the primary process's; a secondary leaves it alone. */
+	if (rte_eal_process_type() == RTE_PROC_PRIMARY)
+		snprintf(dp->runtime_dir, sizeof(dp->runtime_dir), "%s", rte_eal_get_runtime_dir());
 	if (rc != dp->argc - 1) {
 		fprintf(stderr, "dnsplane: dpdk: server.dpdk_args has arguments EAL does not "
 				"take (from \"%s\" on)\n", dp->argv[rc + 1]);

@@ -620,7 +620,10 @@ int dnsp_cache_create(const struct dnsp_cache_limits *l, dnsp_cache_t **out)
 		dnsp_cache_limits_default(&c->lim);
 	if (getrandom(&c->seed, sizeof(c->seed), 0) != (ssize_t)sizeof(c->seed))
 		c->seed = (uint64_t)time(NULL) * 0x9E3779B97F4A7C15ull ^ (uintptr_t)c;
-	c->ht = cds_lfht_new(1024, 1024, 0, CDS_LFHT_AUTO_RESIZE | CDS_LFHT_ACCOUNTING, NULL);
+	/* 16k buckets to start (256 KiB); the table grows (and shrinks) on
+	 * its own in liburcu's call_rcu worker, one grace period per step,
+	 * which the workers' per-burst quiescent states keep short. */
+	c->ht = cds_lfht_new(16384, 16384, 0, CDS_LFHT_AUTO_RESIZE | CDS_LFHT_ACCOUNTING, NULL);
 	if (c->ht == NULL) {
 		free(c);
 		return -ENOMEM;

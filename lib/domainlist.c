@@ -155,6 +155,8 @@ static inline bool blank(char c)
 /* Cuts a comment starting at the first c; returns the new end. */
 static const char *cut_comment(const char *p, const char *end, char c)
 {
+	if (end <= p)
+		return end;
 	const char *h = memchr(p, c, (size_t)(end - p));
 	return h ? h : end;
 }

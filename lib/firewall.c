@@ -7,9 +7,11 @@
  * most n + 1 keys, its own name for exact entries and each proper suffix
  * (the root included) for wildcards, and only for label counts that some
  * key has. The hashes of all suffixes come from one right-to-left pass over
- * the labels (each label folded into the hash of the suffix to its right),
- * every probe's slot is prefetched before the first is read, and a slot
- * carries 32 hash bits so that a miss rarely touches the key bytes. The
+ * the labels (each label folded into the hash of the suffix to its right).
+ * Lookups go in three passes so memory accesses overlap: fetch the Bloom
+ * word of every candidate suffix, then the table slot of those the filter
+ * may hold, then compare; a slot carries 32 more hash bits so that a
+ * false positive of the filter rarely touches the key bytes. The
  * deciding rule is the lowest rule index among the matches; rule lists are
  * kept ascending so the first entry that passes the Qtype filter is the
  * key's answer. Heuristic (DnsThreatProtection) rules are checked after the
@@ -18,7 +20,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include "domainlist.h"
 #include "firewall.h"
 #include "wire/name.h"
 
@@ -104,6 +105,17 @@ static inline uint64_t fold_label(uint64_t h, const uint8_t *label)
 		h ^= h >> 29;
 	}
 	return h;
+}
+
+/* The Bloom word index and bit mask of a key, from its table hash f (bits
+ * decorrelated from the slot index and tag by another multiply-xorshift). */
+static inline uint64_t bloom_bits(uint64_t f, uint32_t *word, uint32_t mask)
+{
+	uint64_t g = (f ^ (f >> 31)) * 0x94d049bb133111ebull;
+	g ^= g >> 29;
+	*word = (uint32_t)g & mask;
+	return 1ull << ((g >> 40) & 63) | 1ull << ((g >> 46) & 63) | 1ull << ((g >> 52) & 63) |
+	       1ull << ((g >> 58) & 63);
 }
 
 /* Offsets of the labels of a valid wire name; returns the label count and
@@ -477,6 +489,15 @@ int dnsp_fw_compile(dnsp_fw_builder_t *b, struct dnsp_fw_counters *counters, boo
 			free(tmp);
 			return -ENOMEM;
 		}
+		uint64_t words = 8;
+		while (words * 4 < b->nkeys) /* 16 bits per key */
+			words *= 2;
+		uint64_t *bloom = dnsp_arena_alloc_aligned(arena, words * sizeof(*bloom), 64);
+		if (!bloom) {
+			free(tmp);
+			return -ENOMEM;
+		}
+		uint32_t bmask = (uint32_t)(words - 1);
 		for (uint64_t i = 0; i < size; i++)
 			slots[i].name = NAME_EMPTY;
 		uint32_t mask = (uint32_t)(size - 1);
@@ -487,6 +508,9 @@ int dnsp_fw_compile(dnsp_fw_builder_t *b, struct dnsp_fw_counters *counters, boo
 			uint32_t at = (uint32_t)f & mask;
 			while (slots[at].name != NAME_EMPTY)
 				at = (at + 1) & mask;
+			uint32_t bw;
+			uint64_t bb = bloom_bits(f, &bw, bmask);
+			bloom[bw] |= bb;
 			slots[at].hash = (uint32_t)(f >> 32);
 			slots[at].name = k->name;
 			slots[at].exact = chain_ref(b, k->exact_head, lists, &nlists, tmp, b->nrules);
@@ -499,6 +523,8 @@ int dnsp_fw_compile(dnsp_fw_builder_t *b, struct dnsp_fw_counters *counters, boo
 		}
 		free(tmp);
 		fw->slots = slots;
+		fw->bloom = bloom;
+		fw->bloom_mask = bmask;
 		fw->names = names;
 		fw->lists = lists;
 		fw->mask = mask;
@@ -709,12 +735,15 @@ int dnsp_fw_match(const struct dnsp_fw *fw, const uint8_t *qname, uint16_t qtype
 
 	if (fw->nkeys) {
 		struct probe {
-			uint32_t at, tag;
+			uint64_t f;      /* table hash of the suffix */
+			uint64_t bits;   /* its Bloom bits */
+			uint32_t word;   /* its Bloom word */
 			uint16_t off;    /* suffix start in qname */
 			uint8_t exact, wild;
 		} pr[DNSP_LABELS_MAX];
 		int np = 0;
 		uint64_t h = HASH_SEED;
+		/* 1: hash every suffix the label masks allow; fetch its Bloom word */
 		for (int k = 0; k <= n; k++) {
 			if (k > 0)
 				h = fold_label(h, qname + offs[n - k]);
@@ -722,22 +751,33 @@ int dnsp_fw_match(const struct dnsp_fw *fw, const uint8_t *qname, uint16_t qtype
 			bool wi = (k < n || k == 0) && has_labels(fw->wild_labels, k);
 			if (!(ex | wi))
 				continue;
-			uint64_t f = mix64(h);
-			uint32_t at = (uint32_t)f & fw->mask;
-			__builtin_prefetch(&fw->slots[at]);
-			pr[np++] = (struct probe){ .at = at, .tag = (uint32_t)(f >> 32),
-				.off = (uint16_t)(k == 0 ? total - 1 : offs[n - k]),
-				.exact = ex, .wild = wi };
+			struct probe *p = &pr[np++];
+			p->f = mix64(h);
+			p->bits = bloom_bits(p->f, &p->word, fw->bloom_mask);
+			p->off = (uint16_t)(k == 0 ? total - 1 : offs[n - k]);
+			p->exact = ex;
+			p->wild = wi;
+			__builtin_prefetch(&fw->bloom[p->word]);
 		}
+		/* 2: keep the suffixes the filter may hold; fetch their slots */
+		int nk = 0;
 		for (int i = 0; i < np; i++) {
+			if ((fw->bloom[pr[i].word] & pr[i].bits) != pr[i].bits)
+				continue;
+			__builtin_prefetch(&fw->slots[(uint32_t)pr[i].f & fw->mask]);
+			pr[nk++] = pr[i];
+		}
+		/* 3: probe the table */
+		for (int i = 0; i < nk; i++) {
 			const uint8_t *suffix = qname + pr[i].off;
 			size_t slen = total - pr[i].off;
-			uint32_t at = pr[i].at;
+			uint32_t at = (uint32_t)pr[i].f & fw->mask;
+			uint32_t tag = (uint32_t)(pr[i].f >> 32);
 			for (uint32_t probes = 0; probes <= fw->mask; probes++) {
 				const struct dnsp_fw_slot *s = &fw->slots[at];
 				if (s->name == NAME_EMPTY)
 					break;
-				if (s->hash == pr[i].tag) {
+				if (s->hash == tag) {
 					const uint8_t *key = fw->names + s->name;
 					if (key[0] == slen && memcmp(key + 1, suffix, slen) == 0) {
 						uint32_t r;

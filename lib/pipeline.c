@@ -185,9 +185,10 @@ static const struct dnsp_snap_vpc *classify_vpc(const struct dnsp_snapshot *s,
 	return v == DNSP_LPM_NONE || v >= s->nvpcs ? NULL : &s->vpcs[v];
 }
 
-/* [resolver] The ceiling of the inbound ENI listener l is (SPEC §3
- * "Endpoints"; lib/ratelimit.h): true when the query may proceed. Counted
- * per ENI in the process-wide ENI table by this worker's row. */
+/* [resolver] Charges the query to the QPS ceiling of the inbound ENI it
+ * arrived on (SPEC §3 "Endpoints"; lib/ratelimit.h): true when it may
+ * proceed. Counted per ENI in the process-wide ENI table, in this worker's
+ * row. Other listeners are no ENI and are never limited. */
 static bool inbound_eni_admit(const struct dnsp_snapshot *s, const struct dnsp_pkt *p,
 			      const struct dnsp_worker_ctx *w)
 {

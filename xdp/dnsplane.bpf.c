@@ -42,7 +42,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, DNSP_XDP_NCOUNTERS);
+	__uint(max_entries, DNSP_XDP_STATS_SLOTS); /* counters + owner slots */
 	__type(key, __u32);
 	__type(value, __u64);
 } dnsp_xdp_stats SEC(".maps");

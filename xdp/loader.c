@@ -156,6 +156,106 @@ static int prog_name_by_id(uint32_t id, char *name, size_t cap)
 	return 0;
 }
 
+/* Start time of process pid (clock ticks after boot, /proc/PID/stat field
+ * 22), or 0 when there is no such process (in our PID namespace). */
+static uint64_t proc_start_time(pid_t pid)
+{
+	char path[64], buf[1024];
+	unsigned long long start = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "re");
+	if (f == NULL)
+		return 0;
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+
+	fclose(f);
+	buf[n] = 0;
+	char *p = strrchr(buf, ')'); /* the command name may hold spaces */
+
+	/* after ")": state is field 3, starttime field 22 */
+	if (p == NULL || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d "
+				"%*d %*d %*d %*d %*d %llu", &start) != 1)
+		return 0;
+	return start;
+}
+
+/* Reads the owner slots of a dnsplane program (by program fd). */
+static int prog_owner(int prog_fd, uint32_t *pid, uint64_t *start)
+{
+	struct bpf_prog_info info;
+	uint32_t len = sizeof(info), ids[16];
+	int ncpu = libbpf_num_possible_cpus(), rc = -ENOENT;
+
+	memset(&info, 0, sizeof(info));
+	info.nr_map_ids = 16;
+	info.map_ids = (uint64_t)(uintptr_t)ids;
+	if (ncpu <= 0 || bpf_obj_get_info_by_fd(prog_fd, &info, &len) < 0)
+		return -EINVAL;
+	uint64_t *vals = calloc((size_t)ncpu, sizeof(*vals));
+
+	if (vals == NULL)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < info.nr_map_ids && i < 16 && rc == -ENOENT; i++) {
+		struct bpf_map_info mi;
+		uint32_t mlen = sizeof(mi);
+		int fd = bpf_map_get_fd_by_id(ids[i]);
+
+		if (fd < 0)
+			continue;
+		memset(&mi, 0, sizeof(mi));
+		if (bpf_obj_get_info_by_fd(fd, &mi, &mlen) == 0 &&
+		    strcmp(mi.name, DNSP_XDP_STATS_MAP) == 0 && mi.max_entries > DNSP_XDP_OWNER_START) {
+			uint32_t slot = DNSP_XDP_OWNER_PID;
+
+			rc = -EIO;
+			if (bpf_map_lookup_elem(fd, &slot, vals) == 0) {
+				*pid = (uint32_t)vals[0];
+				slot = DNSP_XDP_OWNER_START;
+				if (bpf_map_lookup_elem(fd, &slot, vals) == 0) {
+					*start = vals[0];
+					rc = 0;
+				}
+			}
+		}
+		close(fd);
+	}
+	free(vals);
+	return rc;
+}
+
+/* True when the dnsplane program prog_fd belongs to another process that
+ * still runs (same pid and start time as recorded at attach). */
+static bool owner_alive(int prog_fd, uint32_t *pid_out)
+{
+	uint32_t pid = 0;
+	uint64_t start = 0;
+
+	if (prog_owner(prog_fd, &pid, &start) < 0 || pid == 0 || (pid_t)pid == getpid())
+		return false;
+	*pid_out = pid;
+	return proc_start_time((pid_t)pid) == start;
+}
+
+/* Records this process as the owner of x's program (CPU 0's owner slots). */
+static void write_owner(struct dnsp_xdp *x)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	uint64_t *vals;
+	uint32_t slot;
+
+	if (ncpu <= 0 || (vals = calloc((size_t)ncpu, sizeof(*vals))) == NULL)
+		return;
+	vals[0] = (uint64_t)getpid();
+	slot = DNSP_XDP_OWNER_PID;
+	(void)bpf_map_update_elem(x->stats_fd, &slot, vals, BPF_ANY);
+	vals[0] = proc_start_time(getpid());
+	slot = DNSP_XDP_OWNER_START;
+	(void)bpf_map_update_elem(x->stats_fd, &slot, vals, BPF_ANY);
+	free(vals);
+}
+
 /* Removes dnsplane's component from a libxdp dispatcher on ifindex. */
 static int remove_from_dispatcher(int ifindex, const char *ifname)
 {
@@ -168,8 +268,16 @@ static int remove_from_dispatcher(int ifindex, const char *ifname)
 
 	for (struct xdp_program *p = xdp_multiprog__next_prog(NULL, mp); p != NULL;
 	     p = xdp_multiprog__next_prog(p, mp)) {
+		uint32_t owner = 0;
+
 		if (strcmp(xdp_program__name(p), DNSP_XDP_PROG_NAME) != 0)
 			continue;
+		if (owner_alive(xdp_program__fd(p), &owner)) {
+			fprintf(stderr, "dnsplane: %s: dnsplaned (pid %u) is serving this interface "
+					"(XDP dispatcher); not replacing its program\n", ifname, owner);
+			removed = -EBUSY;
+			break;
+		}
 		if (xdp_program__detach(p, ifindex, mode, 0) == 0) {
 			fprintf(stderr, "dnsplane: %s: removed a stale dnsplane program from the "
 					"XDP dispatcher\n", ifname);
@@ -201,6 +309,18 @@ int dnsp_xdp_remove_stale(int ifindex, const char *ifname)
 		if ((rc = prog_name_by_id(id, name, sizeof(name))) < 0)
 			return rc;
 		if (strcmp(name, DNSP_XDP_PROG_NAME) == 0) {
+			int pfd = bpf_prog_get_fd_by_id(id);
+			uint32_t owner = 0;
+			bool alive = pfd >= 0 && owner_alive(pfd, &owner);
+
+			if (pfd >= 0)
+				close(pfd);
+			if (alive) {
+				fprintf(stderr, "dnsplane: %s: dnsplaned (pid %u) is serving this "
+						"interface (XDP program id %u); not replacing it\n",
+					ifname, owner, id);
+				return -EBUSY;
+			}
 			if (bpf_xdp_detach(ifindex, modes[m].flag, NULL) < 0)
 				return -errno;
 			fprintf(stderr, "dnsplane: %s: removed a stale dnsplane XDP program "
@@ -310,6 +430,7 @@ int dnsp_xdp_attach(const char *ifname, enum dnsp_xdp_mode mode, struct dnsp_xdp
 		rc = -ENOENT;
 		goto fail;
 	}
+	write_owner(x);
 	log_unhook();
 	*out = x;
 	return 0;

@@ -9,11 +9,16 @@
  * the kernel refuses the dispatcher (locked-down kernels; TOOLCHAIN §2). A
  * legacy program outlives a crashed process, so before attaching the loader
  * looks at what the interface already runs: a program named
- * DNSP_XDP_PROG_NAME (a stale dnsplane) is detached, in native and generic
- * mode alike; inside a dispatcher only dnsplane's own component is removed;
- * any other program makes the attach fail with -EBUSY and a message naming
- * it (dnsplane never removes someone else's program; `xdp-loader unload
- * IFACE --all` does, by hand).
+ * DNSP_XDP_PROG_NAME whose recorded owner (pid and process start time,
+ * written at attach into owner slots of the stats map) no longer runs is a
+ * stale dnsplane and is detached, in native and generic mode alike (inside
+ * a dispatcher only dnsplane's own component is removed); one whose owner
+ * still runs makes the attach fail with -EBUSY (another dnsplaned serves
+ * the interface); any other program makes it fail with -EBUSY and a
+ * message naming it (dnsplane never removes someone else's program;
+ * `xdp-loader unload IFACE --all` does, by hand). An owner in another PID
+ * namespace looks dead from here: do not run two dnsplaned on one
+ * interface from different PID namespaces.
  *
  * Threads: attach/detach/set_listeners from the control thread; counters
  * from any thread (a map lookup syscall). Each struct dnsp_xdp is owned by
@@ -52,10 +57,11 @@ int dnsp_xdp_open(struct dnsp_xdp **out) DNSP_WUR;
 int dnsp_xdp_attach(const char *ifname, enum dnsp_xdp_mode mode, struct dnsp_xdp **out) DNSP_WUR;
 
 /*
- * Removes dnsplane's program from ifindex if it is attached there (native
- * or generic, legacy or as a dispatcher component); leaves other programs
- * alone. Returns the number of programs removed, or -EBUSY when a program
- * that is not dnsplane's is attached (legacy mode), or -errno.
+ * Removes a stale dnsplane program from ifindex if one is attached there
+ * (native or generic, legacy or as a dispatcher component); leaves other
+ * programs alone. Returns the number of programs removed, or -EBUSY when a
+ * program that is not dnsplane's (legacy mode) or a live dnsplane's is
+ * attached, or -errno.
  */
 int dnsp_xdp_remove_stale(int ifindex, const char *ifname) DNSP_WUR;
 

@@ -9,8 +9,9 @@
  * an all-zero-address key of its family: a wildcard listener) into
  * DNSP_XDP_XSK_MAP at index ctx->rx_queue_index; everything else is passed
  * to the kernel. The program's kernel name, DNSP_XDP_PROG_NAME, is how a
- * later run recognises a program left attached by a crashed dnsplane: it
- * must stay stable and distinct (kernel program names hold 15 characters).
+ * later run recognises a program left attached by a crashed dnsplane (with
+ * the owner slots below telling whether that dnsplane still runs): it must
+ * stay stable and distinct (kernel program names hold 15 characters).
  */
 #ifndef DNSP_XDP_SHARED_H
 #define DNSP_XDP_SHARED_H
@@ -48,5 +49,13 @@ enum dnsp_xdp_counter {
 	DNSP_XDP_UNBOUND,          /* for a listener, but no socket on that queue: passed */
 	DNSP_XDP_NCOUNTERS
 };
+
+/* Two more slots of the same map, never touched by the program: the loader
+ * stores the owning process there (CPU 0's value: pid, and its start time
+ * in clock ticks after boot from /proc/PID/stat), so that a later start can
+ * tell a stale program (owner gone) from one a running dnsplaned uses. */
+#define DNSP_XDP_OWNER_PID DNSP_XDP_NCOUNTERS
+#define DNSP_XDP_OWNER_START (DNSP_XDP_NCOUNTERS + 1)
+#define DNSP_XDP_STATS_SLOTS (DNSP_XDP_NCOUNTERS + 2)
 
 #endif

@@ -14,12 +14,21 @@
  * array, in canonical order, so the binary search of a descent touches
  * adjacent memory. Nodes, RRsets, owner names, rdata, target pointers and a
  * private exact-name index each live in one arena block: no per-object
- * padding, ~152 bytes for a one-A-record name (measured at 1M names; the
- * builder's scratch, ~130 bytes a record, is freed by destroy). Answers try
- * the index first (a hit costs a few cache lines at any zone size) and
- * descend the trie for everything else; they never allocate and never
- * recurse. What they write mirrors Knot DNS 3.2 so that a differential test
- * against knotd can compare answers (see the notes at dnsp_zone_answer()).
+ * padding, ~152 bytes for a one-A-record name (measured at 1M names, before
+ * RRsets gained the 8-byte policy pointer; the builder's scratch, ~130 bytes
+ * a record, is freed by destroy). Answers try the index first (a hit costs
+ * a few cache lines at any zone size) and descend the trie for everything
+ * else; they never allocate and never recurse. What they write mirrors Knot
+ * DNS 3.2 so that a differential test against knotd can compare answers (see
+ * the notes at dnsp_zone_answer()).
+ *
+ * Routed RRsets (lib/route.h) are rules: the builder keeps their members as
+ * RRsets outside the node lists, linked from the rule, and the compiler lays
+ * the members out in one more arena block and asks lib/route.c to build each
+ * rule's policy. An answer reaches data through data_of(): a plain RRset is
+ * its own data (inline, no call); aliases and rules go through
+ * dnsp_route_resolve(), which walks the tree iteratively (its health checks
+ * of EvaluateTargetHealth subtrees recurse, bounded by DNSP_ROUTE_DEPTH).
  */
 #include <stdarg.h>
 #include <stdio.h>

@@ -17,8 +17,10 @@ namespace C on the peer end. Each rule names what it checks:
     sent raw do no harm: counted as dropped, and the daemon keeps answering;
   - SIGHUP reloads under dnsperf load (bounded: 5 s at 3000 qps) lose nothing;
   - /metrics has dnsplane_xdp_packets_total{interface,verdict};
+  - a second dnsplaned on the same interface is refused while the first runs;
   - SIGTERM detaches the XDP program; after kill -9 the program stays, and
-    the next start recognises it as dnsplane's, replaces it and serves.
+    the next start recognises it as a stale dnsplane's (its recorded owner is
+    gone), replaces it and serves.
 Runs as root only (exit 77 otherwise); skips when the binary has no AF_XDP
 plane. Every namespace and interface name carries the prefix dx1<pid>;
 everything is removed in finally/atexit. Addresses: 198.18.44.0/24,
@@ -507,6 +509,21 @@ def metrics_show_xdp_verdicts_per_interface():
             "no dnsplane_xdp_packets_total{interface=%s,verdict=%s}" % (V0, v)
     assert has_series(m, "dnsplane_afxdp_socket_drops_total", interface=V0,
                       reason="rx_ring_full"), "no dnsplane_afxdp_socket_drops_total"
+
+
+@s.rule
+def second_daemon_on_the_same_interface_refused():
+    conf = CONFIG % {"variant": "second", "dev": V0, "ctl": "127.0.0.1:18945", "v4": SRV4,
+                     "v6": SRV6, "vv4": VSRV4}
+    path = d.path("second.yaml")
+    with open(path, "w") as f:
+        f.write(conf)
+    p = in_ns(NS_S, h.DNSPLANED, "--foreground", "-c", path, check=False, timeout=30)
+    out = p.stdout + p.stderr
+    assert p.returncode != 0, "a second dnsplaned started on %s:\n%s" % (V0, out)
+    assert "is serving this interface" in out, out
+    r = query_from_client(SRV4, "www.example.com.")
+    h.expect(r, rcode=0, aa=True)
 
 
 @s.rule

@@ -186,6 +186,24 @@ def resolver_listener_servfails_fast_when_no_source_covers_the_name():
 
 
 @s.rule
+def demo_firewall_blocks_its_list_on_the_resolver_only():
+    # SPEC §3 Embedded default: vpc-demo has a firewall block list (NXDOMAIN) that runs
+    # before any answer source (SPEC §4); "*.c2.example.org" covers names below
+    # c2.example.org, not the name itself; public listeners are not subject to it.
+    for name in ("blocked.example.net.", "beacon.c2.example.org.", "BLOCKED.Example.NET."):
+        h.expect(h.query(RES, PORT, name, "A", rd=True), rcode="NXDOMAIN", answer=0,
+                 what="%s A on the vpc-demo resolver" % name)
+    r = h.query(RES, PORT, "c2.example.org.", "A", rd=True, timeout=5.0)
+    assert r.rcode_text() != "NXDOMAIN", "the wildcard entry blocked its own apex\n%s" % r
+    h.expect(h.query(PUB, PORT, "blocked.example.net.", "A"), rcode="REFUSED",
+             what="blocked.example.net on the public listener")
+    series = [(lab, v) for lab, v in labelled(d.metrics(), "dnsplane_firewall_matches_total")
+              if lab.get("rule_group") == "frg-demo" and lab.get("rule") == "block-demo-list"
+              and lab.get("action") == "BLOCK"]
+    assert series and series[0][1] >= 3, "firewall matches not counted: %r" % series
+
+
+@s.rule
 def private_zone_over_captures_names_only_in_the_public_zone():
     # SPEC §4: a private zone for example.com captures every name under it.
     pub, priv = simple_sets("public"), simple_sets("private")

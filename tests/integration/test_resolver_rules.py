@@ -473,6 +473,36 @@ def outbound_eni_ceiling_caps_forwarded_queries():
 outbound_eni_ceiling_caps_forwarded_queries.__doc__ %= OUT_QPS
 
 
+@s.rule
+def eni_counters_survive_a_reload():
+    """SPEC §3 metrics are counters: a SIGHUP reload compiles a new snapshot
+    but the ENI buckets and counters (outside snapshots) carry on."""
+    before = eni_metric("dnsplane_eni_queries_total", "rslvr-in-1", IN_A)
+    gen = dp.generation()
+    dp.sighup()
+    h.wait_until(lambda: dp.generation() > gen, 10.0, what="the reload")
+    h.expect(q(IN_A, "www.example.com"), rcode="NOERROR")
+    after = eni_metric("dnsplane_eni_queries_total", "rslvr-in-1", IN_A)
+    assert after == before + 1, "queries_total %s -> %s across a reload" % (before, after)
+
+
+@s.rule
+def bad_resolver_config_is_rejected_with_file_line_and_key():
+    """SPEC §3 --check: every error as FILE:LINE: KEY: message."""
+    bad = os.path.join(dp.tmp, "bad.yaml")
+    with open(bad, "w") as f:
+        f.write("listeners: [{address: 198.18.0.10, role: inbound, endpoint: rslvr-in-9}]\n"
+                "vpcs: [{VpcId: vpc-a}]\n"
+                "resolver:\n"
+                "  rules: [{Id: r, RuleType: SYSTEM, DomainName: a.example, TargetIps: [{Ip: 198.18.2.1}]}]\n")
+    p = sh(h.DNSPLANED, "--check", "-c", bad, check=False)
+    out = p.stdout + p.stderr
+    assert p.returncode != 0, out
+    for want in ("%s:1: listeners[0].endpoint: endpoint \"rslvr-in-9\" is not defined" % bad,
+                 "%s:4: resolver.rules[0].TargetIps: only FORWARD rules have TargetIps" % bad):
+        assert want in out, "missing %r in:\n%s" % (want, out)
+
+
 def main():
     global dp, unbound, knot
     if os.geteuid() != 0:

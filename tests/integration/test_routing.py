@@ -20,10 +20,14 @@ and real DNS queries with and without EDNS Client Subnet check that:
 * an alias with EvaluateTargetHealth skips a branch whose failover records
   are all unhealthy (alias → weighted → failover);
 * weighted answers carry ECS scope 0, location answers the matched prefix;
+* ECS with source prefix 0, and any ECS to a private zone, leave the
+  decision to the packet's source address with scope 0;
 * `dnsplanectl test-dns-answer` returns what the data plane answers;
+* routed sets added by change-resource-record-sets answer and list back;
 * every routing configuration error names file, line and key (--check).
-Addresses: DNS 127.0.37.1 port 15370, control 127.0.37.1:18370, the health
-endpoint 127.0.37.2:15371.
+Addresses: DNS 127.0.37.1 port 15370 (public) and 127.0.37.3 port 15370 (a
+VPC resolver listener), control 127.0.37.1:18370, the health endpoint
+127.0.37.2:15371.
 """
 
 import http.server
@@ -43,6 +47,7 @@ import dns.edns  # noqa: E402
 P = h.ports_for(37)
 ADDR, PORT = P["v4"], P["port"]
 HC_ADDR, HC_PORT = "127.0.37.2", 15371
+VPC_ADDR = "127.0.37.3"      # resolver listener of vpc-r (private zone priv.test.)
 ZONE = "route.test."
 WAIT = 10.0
 
@@ -101,13 +106,17 @@ server:
   latency_db: latency.csv
 listeners:
   - {address: %(addr)s, port: %(port)d, role: public}
+  - {address: %(vpc_addr)s, port: %(port)d, role: resolver, vpc: vpc-r}
+vpcs:
+  - {VpcId: vpc-r, Cidrs: [127.0.37.0/24]}
 health_checks:
   - Id: hc-web
     IntervalMs: 100
     TimeoutMs: 500
     HealthCheckConfig: {Type: HTTP, IPAddress: %(hc_addr)s, Port: %(hc_port)d,
                         ResourcePath: /health, RequestInterval: 10, FailureThreshold: 1}
-""" % {"ctl": P["ctl"], "addr": ADDR, "port": PORT, "hc_addr": HC_ADDR, "hc_port": HC_PORT}
+""" % {"ctl": P["ctl"], "addr": ADDR, "port": PORT, "hc_addr": HC_ADDR, "hc_port": HC_PORT,
+       "vpc_addr": VPC_ADDR}
     for hid in ("hc-a", "hc-b", "hc-c", "hc-d"):
         y += api_check(hid)
     y += """cidr_collections:
@@ -162,6 +171,16 @@ hosted_zones:
     y += "      - {Name: pool-b.%s, Type: A, TTL: 30, ResourceRecords: [{Value: 192.0.2.73}]}\n" % ZONE
     y += alias("tree", "SetIdentifier: a, Weight: 1", "pool-a")
     y += alias("tree", "SetIdentifier: b, Weight: 1", "pool-b")
+    y += """  - Id: ZP
+    Name: priv.test.
+    Config: {PrivateZone: true}
+    VPCs: [{VPCRegion: us-east-1, VPCId: vpc-r}]
+    ResourceRecordSets:
+      - {Name: g.priv.test., Type: A, TTL: 30, SetIdentifier: us, GeoLocation: {CountryCode: US},
+         ResourceRecords: [{Value: 192.0.2.91}]}
+      - {Name: g.priv.test., Type: A, TTL: 30, SetIdentifier: def, GeoLocation: {CountryCode: "*"},
+         ResourceRecords: [{Value: 192.0.2.92}]}
+"""
     return y
 
 
@@ -374,6 +393,23 @@ def simple_answer_has_ecs_scope_zero():
 
 
 @s.rule
+def ecs_source_prefix_zero_locates_the_resolver_with_scope_zero():
+    # RFC 7871 §7.1.2: /0 carries no client information; the packet source
+    # (127.0.37.x, in no table) decides, and the answer is for everyone.
+    vals, r = ask("g", ecs="0.0.0.0", prefix=0)
+    assert vals == ["192.0.2.39"] and scope(r) == 0, r
+
+
+@s.rule
+def private_zone_ignores_ecs():
+    # SEMANTICS §5: ECS does not apply to private hosted zones.
+    r = h.query(VPC_ADDR, PORT, "g.priv.test.", "A",
+                options=[dns.edns.ECSOption("198.51.101.0", 24)])
+    h.expect(r, rcode="NOERROR", what="private zone")
+    assert h.answer_values(r, "A") == ["192.0.2.92"] and scope(r) == 0, r
+
+
+@s.rule
 def test_dns_answer_returns_what_the_data_plane_answers():
     js = d.ctl_json("test-dns-answer", "--hosted-zone-id", "ZR", "--record-name",
                     "g." + ZONE, "--record-type", "A", "--resolver-ip", "192.0.2.53",
@@ -389,6 +425,25 @@ def test_dns_answer_returns_what_the_data_plane_answers():
     assert js.get("ResponseCode") == "NXDOMAIN" and js.get("RecordData") == [], js
     p = d.ctl("test-dns-answer", "--hosted-zone-id", "ZNOPE", "--record-name", "x.", "--record-type", "A")
     assert p.returncode != 0 and "NoSuchHostedZone" in (p.stdout + p.stderr), p
+
+
+@s.rule
+def routed_sets_added_by_a_change_batch_answer():
+    sets = [{"Name": "cb." + ZONE, "Type": "A", "TTL": 30, "SetIdentifier": sid, "Weight": w,
+             "ResourceRecords": [{"Value": v}]}
+            for sid, w, v in (("a", 1, "192.0.2.81"), ("b", 0, "192.0.2.82"))]
+    path = d.path("batch-routed.json")
+    with open(path, "w") as f:
+        json.dump({"Changes": [{"Action": "UPSERT", "ResourceRecordSet": r} for r in sets]}, f)
+    p = d.ctl("change-resource-record-sets", "--hosted-zone-id", "ZR", "--change-batch",
+              "file://" + path)
+    assert p.returncode == 0, p.stdout + p.stderr
+    h.wait_until(lambda: one("cb") == "192.0.2.81", WAIT, what="the weighted set to answer")
+    assert counts("cb", 50) == {"192.0.2.81": 50}
+    js = d.ctl_json("list-resource-record-sets", "--hosted-zone-id", "ZR")
+    listed = [r for r in js["ResourceRecordSets"] if r["Name"] == "cb." + ZONE]
+    assert sorted((r.get("SetIdentifier"), r.get("Weight")) for r in listed) == \
+        [("a", 1), ("b", 0)], listed
 
 
 # ---------------------------------------------------------------- --check errors

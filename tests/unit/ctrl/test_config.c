@@ -674,7 +674,7 @@ static void test_dangling_health_check_and_collection(void **state)
 static void test_unsupported_sections_are_errors(void **state)
 {
 	(void)state;
-	static const char *const sections[] = { "firewall", "query_logging" };
+	static const char *const sections[] = { "query_logging" };
 	for (size_t i = 0; i < sizeof(sections) / sizeof(sections[0]); i++) {
 		char text[1024], want[128];
 		snprintf(text, sizeof(text), BASE "%s: [{Id: x}]\n", sections[i]);
@@ -791,7 +791,7 @@ static void test_several_errors_are_all_reported(void **state)
 		      "    ResourceRecordSets:\n"                                   /* 8 */
 		      "      - {Name: example.com., Type: CNAME, TTL: 1, ResourceRecords: [{Value: x.}]}\n"
 		      "      - {Name: w.example.com., Type: A, Weight: 1, ResourceRecords: [{Value: 192.0.2.1}]}\n"
-		      "firewall: [{Id: f}]\n");                                     /* 11 */
+		      "query_logging: [{Id: f}]\n");                                /* 11 */
 	assert_int_equal(rc, DNSP_ECONFIG);
 	static const char *const want[] = {
 		"t.yaml:1: server.workers: ",
@@ -799,7 +799,7 @@ static void test_several_errors_are_all_reported(void **state)
 		"t.yaml:7: hosted_zones[0].Bogus: ",
 		"t.yaml:9: hosted_zones[0].ResourceRecordSets[0].Type: a CNAME is not allowed at the zone apex",
 		"t.yaml:10: hosted_zones[0].ResourceRecordSets[1].SetIdentifier: required for weighted routing",
-		"t.yaml:11: firewall: section not supported by this build",
+		"t.yaml:11: query_logging: section not supported by this build",
 	};
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
 		if (!has(want[i])) {

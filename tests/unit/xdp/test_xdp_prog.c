@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -297,28 +298,55 @@ static void test_redirect_with_bound_socket(void **state)
 	dnsp_xdp_detach(att);
 }
 
-/* A stale dnsplane program is recognised by name and removed; someone
- * else's program is refused. */
-static void test_stale_program_replaced_foreign_refused(void **state)
+/* A dnsplane program whose owner still runs is left alone (-EBUSY); once
+ * the owner is gone (crashed: no detach) the next attach recognises the
+ * program by name, removes it and attaches; someone else's program is
+ * refused. The owner is a child process. */
+static void test_stale_program_replaced_live_and_foreign_refused(void **state)
 {
-	struct dnsp_xdp *a = NULL, *b = NULL;
-	int ifindex;
+	struct dnsp_xdp *b = NULL;
+	int ifindex, up[2], down[2], status;
+	char c = 0;
+	pid_t child;
 
 	(void)state;
 	ifindex = (int)if_nametoindex("xp1");
 	if (ifindex == 0)
 		skip(); /* needs the namespace of the previous test */
-	assert_int_equal(dnsp_xdp_attach("xp1", DNSP_XDP_MODE_SKB, &a), 0);
-	/* Simulate a crash: forget a without detaching; a new attach in the
-	 * other mode must still find and remove it. */
-	assert_int_equal(dnsp_xdp_attach("xp1", DNSP_XDP_MODE_NATIVE, &b), 0);
+	assert_int_equal(pipe(up), 0);
+	assert_int_equal(pipe(down), 0);
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		struct dnsp_xdp *a = NULL;
+
+		close(up[0]);
+		close(down[1]); /* so the read below sees the parent's close */
+		c = dnsp_xdp_attach("xp1", DNSP_XDP_MODE_SKB, &a) == 0 ? 'y' : 'n';
+		if (write(up[1], &c, 1) != 1 || read(down[0], &c, 1) < 0)
+			_exit(2);
+		_exit(0); /* a crash: the program stays attached */
+	}
+	close(up[1]);
+	close(down[0]);
+	assert_int_equal(read(up[0], &c, 1), 1);
+	assert_int_equal(c, 'y');
+	/* The owner runs: not replaced, in either mode. */
+	assert_int_equal(dnsp_xdp_attach("xp1", DNSP_XDP_MODE_NATIVE, &b), -EBUSY);
 	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+	assert_int_equal(bpf_xdp_query(ifindex, 0, &q), 0);
+	assert_int_not_equal(q.skb_prog_id, 0);
+	/* The owner dies without detaching: now the program is stale. */
+	close(down[1]);
+	assert_int_equal(waitpid(child, &status, 0), child);
+	close(up[0]);
+	assert_int_equal(bpf_xdp_query(ifindex, 0, &q), 0);
+	assert_int_not_equal(q.skb_prog_id, 0);
+	assert_int_equal(dnsp_xdp_attach("xp1", DNSP_XDP_MODE_NATIVE, &b), 0);
 	assert_int_equal(bpf_xdp_query(ifindex, 0, &q), 0);
 	assert_int_equal(q.skb_prog_id, 0);
 	assert_int_not_equal(q.drv_prog_id, 0);
 	dnsp_xdp_detach(b);
-	/* a's program object is gone from the interface; free it quietly */
-	dnsp_xdp_detach(a);
 
 	/* A foreign program: a minimal XDP_PASS loaded under another name. */
 	struct bpf_insn insns[] = {
@@ -348,7 +376,7 @@ int main(void)
 		cmocka_unit_test(test_truncated_headers_pass),
 		cmocka_unit_test(test_bad_lengths_for_listener_dropped),
 		cmocka_unit_test(test_redirect_with_bound_socket),
-		cmocka_unit_test(test_stale_program_replaced_foreign_refused),
+		cmocka_unit_test(test_stale_program_replaced_live_and_foreign_refused),
 	};
 	struct dnsp_dp_listener ls[3];
 	int rc;
