@@ -16,10 +16,14 @@
 #   - core busy: the server CPU's busy time from /proc/stat deltas
 #     (user+nice+system+irq+softirq) as a share of the traffic window, and
 #     CPU-us per answered query = busy time over the run / answers;
-#   - process CPU: the server process's own user+sys time (/proc/PID/stat),
-#     the same two ways. On a machine other jobs share, the
-#     /proc/stat figure includes their work on the server CPU; the process
-#     figure does not (but misses softirq work done for the server).
+#   - process CPU: the server process's own on-CPU time (the scheduler's
+#     exact runtime, /proc/PID/task/*/schedstat), the same two ways. On a
+#     machine other jobs share, the /proc/stat figure includes their work on
+#     the server CPU; and /proc/stat is sampled at the timer tick, so it
+#     under-counts a worker that sleeps between ticks. The process figure
+#     has neither problem (but misses softirq work done for the server).
+# Every thread of a server is pinned to the server CPU after start (knotd
+# pins its own workers round-robin otherwise, onto the generator's CPU).
 # Note on veth: the receive side's XDP program and the copy into an AF_XDP
 # socket run on the *sender's* CPU (veth NAPI), for knotd-xdp and
 # dnsplane-afxdp alike; transmit work (copy mode) runs in the server's
@@ -245,11 +249,18 @@ cpu_sample() { # busy and total jiffies of the server CPU
 	awk -v c="cpu$SERVER_CPU" '$1 == c { print $2 + $3 + $4 + $7 + $8, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }' /proc/stat
 }
 
-proc_ticks() { # user+sys ticks of a process (all threads)
-	local rest a
-	rest=$(sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null) || { echo 0; return; }
-	read -r -a a <<<"$rest"
-	echo $((a[11] + a[12]))
+# On-CPU time of a process (all threads) in ns, from /proc/PID/task/*/schedstat:
+# the scheduler's exact runtime. /proc/stat (and utime/stime) are sampled at
+# the tick, which under-counts a worker that wakes and sleeps between ticks.
+proc_ns() {
+	cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ s += $1 } END { printf "%.0f\n", s }'
+}
+
+# Some servers pin their own threads (knotd pins its UDP/XDP workers
+# round-robin, onto the generator's CPU too): put every thread of the
+# server back on SERVER_CPU, so that all servers run on the same core.
+pin_all() {
+	taskset -a -p -c "$SERVER_CPU" "$1" >/dev/null 2>&1 || true
 }
 
 # run_gen RATE → kxdpgun output file
@@ -288,9 +299,10 @@ for name in $SERVERS; do
 		continue
 	fi
 	sproc=$(server_proc)
+	pin_all "$sproc"
 	for rate in $RATES; do
 		read -r b0 t0 < <(cpu_sample)
-		p0=$(proc_ticks "$sproc")
+		p0=$(proc_ns "$sproc")
 		[ "$name" = dnsplane-dpdk ] && w0=$(dpdk_busy)
 		s0=$(date +%s.%N)
 		out=$(run_gen "$rate")
@@ -303,7 +315,7 @@ for name in $SERVERS; do
 				>>"$WORK/dpdk_busy.csv"
 		fi
 		read -r b1 t1 < <(cpu_sample)
-		p1=$(proc_ticks "$sproc")
+		p1=$(proc_ns "$sproc")
 		sent=$(awk '/total queries:/ { print $3; exit }' "$out")
 		ans=$(awk '/total replies:/ { print $3; exit }' "$out")
 		"$PY" - "$name" "$rate" "${sent:-0}" "${ans:-0}" "$DURATION" "$b0" "$t0" "$b1" "$t1" \
@@ -314,7 +326,7 @@ sent, ans, dur = int(sent), int(ans), float(dur)
 # CPU seconds over the whole run (kxdpgun's start and stop included, when
 # the server is idle), per answer and as a share of the traffic window.
 busy_s = (float(b1) - float(b0)) / float(hz)     # /proc/stat counts USER_HZ ticks
-proc_s = (int(p1) - int(p0)) / float(hz)
+proc_s = (int(p1) - int(p0)) / 1e9               # schedstat: ns on a CPU
 qps = ans / dur
 us = busy_s * 1e6 / ans if ans else 0
 pus = proc_s * 1e6 / ans if ans else 0
@@ -359,7 +371,7 @@ fi
 # against knotd-xdp: each server under callgrind answers kxdpgun at 2000 QPS
 # for 5 s and for 15 s; (Ir(15 s) - Ir(5 s)) / (answers(15 s) - answers(5 s))
 # cancels start-up and zone load. It includes each server's idle behaviour
-# between packets at this low rate (dnsplane's worker spins 64 empty rounds
+# between packets at this low rate (dnsplane's worker spins 16 empty rounds
 # before it sleeps).
 cg_total() { # NAME SECONDS -> "Ir answers"
 	local name=$1 secs=$2 cg="$WORK/cgt.$1.$2" out ans ir
@@ -416,7 +428,7 @@ except ImportError:
     sys.exit(0)
 servers = list(dict.fromkeys(r["server"] for r in rows))
 rates = list(dict.fromkeys(r["rate"] for r in rows))
-fig, axes = plt.subplots(1, 3, figsize=(16, 5))
+fig, axes = plt.subplots(1, 4, figsize=(21, 5))
 fixed = [x for x in rates if x != "max"]
 w = 0.8 / max(1, len(fixed))
 for i, rate in enumerate(fixed):
@@ -429,15 +441,20 @@ for i, rate in enumerate(fixed):
                   if r["server"] == s and r["rate"] == rate), 0) for s in servers]
     axes[1].bar([k + i * w for k in range(len(servers))], vals, w, label="%s QPS" % rate)
 axes[1].set_title("server-core busy % at fixed offered rates")
+for i, rate in enumerate(fixed):
+    vals = [next((float(r["proc_us_per_answer"]) for r in rows
+                  if r["server"] == s and r["rate"] == rate), 0) for s in servers]
+    axes[2].bar([k + i * w for k in range(len(servers))], vals, w, label="%s QPS" % rate)
+axes[2].set_title("server-process CPU-us per answered query")
 vals = [next((float(r["answered_qps"]) for r in rows
               if r["server"] == s and r["rate"] == "max"), 0) for s in servers]
-axes[2].bar(range(len(servers)), vals, 0.6)
-axes[2].set_title("answered QPS at the generator's maximum")
+axes[3].bar(range(len(servers)), vals, 0.6)
+axes[3].set_title("answered QPS at the generator's maximum")
 for ax in axes:
-    ax.set_xticks([k + 0.3 for k in range(len(servers))] if ax is not axes[2] else range(len(servers)))
+    ax.set_xticks([k + 0.3 for k in range(len(servers))] if ax is not axes[3] else range(len(servers)))
     ax.set_xticklabels(servers, rotation=30, ha="right")
-axes[0].legend()
-axes[1].legend()
+for ax in axes[:3]:
+    ax.legend()
 fig.tight_layout()
 fig.savefig(png, dpi=100)
 print("wrote %s, %s" % (md, png))

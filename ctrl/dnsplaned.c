@@ -21,7 +21,6 @@
 #include "health.h"
 #include "resolver.h"
 #include "lib/sources.h"
-#include "lib/sources.h"
 #include "dataplane/dataplane.h"
 
 static void usage(FILE *f)
@@ -248,8 +247,6 @@ int main(int argc, char **argv)
 			/* outbound endpoints' per-ENI ceilings (lib/sources.h) */
 			.hooks = { .outbound_admit = dnsp_sources_outbound_admit },
 		};
-		/* outbound endpoints' per-ENI ceilings (lib/sources.h) */
-		rp.hooks.outbound_admit = dnsp_sources_outbound_admit;
 		if (dnsp_resolver_create(&rp, &resolver) == 0 && dnsp_resolver_start(resolver) == 0) {
 			dnsp_resolver_set_global(resolver, rcache);
 			dp.punt = rchan;
@@ -331,14 +328,19 @@ int main(int argc, char **argv)
 		if (sig == SIGHUP) {
 			struct dnsp_errlist re;
 			dnsp_errlist_init(&re);
-			if (dnsp_daemon_reload(&d, &re) == 0) {
-				printf("dnsplaned: reloaded: generation %llu, %llu records\n",
-				       (unsigned long long)d.generation,
-				       (unsigned long long)d.nrecords);
+			int rrc = dnsp_daemon_reload(&d, &re);
+			/* The API thread may publish too: read under the lock. */
+			pthread_mutex_lock(&d.lock);
+			unsigned long long gen = (unsigned long long)d.generation;
+			unsigned long long nrec = (unsigned long long)d.nrecords;
+			pthread_mutex_unlock(&d.lock);
+			if (rrc == 0) {
+				printf("dnsplaned: reloaded: generation %llu, %llu records\n", gen,
+				       nrec);
 			} else {
 				print_errors(&re);
 				fprintf(stderr, "dnsplaned: reload rejected; generation %llu keeps "
-						"serving\n", (unsigned long long)d.generation);
+						"serving\n", gen);
 			}
 			dnsp_errlist_fini(&re);
 			continue;

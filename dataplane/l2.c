@@ -179,8 +179,9 @@ static enum dnsp_l2_kind classify_ip4(const uint8_t *frame, uint32_t len, uint32
 	ihl = (uint32_t)(ip[0] & 0x0f) * 4;
 	if (ihl < DNSP_L2_IP4_LEN || len < l3 + ihl + DNSP_L2_UDP_LEN)
 		return DNSP_L2_OTHER; /* cannot see the ports: not provably ours */
-	/* Fragments (MF set or offset != 0) go to the kernel to reassemble. */
-	if (rd16(ip + 6) & 0x3fff)
+	/* Fragments (MF set or offset != 0) go to the kernel to reassemble;
+	 * port 0 is no listener's (and would mean "any port" below). */
+	if ((rd16(ip + 6) & 0x3fff) || rd16(ip + ihl + 2) == 0)
 		return DNSP_L2_OTHER;
 	li = find_listener(ls, n, 4, ip + 16, rd16(ip + ihl + 2));
 	if (li < 0)
@@ -258,8 +259,8 @@ static enum dnsp_l2_kind classify_ip6(const uint8_t *frame, uint32_t len, uint32
 			return DNSP_L2_OTHER;
 		return classify_ns(frame, l3, l4 + plen, ls, n, out);
 	}
-	if (ip[6] != IPPROTO_UDP_ || len < l4 + DNSP_L2_UDP_LEN)
-		return DNSP_L2_OTHER; /* extension headers: the kernel's */
+	if (ip[6] != IPPROTO_UDP_ || len < l4 + DNSP_L2_UDP_LEN || rd16(frame + l4 + 2) == 0)
+		return DNSP_L2_OTHER; /* extension headers: the kernel's; port 0: nobody's */
 	li = find_listener(ls, n, 6, ip + 24, rd16(frame + l4 + 2));
 	if (li < 0)
 		return DNSP_L2_OTHER;

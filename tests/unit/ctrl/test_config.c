@@ -364,10 +364,16 @@ static void test_embedded_default_loads_without_errors(void **state)
 	assert_non_null(p);
 	assert_true(p->private_zone);
 	assert_string_equal(p->vpc_ids[0], "vpc-demo");
-	/* no routing-policy records yet */
-	for (size_t i = 0; i < cfg->nzones; i++)
-		for (size_t j = 0; j < cfg->zones[i].nrrsets; j++)
-			assert_int_equal(cfg->zones[i].rrsets[j].policy, DNSP_POLICY_SIMPLE);
+	/* SPEC §3: the public demo zone exercises several routing policies */
+	bool seen[DNSP_POLICY_MULTIVALUE + 1] = {false};
+	struct dnsp_cfg_zone *pub = dnsp_config_zone_by_id(cfg, "Z1PUBLIC");
+	for (size_t j = 0; j < pub->nrrsets; j++)
+		seen[pub->rrsets[j].policy] = true;
+	assert_true(seen[DNSP_POLICY_SIMPLE]);
+	assert_true(seen[DNSP_POLICY_WEIGHTED]);
+	assert_true(seen[DNSP_POLICY_FAILOVER]);
+	assert_true(seen[DNSP_POLICY_GEOLOCATION]);
+	assert_true(seen[DNSP_POLICY_MULTIVALUE]);
 }
 
 /* Route 53: a Name with or without trailing dot; stored absolute. */

@@ -283,6 +283,11 @@ static void test_classify_other_port_or_address_is_other(void **state)
 	assert_int_equal(dnsp_l2_classify(f, n, listeners, 3, &k), DNSP_L2_OTHER);
 	n = mk_udp6(f, false, IP6_SERVER, 5300);
 	assert_int_equal(dnsp_l2_classify(f, n, listeners, 3, &k), DNSP_L2_OTHER);
+	/* port 0 is nobody's (found by fuzz_l2: it once matched any port) */
+	n = mk_udp4(f, false, 0, IP4_SERVER, 0);
+	assert_int_equal(dnsp_l2_classify(f, n, listeners, 3, &k), DNSP_L2_OTHER);
+	n = mk_udp6(f, false, IP6_SERVER, 0);
+	assert_int_equal(dnsp_l2_classify(f, n, listeners, 3, &k), DNSP_L2_OTHER);
 }
 
 static void test_classify_tcp_is_other(void **state)
