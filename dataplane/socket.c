@@ -92,6 +92,12 @@ struct udp_batch {
 	struct sockaddr_storage name[UDP_BATCH];
 	union dp_ctrl rx_ctrl[UDP_BATCH];
 	union dp_ctrl tx_ctrl[UDP_BATCH];
+	/* rx headers the kernel rewrote in the last recvmmsg (only those need
+	 * resetting: at low rates a call returns one message, and resetting
+	 * all UDP_BATCH headers would cost more than answering it), and the
+	 * control-buffer layout they were last set up for. */
+	unsigned rx_dirty;
+	int rx_pktinfo;
 	uint8_t buf[UDP_BATCH][UDP_BUF];
 };
 
@@ -326,7 +332,12 @@ static void udp_drain(struct worker *w, const struct dnsp_snapshot *snap, uint32
 	bool pktinfo = w->dp->wildcard[li];
 
 	for (int round = 0; round < UDP_ROUNDS; round++) {
-		for (unsigned i = 0; i < UDP_BATCH; i++) {
+		unsigned reset = b->rx_dirty;
+		if (b->rx_pktinfo != (int)pktinfo) {
+			reset = UDP_BATCH;
+			b->rx_pktinfo = (int)pktinfo;
+		}
+		for (unsigned i = 0; i < reset; i++) {
 			struct msghdr *h = &b->rx[i].msg_hdr;
 
 			h->msg_namelen = sizeof(b->name[i]);
@@ -335,6 +346,7 @@ static void udp_drain(struct worker *w, const struct dnsp_snapshot *snap, uint32
 			h->msg_flags = 0;
 		}
 		int n = recvmmsg(fd, b->rx, UDP_BATCH, MSG_DONTWAIT, NULL);
+		b->rx_dirty = n > 0 ? (unsigned)n : 0;
 		if (n <= 0)
 			return; /* EAGAIN (drained) or an error the next wakeup retries */
 		st->rx_packets += (unsigned)n;
@@ -1132,6 +1144,7 @@ static int worker_init(struct dnsp_dataplane *dp, struct worker *w, uint32_t ind
 		goto nomem;
 	}
 	memset(w->udp, 0, sizeof(*w->udp));
+	w->udp->rx_pktinfo = -1; /* forces a full header reset on the first call */
 	for (unsigned i = 0; i < UDP_BATCH; i++) {
 		w->udp->rx_iov[i].iov_base = w->udp->buf[i];
 		w->udp->rx_iov[i].iov_len = UDP_BUF;
