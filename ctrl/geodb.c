@@ -186,23 +186,35 @@ struct loc_table {
 	size_t mask;
 };
 
-static int loc_rehash(struct loc_table *t)
+/*
+ * Rebuilds an open-addressing index (slot = item index + 1, 0 empty) over
+ * n items of stride bytes hashed whole, doubling it (or starting at
+ * first_cap). Shared by the location and latency-row tables.
+ */
+static int index_rehash(uint32_t **slot, size_t *mask, const void *items, size_t stride,
+			uint32_t n, size_t first_cap)
 {
-	size_t ncap = t->slot ? (t->mask + 1) * 2 : 1024;
+	size_t ncap = *slot ? (*mask + 1) * 2 : first_cap;
 	uint32_t *ns = calloc(ncap, sizeof(*ns));
 
 	if (!ns)
 		return -ENOMEM;
-	for (uint32_t i = 0; i < t->n; i++) {
-		size_t j = hash_bytes(&t->v[i], sizeof(t->v[i])) & (ncap - 1);
+	for (uint32_t i = 0; i < n; i++) {
+		size_t j = hash_bytes((const uint8_t *)items + (size_t)i * stride, stride) &
+			   (ncap - 1);
 		while (ns[j])
 			j = (j + 1) & (ncap - 1);
 		ns[j] = i + 1;
 	}
-	free(t->slot);
-	t->slot = ns;
-	t->mask = ncap - 1;
+	free(*slot);
+	*slot = ns;
+	*mask = ncap - 1;
 	return 0;
+}
+
+static int loc_rehash(struct loc_table *t)
+{
+	return index_rehash(&t->slot, &t->mask, t->v, sizeof(t->v[0]), t->n, 1024);
 }
 
 static int loc_intern(struct loc_table *t, const struct dnsp_geo_loc *l, uint32_t *out)
@@ -1148,21 +1160,7 @@ struct latency_build {
 
 static int latency_rehash(struct latency_build *b)
 {
-	size_t ncap = b->slot ? (b->mask + 1) * 2 : 256;
-	uint32_t *ns = calloc(ncap, sizeof(*ns));
-
-	if (!ns)
-		return -ENOMEM;
-	for (uint32_t i = 0; i < b->nrows; i++) {
-		size_t j = hash_bytes(&b->keys[i], sizeof(b->keys[i])) & (ncap - 1);
-		while (ns[j])
-			j = (j + 1) & (ncap - 1);
-		ns[j] = i + 1;
-	}
-	free(b->slot);
-	b->slot = ns;
-	b->mask = ncap - 1;
-	return 0;
+	return index_rehash(&b->slot, &b->mask, b->keys, sizeof(b->keys[0]), b->nrows, 256);
 }
 
 /* The row of prefix k, added (all cells "not measured") on first use. */

@@ -16,6 +16,7 @@
 #include "ctrl/config.h"
 #include "lib/pipeline.h"
 #include "lib/wire/pkt.h"
+#include "snapshot_fixture.h"
 
 static const char *const base_cfg =
 	"listeners:\n"
@@ -57,33 +58,14 @@ static const char *const base_cfg =
 	"    ResourceRecordSets:\n"
 	"      - {Name: www.dev.example.com, Type: A, TTL: 60, ResourceRecords: [{Value: 10.9.9.9}]}\n";
 
-static struct dnsp_snapshot *compile_text(const char *text, struct dnsp_errlist *errs)
-{
-	struct dnsp_config *cfg = NULL;
-	struct dnsp_snapshot *s = NULL;
-	int rc = dnsp_config_load_string(text, strlen(text), "t.yaml", ".", &cfg, errs);
-	if (rc == 0)
-		rc = dnsp_compile(cfg, 7, &s, errs);
-	dnsp_config_destroy(cfg);
-	return rc == 0 ? s : NULL;
-}
-
 static int snap_setup(void **state)
 {
-	struct dnsp_errlist errs;
-	dnsp_errlist_init(&errs);
-	struct dnsp_snapshot *s = compile_text(base_cfg, &errs);
-	for (size_t i = 0; i < errs.n; i++)
-		fprintf(stderr, "%s\n", errs.msgs[i]);
-	dnsp_errlist_fini(&errs);
-	*state = s;
-	return s ? 0 : -1;
+	return fixture_setup(state, base_cfg);
 }
 
 static int snap_teardown(void **state)
 {
-	dnsp_snapshot_destroy(*state);
-	return 0;
+	return fixture_teardown(state);
 }
 
 struct reply {
@@ -292,7 +274,7 @@ static void test_routing_policy_compiles_and_answers(void **state)
 	struct dnsp_errlist errs;
 	struct reply r;
 	dnsp_errlist_init(&errs);
-	struct dnsp_snapshot *s = compile_text(text, &errs);
+	struct dnsp_snapshot *s = fixture_compile(text, &errs);
 	assert_non_null(s);
 	ask(s, 0, "10.1.0.5", "w.example.com", DNSP_T_A, &r);
 	assert_int_equal(r.rcode, DNSP_RCODE_NOERROR);
@@ -310,7 +292,7 @@ static void test_routing_policy_compiles_and_answers(void **state)
 		"      - {Name: l.example.com, Type: A, TTL: 60, SetIdentifier: a,"
 		" Region: mars-north-1, ResourceRecords: [{Value: 192.0.2.1}]}\n";
 	dnsp_errlist_init(&errs);
-	assert_null(compile_text(bad, &errs));
+	assert_null(fixture_compile(bad, &errs));
 	assert_true(errs.n >= 1);
 	assert_non_null(strstr(errs.msgs[0], "t.yaml:7:"));
 	assert_non_null(strstr(errs.msgs[0], "Region"));

@@ -23,6 +23,7 @@
 #include "lib/sources.h"
 #include "lib/wire/name.h"
 #include "lib/wire/pkt.h"
+#include "snapshot_fixture.h"
 
 /* Listener slots. */
 enum { L_VPC_A, L_IN_10, L_IN_11, L_BY_CIDR, L_IN_20 };
@@ -100,33 +101,14 @@ static const char cfg_text[] =
 	"  - {ProfileId: rp-1, ResourceId: vpc-p, DnssecValidation: ENABLED}\n"
 	"  - {ProfileId: rp-1, ResourceId: vpc-pf, EvaluationOrder: PROFILE_FIRST}\n";
 
-static struct dnsp_snapshot *compile_text(const char *text, struct dnsp_errlist *errs)
-{
-	struct dnsp_config *cfg = NULL;
-	struct dnsp_snapshot *s = NULL;
-	int rc = dnsp_config_load_string(text, strlen(text), "t.yaml", ".", &cfg, errs);
-	if (rc == 0)
-		rc = dnsp_compile(cfg, 7, &s, errs);
-	dnsp_config_destroy(cfg);
-	return rc == 0 ? s : NULL;
-}
-
 static int snap_setup(void **state)
 {
-	struct dnsp_errlist errs;
-	dnsp_errlist_init(&errs);
-	struct dnsp_snapshot *s = compile_text(cfg_text, &errs);
-	for (size_t i = 0; i < errs.n; i++)
-		fprintf(stderr, "%s\n", errs.msgs[i]);
-	dnsp_errlist_fini(&errs);
-	*state = s;
-	return s ? 0 : -1;
+	return fixture_setup(state, cfg_text);
 }
 
 static int snap_teardown(void **state)
 {
-	dnsp_snapshot_destroy(*state);
-	return 0;
+	return fixture_teardown(state);
 }
 
 struct reply {
@@ -500,7 +482,7 @@ static void expect_compile_error(const char *text, const char *prefix)
 {
 	struct dnsp_errlist errs;
 	dnsp_errlist_init(&errs);
-	struct dnsp_snapshot *s = compile_text(text, &errs);
+	struct dnsp_snapshot *s = fixture_compile(text, &errs);
 	bool found = false;
 	for (size_t i = 0; i < errs.n; i++)
 		found |= strncmp(errs.msgs[i], prefix, strlen(prefix)) == 0;
