@@ -18,7 +18,8 @@
 # Usage: bench/dnsperf-compare.sh [options]
 #   --build DIR       build directory with dnsplaned (default: build-release,
 #                     configured --buildtype=release -Dtests=false if missing)
-#   --servers LIST    subset of "dnsplaned knotd nsd" (default: all found)
+#   --servers LIST    subset of "dnsplaned knotd nsd" (default: all found);
+#                     dnsplaned+cN is dnsplaned with server.rx_coalesce_us: N
 #   --duration S      seconds per dnsperf run for (1) and (2) (default 10)
 #   --rates LIST      offered rates for (2) (default "50000 100000")
 #   --clients LIST    dnsperf -c values tried for (1) (default "1 4")
@@ -94,7 +95,7 @@ trap 'exit 130' INT TERM
 # The daemon sits at the top of the build folder (SPEC §3: build/dnsplaned);
 # older trees built it as ctrl/dnsplaned.
 DNSPLANED="$BUILD/dnsplaned"
-if [[ " $SERVERS " == *" dnsplaned "* ]]; then
+if [[ " $SERVERS " == *" dnsplaned"* ]]; then
 	if [ ! -d "$BUILD" ]; then
 		log "configuring $BUILD (release)"
 		meson setup "$BUILD" "$ROOT" --buildtype=release -Dtests=false >/dev/null
@@ -137,13 +138,15 @@ write_config() {
 	rm -rf "$dir"
 	mkdir -p "$dir"
 	case "$name" in
-	dnsplaned)
-		local cport
+	dnsplaned|dnsplaned+c*)
+		local cport coalesce=0
+		[[ "$name" == *+c* ]] && coalesce=${name#*+c}
 		cport=$(free_port)
 		cat >"$dir/cfg.yaml" <<EOF
 server:
   dataplane: socket
   workers: 1
+  rx_coalesce_us: $coalesce
   control: {listen: "127.0.0.1:$cport"}
 listeners:
   - {address: 127.0.0.1, port: $port, role: public}
@@ -407,7 +410,7 @@ measure_server() {
 		# process CPU seconds / answered queries (answered = qps * run time)
 		pcpuus=$(awk -v d=$((p1 - p0)) -v hz="$CLK_TCK" -v q="${ans:-0}" -v w="$wall" \
 			'BEGIN { printf "%.2f", (q > 0 ? d / hz * 1e6 / (q * w) : 0) }')
-		log "$name: offered $r: answered ${ans:-?} QPS (${apct:-?}%), CPU$SERVER_CPU busy $busy% (idle baseline $idle%), $cpuus CPU-µs/query, process $pcpuus µs/query"
+		log "$name: offered $r: answered ${ans:-?} QPS (${apct:-?}%), CPU$SERVER_CPU busy $busy% (idle baseline $idle%), $cpuus CPU-µs/query, process $pcpuus µs/query, average latency $(perf_field "$WORK/$name.rate$r.txt" "Average Latency (s)") s"
 		row+=",$busy,$idle,${ans:-0},${apct:-0},$cpuus,$pcpuus"
 	done
 	stop_server "$SERVER_PID"
@@ -471,7 +474,7 @@ measure_server() {
 
 for s in $SERVERS; do
 	case "$s" in
-	dnsplaned) [ -x "$DNSPLANED" ] || { log "skip dnsplaned: $DNSPLANED missing"; continue; } ;;
+	dnsplaned|dnsplaned+c*) [ -x "$DNSPLANED" ] || { log "skip dnsplaned: $DNSPLANED missing"; continue; } ;;
 	knotd|nsd) command -v "$s" >/dev/null || { log "skip $s: not installed"; continue; } ;;
 	*) log "skip unknown server $s"; continue ;;
 	esac

@@ -8,6 +8,8 @@
 #   dnsplane-dpdk    dnsplaned --dataplane dpdk on net_af_xdp (when built with it)
 #   knotd-xdp        knotd with `xdp: listen: <iface>@53`
 #   knotd-udp        knotd with UDP sockets
+#   A dnsplane name may end in +cN (e.g. dnsplane-afxdp+c100): the same plane
+#   with server.rx_coalesce_us: N (receive coalescing; off by default).
 # Each server runs alone in namespace S, pinned to CPU $SERVER_CPU (taskset;
 # DPDK's lcores mapped onto it), kxdpgun in namespace G pinned to
 # $GEN_CPU (both at nice $NICE), for a bounded time per run, at each offered rate (100k, 300k and
@@ -151,7 +153,11 @@ write_config() {
 	mkdir -p "$dir"
 	case "$name" in
 	dnsplane-*)
-		local plane=${name#dnsplane-} extra=""
+		local plane=${name#dnsplane-} extra="" coalesce=0
+		if [[ "$plane" == *+c* ]]; then
+			coalesce=${plane#*+c}
+			plane=${plane%%+c*}
+		fi
 		case "$plane" in
 		afxdp) extra="  interfaces: [{name: $V0, queues: 1}]" ;;
 		dpdk) extra="  dpdk_args: [\"--no-huge\", \"--no-pci\", \"--no-shconf\", \"--no-telemetry\", \"-m\", \"256\", \"--lcores=0@$SERVER_CPU,1@$SERVER_CPU\", \"--file-prefix=$PFX\", \"--vdev=net_af_xdp0,iface=$V0,start_queue=0,queue_count=1\"]" ;;
@@ -160,6 +166,7 @@ write_config() {
 server:
   dataplane: $plane
   workers: 1
+  rx_coalesce_us: $coalesce
 $extra
   control: {listen: "127.0.0.1:18946"}
 listeners:

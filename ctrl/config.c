@@ -652,7 +652,7 @@ static void load_server(struct dnsp_cfg_ld *ld, const ynode *m)
 {
 	static const char *const keys[] = { "dataplane", "workers", "interfaces", "dpdk_args",
 		"control", "geo_db", "latency_db", "udp_max", "tcp_idle_timeout_ms",
-		"tcp_max_connections", "xdp_mode", NULL };
+		"tcp_max_connections", "xdp_mode", "rx_coalesce_us", NULL };
 	struct dnsp_cfg_server *s = &ld->c->server;
 	const ynode *v;
 	char key[DNSP_CFG_KEY_CAP];
@@ -717,6 +717,9 @@ static void load_server(struct dnsp_cfg_ld *ld, const ynode *m)
 	if ((v = dnsp_yaml_get(m, "tcp_max_connections")) &&
 	    dnsp_cfgld_int(ld, v, "server.tcp_max_connections", 1, 1000000, &x))
 		s->tcp_max_connections = (int)x;
+	if ((v = dnsp_yaml_get(m, "rx_coalesce_us")) &&
+	    dnsp_cfgld_int(ld, v, "server.rx_coalesce_us", 0, 1000, &x))
+		s->rx_coalesce_us = (int)x;
 	if ((v = dnsp_yaml_get(m, "xdp_mode"))) {
 		/* afxdp: order matches enum dnsp_dp_xdp_mode (dataplane.h) */
 		static const char *const xdp_modes[] = { "auto", "native", "skb", NULL };
@@ -2436,6 +2439,7 @@ static struct dnsp_config *config_new(const char *name, const char *dir)
 	c->server.workers = 1;
 	c->server.udp_max = 1232;
 	c->server.tcp_idle_timeout_ms = 10000;
+	c->server.rx_coalesce_us = DNSP_CFG_RX_COALESCE_US_DEFAULT;
 	c->server.tcp_max_connections = 1024;
 	if (!c->pool || !c->path || !c->dir || !c->server.dataplane ||
 	    !c->server.control_listen || !(c->server.loc.file = pool_intern(c->pool, name))) {

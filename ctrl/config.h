@@ -120,6 +120,8 @@ struct dnsp_cfg_zone {
 	size_t nrrsets;
 };
 
+#define DNSP_CFG_RX_COALESCE_US_DEFAULT 0
+
 struct dnsp_cfg_server {
 	struct dnsp_cfg_loc loc;
 	char *dataplane;               /* "socket" | "afxdp" | "dpdk" */
@@ -128,6 +130,7 @@ struct dnsp_cfg_server {
 	uint16_t udp_max;              /* cap on EDNS UDP size, default 1232 */
 	int tcp_idle_timeout_ms;       /* default 10000 */
 	int tcp_max_connections;       /* per worker, default 1024 */
+	int rx_coalesce_us;            /* receive coalescing under load, 0..1000 us, default 0 (off) */
 	char *geo_db, *latency_db;     /* resolved paths or NULL */
 	int geo_db_line, latency_db_line; /* where the config sets them (messages) */
 	char **dpdk_args; size_t ndpdk_args;

@@ -236,6 +236,7 @@ int main(int argc, char **argv)
 		.tcp_max_connections = cfg->server.tcp_max_connections > 0
 			? cfg->server.tcp_max_connections : 1024,
 		.cpu_base = -1,
+		.rx_coalesce_us = (uint32_t)cfg->server.rx_coalesce_us,
 	};
 	/* Slow path: the punt channel (one ring pair per worker id) and the
 	 * resolver thread that drains it (issue #6). */

@@ -37,6 +37,7 @@
  * is answered SERVFAIL at once (counted in punt_failed). A cache answer
  * that asks for a prefetch is sent and its refresh queued (no client).
  */
+#include "coalesce.h"
 #include "dataplane.h"
 
 #ifdef DNSP_HAVE_AFXDP
@@ -131,6 +132,7 @@ struct dnsp_dataplane {
 	uint32_t nworkers;
 	struct dnsp_punt_chan *punt;
 	int cpu_base;
+	uint32_t coalesce_ns;         /* rx_coalesce_us in ns (coalesce.h); 0: off */
 	bool v4_udp_csum;
 	bool stop;                    /* atomic: see worker_main */
 	int stop_fd;                  /* eventfd: wakes sleeping workers at stop */
@@ -420,7 +422,7 @@ static void *worker_main(void *arg)
 {
 	struct xworker *w = arg;
 	struct dnsp_dataplane *dp = w->dp;
-	uint32_t idle = 0;
+	uint32_t idle = 0, burst = 0;
 
 	if (dp->cpu_base >= 0) {
 		cpu_set_t set;
@@ -430,12 +432,13 @@ static void *worker_main(void *arg)
 		/* Best effort: run unpinned when the CPU is not ours. */
 		(void)pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
 	}
+	dnsp_coalesce_thread_init(dp->coalesce_ns);
 	rcu_register_thread();
 	/* Acquire pairs with the release store in plane_destroy(). */
 	while (!__atomic_load_n(&dp->stop, __ATOMIC_ACQUIRE)) {
 		/* One dereference per burst; valid until rcu_quiescent_state(). */
 		const struct dnsp_snapshot *s = dnsp_snapshot_current();
-		uint32_t work = rx_burst(w, s);
+		uint32_t rx = rx_burst(w, s), work = rx;
 
 		if (w->reply_fd >= 0)
 			work += replies(w);
@@ -448,11 +451,21 @@ static void *worker_main(void *arg)
 		rcu_quiescent_state();
 		if (work) {
 			idle = 0;
+			burst += work;
+			/* Under load, nap instead of spinning (coalesce.h): not
+			 * while a full RX batch says more is waiting. */
+			if (dp->coalesce_ns > 0 && rx < BATCH && burst >= DNSP_COALESCE_MIN_BURST) {
+				burst = 0;
+				if (w->tx_outstanding) /* what the last kick left */
+					kick_tx(w, w->tx_outstanding);
+				dnsp_coalesce_sleep(dp->coalesce_ns);
+			}
 			continue;
 		}
 		if (++idle < SPIN_ROUNDS)
 			continue;
 		idle = 0;
+		burst = 0;
 		sleep_until_work(w);
 	}
 	rcu_unregister_thread();
@@ -663,6 +676,7 @@ int dnsp_afxdp_plane_start(const struct dnsp_dp_params *p, dnsp_dataplane_t **ou
 		return -ENOMEM;
 	dp->stop_fd = -1;
 	dp->cpu_base = p->cpu_base;
+	dp->coalesce_ns = p->rx_coalesce_us * 1000u;
 	dp->punt = p->punt;
 	dp->v4_udp_csum = true;
 	dp->nlisteners = p->nlisteners;

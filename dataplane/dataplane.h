@@ -33,6 +33,8 @@ struct dnsp_dp_params {
 	int tcp_idle_timeout_ms;     /* close idle TCP connections after this */
 	int tcp_max_connections;     /* per worker; further accepts are closed at once */
 	int cpu_base;                /* pin worker i to CPU cpu_base + i; -1: no pinning */
+	uint32_t rx_coalesce_us;     /* socket/afxdp: receive coalescing under load, 0: off
+				      * (server.rx_coalesce_us; see the back ends) */
 	/* Kernel-bypass back ends (issue #4); zero for the socket plane. */
 	const struct dnsp_dp_interface *interfaces; /* afxdp: one worker per (interface, queue) */
 	uint32_t ninterfaces;

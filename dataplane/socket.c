@@ -46,6 +46,7 @@
 #include <unistd.h>
 #include <urcu-qsbr.h>
 
+#include "coalesce.h"
 #include "dataplane.h"
 #include "lib/pipeline.h"
 #include "lib/punt.h"
@@ -159,6 +160,7 @@ struct dnsp_dataplane {
 	int idle_ms;             /* <= 0: no idle timeout */
 	int max_conns;
 	int cpu_base;
+	uint32_t coalesce_ns;    /* rx_coalesce_us in ns; 0: off */
 	uint32_t worker_id_base; /* pipeline/punt id of worker 0 */
 	dnsp_punt_chan_t *punt;
 };
@@ -323,8 +325,9 @@ static int udp_punt(struct worker *w, const struct dnsp_snapshot *snap, struct d
 	return dnsp_punt_servfail(pkt->buf, pkt->len, pkt->cap);
 }
 
-/* Receives and answers up to UDP_ROUNDS batches from one UDP socket. */
-static void udp_drain(struct worker *w, const struct dnsp_snapshot *snap, uint32_t li)
+/* Receives and answers up to UDP_ROUNDS batches from one UDP socket.
+ * Returns false when the budget ran out before the socket was empty. */
+static bool udp_drain(struct worker *w, const struct dnsp_snapshot *snap, uint32_t li)
 {
 	struct udp_batch *b = w->udp;
 	struct dnsp_stats *st = w->st;
@@ -348,7 +351,7 @@ static void udp_drain(struct worker *w, const struct dnsp_snapshot *snap, uint32
 		int n = recvmmsg(fd, b->rx, UDP_BATCH, MSG_DONTWAIT, NULL);
 		b->rx_dirty = n > 0 ? (unsigned)n : 0;
 		if (n <= 0)
-			return; /* EAGAIN (drained) or an error the next wakeup retries */
+			return true; /* EAGAIN (drained) or an error the next wakeup retries */
 		st->rx_packets += (unsigned)n;
 
 		unsigned ntx = 0;
@@ -402,9 +405,10 @@ static void udp_drain(struct worker *w, const struct dnsp_snapshot *snap, uint32
 		if (ntx > 0)
 			udp_send(w, fd, ntx);
 		if (n < UDP_BATCH)
-			return; /* the socket is (almost certainly) drained */
+			return true; /* the socket is (almost certainly) drained */
 	}
 	/* Budget spent: level-triggered epoll reports the rest next wakeup. */
+	return false;
 }
 
 /* ------------------------------------------------------------------ TCP */
@@ -919,9 +923,12 @@ static void *worker_main(void *arg)
 		/* Best effort: the CPU may not exist or be allowed; run unpinned. */
 		(void)pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
 	}
+	dnsp_coalesce_thread_init(dp->coalesce_ns);
 	rcu_register_thread();
 	for (bool stop = false; !stop;) {
 		uint64_t now = now_ms();
+		uint64_t rx0 = w->st->rx_packets;
+		bool drained = true;
 
 		tcp_expire(w, now);
 		int timeout = tcp_next_timeout(w, now);
@@ -949,7 +956,7 @@ static void *worker_main(void *arg)
 
 			switch (kind) {
 			case TAG_UDP:
-				udp_drain(w, snap, index);
+				drained &= udp_drain(w, snap, index);
 				break;
 			case TAG_LISTEN:
 				tcp_accept(w, index, now);
@@ -971,6 +978,9 @@ static void *worker_main(void *arg)
 		if (w->punt != NULL)
 			dnsp_punt_kick(w->punt, w->ctx.id); /* one wakeup per burst at most */
 		rcu_quiescent_state();
+		if (dp->coalesce_ns > 0 && drained && !stop &&
+		    w->st->rx_packets - rx0 >= DNSP_COALESCE_MIN_BURST)
+			dnsp_coalesce_sleep(dp->coalesce_ns); /* coalesce.h */
 	}
 	rcu_unregister_thread();
 	return NULL;
@@ -1274,6 +1284,7 @@ int dnsp_socket_plane_start(const struct dnsp_dp_params *p, dnsp_dataplane_t **o
 	dp->idle_ms = p->tcp_idle_timeout_ms;
 	dp->max_conns = p->tcp_max_connections;
 	dp->cpu_base = p->cpu_base;
+	dp->coalesce_ns = p->rx_coalesce_us * 1000u;
 	dp->worker_id_base = p->worker_id_base;
 	dp->punt = p->punt;
 	dp->listeners = malloc(p->nlisteners * sizeof(*dp->listeners));

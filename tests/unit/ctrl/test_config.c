@@ -330,6 +330,7 @@ static void test_defaults_apply_when_keys_are_absent(void **state)
 	assert_int_equal(cfg->server.udp_max, 1232);
 	assert_int_equal(cfg->server.tcp_idle_timeout_ms, 10000);
 	assert_int_equal(cfg->server.tcp_max_connections, 1024);
+	assert_int_equal(cfg->server.rx_coalesce_us, 0); /* receive coalescing off */
 	assert_null(cfg->server.geo_db);
 	assert_int_equal(cfg->listeners[0].port, 53);
 	assert_true(cfg->vpcs[0].dns_support);
@@ -575,6 +576,10 @@ static void test_values_out_of_range(void **state)
 	expect_one("server: {workers: 0}\n" BASE, "t.yaml:1: server.workers: 0 is out of range 1..64");
 	expect_one("server: {udp_max: 511}\n" BASE, "t.yaml:1: server.udp_max: 511 is out of range 512..4096");
 	expect_one("server: {udp_max: 4097}\n" BASE, "t.yaml:1: server.udp_max: 4097 is out of range");
+	expect_one("server: {rx_coalesce_us: 1001}\n" BASE,
+		   "t.yaml:1: server.rx_coalesce_us: 1001 is out of range 0..1000");
+	expect_ok("server: {rx_coalesce_us: 100}\n" BASE);
+	assert_int_equal(cfg->server.rx_coalesce_us, 100);
 	expect_one("server: {dataplane: xdp}\n" BASE,
 		   "t.yaml:1: server.dataplane: expected one of socket, afxdp, dpdk, got \"xdp\"");
 	expect_one("server: {control: {listen: localhost}}\n" BASE, "t.yaml:1: server.control.listen: expected \"host:port\"");

@@ -127,6 +127,8 @@ static void fill_listeners(struct dnsp_dp_listener l[2], uint16_t port)
 	l[1].port = port;
 }
 
+static uint32_t plane_coalesce_us; /* server.rx_coalesce_us of the next start_plane */
+
 static void start_plane(uint32_t workers, int idle_ms, int max_conns)
 {
 	struct dnsp_dp_listener l[2];
@@ -137,7 +139,7 @@ static void start_plane(uint32_t workers, int idle_ms, int max_conns)
 	struct dnsp_dp_params p = {
 		.listeners = l, .nlisteners = 2, .workers = workers, .stats = stats,
 		.tcp_idle_timeout_ms = idle_ms, .tcp_max_connections = max_conns,
-		.cpu_base = -1,
+		.cpu_base = -1, .rx_coalesce_us = plane_coalesce_us,
 	};
 	assert_int_equal(dnsp_socket_plane_start(&p, &plane), 0);
 	assert_non_null(plane);
@@ -148,6 +150,7 @@ static int teardown(void **state)
 	(void)state;
 	dnsp_socket_plane_stop(plane);
 	plane = NULL;
+	plane_coalesce_us = 0;
 	return 0;
 }
 
@@ -288,6 +291,47 @@ static void udp_burst_of_64_all_answered(void **state)
 	}
 	assert_int_equal(STAT(0, rx_packets), 64);
 	WAIT_STAT(0, tx_packets, 64);
+	close(fd);
+}
+
+/* server.rx_coalesce_us (dataplane/coalesce.h): with the longest nap
+ * (1 ms) between bursts, waves of queries that each form a burst are all
+ * answered, each exactly once and intact, and the plane still stops
+ * (teardown) while a worker may be napping. */
+static void udp_coalescing_answers_every_wave(void **state)
+{
+	(void)state;
+	plane_coalesce_us = 1000;
+	start_plane(1, 10000, 16);
+	int fd = udp_socket(4);
+	uint8_t q[32], r[512];
+	enum { WAVES = 6, PER_WAVE = 48 };
+
+	for (int wave = 0; wave < WAVES; wave++) {
+		bool seen[PER_WAVE] = { false };
+
+		for (int i = 0; i < PER_WAVE; i++) {
+			make_query(q, (uint16_t)(wave * 256 + i + 1), sizeof(q));
+			udp_send_to_plane(fd, 4, q, sizeof(q));
+		}
+		uint64_t deadline = mono_ms() + WAIT_MS;
+		for (int got = 0; got < PER_WAVE; got++) {
+			int left = (int)(deadline - mono_ms());
+			assert_true(left > 0);
+			ssize_t n = udp_recv(fd, r, sizeof(r), left);
+			assert_true(n > 0);
+			unsigned id = ((unsigned)r[0] << 8) | r[1];
+			assert_int_equal(id / 256, wave);
+			unsigned i = id % 256 - 1;
+			assert_true(i < PER_WAVE);
+			assert_false(seen[i]);
+			seen[i] = true;
+			make_query(q, (uint16_t)id, sizeof(q));
+			check_reply(q, sizeof(q), r, (size_t)n);
+		}
+	}
+	WAIT_STAT(0, tx_packets, WAVES * PER_WAVE);
+	assert_int_equal(STAT(0, rx_packets), WAVES * PER_WAVE);
 	close(fd);
 }
 
@@ -687,6 +731,7 @@ int main(void)
 		cmocka_unit_test_teardown(udp_v4_query_is_answered_to_sender, teardown),
 		cmocka_unit_test_teardown(udp_v6_query_is_answered_to_sender, teardown),
 		cmocka_unit_test_teardown(udp_burst_of_64_all_answered, teardown),
+		cmocka_unit_test_teardown(udp_coalescing_answers_every_wave, teardown),
 		cmocka_unit_test_teardown(udp_drop_verdict_sends_nothing, teardown),
 		cmocka_unit_test_teardown(udp_two_workers_both_answer, teardown),
 		cmocka_unit_test_teardown(tcp_single_query_answered_with_length_prefix, teardown),
