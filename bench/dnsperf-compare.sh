@@ -3,11 +3,13 @@
 # over UDP on loopback, with dnsperf as the load generator. For each server:
 #   (1) max QPS: dnsperf for a bounded time at a few client counts, best kept;
 #   (2) cost at fixed offered rates: the server is pinned to CPU 0, dnsperf to
-#       CPU 1; CPU 0's busy share (user+nice+system+irq+softirq over total,
-#       from /proc/stat deltas) over the run gives CPU-µs per answered query =
-#       busy_share * 1e6 / answered_qps (the server processes' own user+sys
-#       time from /proc/PID/stat is reported beside it, since a shared machine
-#       may run other work on CPU 0);
+#       CPU 1; CPU 0's busy time (user+nice+system+irq+softirq, from
+#       /proc/stat deltas) over the whole dnsperf run divided by the queries
+#       answered gives CPU-µs per answered query (the server processes' own
+#       user+sys time from /proc/PID/stat is reported beside it, since a
+#       shared machine may run other work on CPU 0). Not busy share over
+#       answered QPS: after a run that lost queries dnsperf waits out its
+#       timeout, and that idle tail would flatter the server that lost them;
 #   (3) user-space instructions per query: the server runs under callgrind
 #       twice, answering N1 and N2 queries; (Ir(N2) - Ir(N1)) / (N2 - N1) is
 #       the marginal count (start-up and zone load cancel out). perf stat is
@@ -406,10 +408,15 @@ measure_server() {
 		ans=$(perf_field "$WORK/$name.rate$r.txt" "Queries per second")
 		apct=$(perf_completed_pct "$WORK/$name.rate$r.txt")
 		busy=$(awk -v b=$((b1 - b0)) -v t=$((t1 - t0)) 'BEGIN { printf "%.1f", (t ? 100 * b / t : 0) }')
-		cpuus=$(awk -v s="$busy" -v q="${ans:-0}" 'BEGIN { printf "%.2f", (q > 0 ? s / 100 * 1e6 / q : 0) }')
-		# process CPU seconds / answered queries (answered = qps * run time)
-		pcpuus=$(awk -v d=$((p1 - p0)) -v hz="$CLK_TCK" -v q="${ans:-0}" -v w="$wall" \
-			'BEGIN { printf "%.2f", (q > 0 ? d / hz * 1e6 / (q * w) : 0) }')
+		# CPU time over the whole window / queries answered in it. Not the
+		# busy share over the answered QPS: when queries are lost, dnsperf
+		# waits out its timeout after the run, and that idle tail would
+		# dilute the share of the server that lost them.
+		done_q=$(awk '/Queries completed:/ { print $3; exit }' "$WORK/$name.rate$r.txt")
+		cpuus=$(awk -v b=$((b1 - b0)) -v hz="$CLK_TCK" -v n="${done_q:-0}" \
+			'BEGIN { printf "%.2f", (n > 0 ? b / hz * 1e6 / n : 0) }')
+		pcpuus=$(awk -v d=$((p1 - p0)) -v hz="$CLK_TCK" -v n="${done_q:-0}" \
+			'BEGIN { printf "%.2f", (n > 0 ? d / hz * 1e6 / n : 0) }')
 		log "$name: offered $r: answered ${ans:-?} QPS (${apct:-?}%), CPU$SERVER_CPU busy $busy% (idle baseline $idle%), $cpuus CPU-µs/query, process $pcpuus µs/query, average latency $(perf_field "$WORK/$name.rate$r.txt" "Average Latency (s)") s"
 		row+=",$busy,$idle,${ans:-0},${apct:-0},$cpuus,$pcpuus"
 	done

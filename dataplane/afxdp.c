@@ -422,7 +422,8 @@ static void *worker_main(void *arg)
 {
 	struct xworker *w = arg;
 	struct dnsp_dataplane *dp = w->dp;
-	uint32_t idle = 0, burst = 0;
+	uint32_t idle = 0;
+	struct dnsp_coalesce co = { .ns = dp->coalesce_ns };
 
 	if (dp->cpu_base >= 0) {
 		cpu_set_t set;
@@ -451,11 +452,9 @@ static void *worker_main(void *arg)
 		rcu_quiescent_state();
 		if (work) {
 			idle = 0;
-			burst += work;
 			/* Under load, nap instead of spinning (coalesce.h): not
 			 * while a full RX batch says more is waiting. */
-			if (dp->coalesce_ns > 0 && rx < BATCH && burst >= DNSP_COALESCE_MIN_BURST) {
-				burst = 0;
+			if (dnsp_coalesce_want(&co, work) && rx < BATCH) {
 				if (w->tx_outstanding) /* what the last kick left */
 					kick_tx(w, w->tx_outstanding);
 				dnsp_coalesce_sleep(dp->coalesce_ns);
@@ -465,7 +464,6 @@ static void *worker_main(void *arg)
 		if (++idle < SPIN_ROUNDS)
 			continue;
 		idle = 0;
-		burst = 0;
 		sleep_until_work(w);
 	}
 	rcu_unregister_thread();

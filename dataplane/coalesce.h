@@ -4,14 +4,16 @@
  *
  * Under load every wakeup of a worker costs a context switch and a few
  * syscalls, and every reply burst wakes the clients' (or the peer
- * namespace's) receiving threads once more. When the worker saw a burst
- * (DNSP_COALESCE_MIN_BURST packets or more since it last slept: packets
- * queue while it works, so the load is high) and emptied its queues, it
- * sleeps rx_coalesce_us before it looks again, and the next look takes that
- * many microseconds' worth of queries at once. A light load never forms a
- * burst and is answered at once; a saturating load never empties the queues
- * and is never delayed. The price is up to rx_coalesce_us of added latency
- * per query under load. Off (0) by default: bench/README.md has the trade.
+ * namespace's) receiving threads once more; at tens of thousands of
+ * queries per second that is most of a query's CPU. The worker keeps a
+ * running rate (packets over windows of DNSP_COALESCE_WINDOW_NS); when that
+ * rate says a nap of rx_coalesce_us would gather at least two packets, the
+ * worker, having emptied its queues, naps that long before it looks again,
+ * so the next look takes that many microseconds' worth of queries at once.
+ * A load too light to gather two packets per nap is answered at once; a
+ * saturating load never empties the queues and is never delayed. The price
+ * is up to rx_coalesce_us of added latency per query under load. Off (0)
+ * by default: bench/README.md has the trade.
  *
  * Header-only and internal to dataplane/: socket.c and afxdp.c include it.
  */
@@ -19,12 +21,46 @@
 #define DNSPLANE_DATAPLANE_COALESCE_H
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/prctl.h>
 #include <time.h>
 #include <urcu-qsbr.h>
 
-#define DNSP_COALESCE_MIN_BURST 4u
+#define DNSP_COALESCE_WINDOW_NS 1000000u /* rate estimate: packets per 1 ms */
+
+struct dnsp_coalesce {
+	uint32_t ns;          /* nap length; 0: coalescing off */
+	uint32_t win_pkts;    /* packets seen in the current window */
+	uint64_t win_start;   /* CLOCK_MONOTONIC ns */
+	bool on;              /* the last full window's rate warrants naps */
+};
+
+static inline uint64_t dnsp_coalesce_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts); /* vDSO: no syscall */
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Counts pkts just handled; true when the worker should nap now (it found
+ * work, and the recent rate gathers two or more packets per nap). */
+static inline bool dnsp_coalesce_want(struct dnsp_coalesce *c, uint32_t pkts)
+{
+	if (c->ns == 0 || pkts == 0)
+		return false;
+	uint64_t now = dnsp_coalesce_now(), dt = now - c->win_start;
+
+	c->win_pkts += pkts;
+	if (dt >= DNSP_COALESCE_WINDOW_NS) {
+		/* rate × nap ≥ 2  ⇔  pkts × ns ≥ 2 × dt */
+		c->on = (uint64_t)c->win_pkts * c->ns >= 2 * dt;
+		c->win_start = now;
+		c->win_pkts = 0;
+	}
+	return c->on;
+}
 
 /* Per worker thread, once: timer slack of a tenth of the nap, so the nap is
  * what was asked for (the default slack is 50 us). */

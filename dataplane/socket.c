@@ -923,6 +923,8 @@ static void *worker_main(void *arg)
 		/* Best effort: the CPU may not exist or be allowed; run unpinned. */
 		(void)pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
 	}
+	struct dnsp_coalesce co = { .ns = dp->coalesce_ns };
+
 	dnsp_coalesce_thread_init(dp->coalesce_ns);
 	rcu_register_thread();
 	for (bool stop = false; !stop;) {
@@ -978,8 +980,8 @@ static void *worker_main(void *arg)
 		if (w->punt != NULL)
 			dnsp_punt_kick(w->punt, w->ctx.id); /* one wakeup per burst at most */
 		rcu_quiescent_state();
-		if (dp->coalesce_ns > 0 && drained && !stop &&
-		    w->st->rx_packets - rx0 >= DNSP_COALESCE_MIN_BURST)
+		if (dnsp_coalesce_want(&co, (uint32_t)(w->st->rx_packets - rx0)) && drained &&
+		    !stop)
 			dnsp_coalesce_sleep(dp->coalesce_ns); /* coalesce.h */
 	}
 	rcu_unregister_thread();
