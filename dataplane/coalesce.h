@@ -44,13 +44,14 @@ static inline uint64_t dnsp_coalesce_now(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* Counts pkts just handled; true when the worker should nap now (it found
- * work, and the recent rate gathers two or more packets per nap). */
-static inline bool dnsp_coalesce_want(struct dnsp_coalesce *c, uint32_t pkts)
+/* Counts pkts just handled at time now (ns); true when the worker should
+ * nap now (it found work, and the last full window's rate gathers two or
+ * more packets per nap). */
+static inline bool dnsp_coalesce_want_at(struct dnsp_coalesce *c, uint32_t pkts, uint64_t now)
 {
 	if (c->ns == 0 || pkts == 0)
 		return false;
-	uint64_t now = dnsp_coalesce_now(), dt = now - c->win_start;
+	uint64_t dt = now - c->win_start;
 
 	c->win_pkts += pkts;
 	if (dt >= DNSP_COALESCE_WINDOW_NS) {
@@ -60,6 +61,11 @@ static inline bool dnsp_coalesce_want(struct dnsp_coalesce *c, uint32_t pkts)
 		c->win_pkts = 0;
 	}
 	return c->on;
+}
+
+static inline bool dnsp_coalesce_want(struct dnsp_coalesce *c, uint32_t pkts)
+{
+	return c->ns != 0 && pkts != 0 && dnsp_coalesce_want_at(c, pkts, dnsp_coalesce_now());
 }
 
 /* Per worker thread, once: timer slack of a tenth of the nap, so the nap is
