@@ -1082,6 +1082,9 @@ static inline const struct dnsp_znode *find_child(const struct dnsp_znode *n,
 	return NULL;
 }
 
+/* Alignment of a node's blob (its RRset array comes first). */
+#define BLOB_ALIGN _Alignof(struct dnsp_rrset)
+
 /*
  * What the compiler allocates: the public zone plus a private exact-name
  * index. Every dnsp_zone_t comes from dnsp_zone_compile(), so answers may
@@ -1368,29 +1371,42 @@ int dnsp_zone_compile(dnsp_zone_builder_t *b, dnsp_arena_t *arena, const dnsp_zo
 	struct dnsp_znode *nodes = dnsp_arena_alloc_aligned(arena, sizeof(*nodes) * nn, 64);
 	const struct dnsp_znode **cptr =
 		dnsp_arena_alloc_aligned(arena, sizeof(*cptr) * (nn > 1 ? nn - 1 : 1), 8);
-	struct dnsp_rrset *rsa =
-		dnsp_arena_alloc_aligned(arena, sizeof(*rsa) * (nrrsets ? nrrsets : 1), 8);
-	uint8_t *owners = dnsp_arena_alloc_aligned(arena, owner_bytes, 1);
-	uint8_t *rdb = dnsp_arena_alloc_aligned(arena, rdata_bytes ? rdata_bytes : 1, 1);
+	/*
+	 * One blob per node, in node order: its RRset array, its owner name,
+	 * then the rdata of its RRsets. An exact-name hit reads the index
+	 * slot, the node, and then one place for the owner compare, the type
+	 * search and the rdata copy: on a 1M-name zone, where each of these is
+	 * a cache miss, two misses fewer than with separate pools. Members of
+	 * routing rules put their rdata after the last node's blob.
+	 */
+	size_t blob_bytes = nn * (size_t)(BLOB_ALIGN - 1) + nrrsets * sizeof(struct dnsp_rrset) +
+			    owner_bytes + rdata_bytes;
+	uint8_t *blob = dnsp_arena_alloc_aligned(arena, blob_bytes ? blob_bytes : 1, 64);
 	const struct dnsp_znode **tgt =
 		dnsp_arena_alloc_aligned(arena, sizeof(*tgt) * (ntargets ? ntargets : 1), 8);
 	struct dnsp_rrset *msa =
 		dnsp_arena_alloc_aligned(arena, sizeof(*msa) * (nmembers ? nmembers : 1), 8);
 	char *id = dnsp_arena_strdup(arena, b->id);
 	pol = calloc(b->nrs ? b->nrs : 1, sizeof(*pol));
-	if (!z || !index || !nodes || !cptr || !rsa || !owners || !rdb || !tgt || !msa || !id ||
+	if (!z || !index || !nodes || !cptr || !blob || !tgt || !msa || !id ||
 	    !pol) {
 		rc = -ENOMEM;
 		goto out;
 	}
 
-	size_t opos = 0, rpos = 0, cpos = 0, spos = 0, tpos = 0;
+	size_t bpos = 0, cpos = 0, tpos = 0;
 	for (uint32_t k = 0; k < nn; k++) {
 		uint32_t u = order[k];
 		struct dnsp_znode *nd = &nodes[k];
-		memcpy(owners + opos, b->names + b->bn[u].off, b->bn[u].len);
-		nd->owner = nd->label = owners + opos;
-		opos += b->bn[u].len;
+		uint32_t done = 0, total = 0;
+		for (uint32_t s = b->bn[u].rrsets; s != NONE; s = b->rs[s].next)
+			total++;
+		bpos = (bpos + BLOB_ALIGN - 1) & ~(size_t)(BLOB_ALIGN - 1);
+		struct dnsp_rrset *rsa = (struct dnsp_rrset *)(void *)(blob + bpos);
+		bpos += total * sizeof(*rsa);
+		memcpy(blob + bpos, b->names + b->bn[u].off, b->bn[u].len);
+		nd->owner = nd->label = blob + bpos;
+		bpos += b->bn[u].len;
 		nd->parent = u == 0 ? NULL : &nodes[b->bn[b->bn[u].parent].node];
 		uint32_t nc = cstart[u + 1] - cstart[u];
 		nd->nchildren = nc;
@@ -1403,10 +1419,7 @@ int dnsp_zone_compile(dnsp_zone_builder_t *b, dnsp_arena_t *arena, const dnsp_zo
 
 		/* RRsets sorted by type: pick the smallest remaining each round
 		 * (nodes hold few types). */
-		nd->rrsets = rsa + spos;
-		uint32_t done = 0, total = 0;
-		for (uint32_t s = b->bn[u].rrsets; s != NONE; s = b->rs[s].next)
-			total++;
+		nd->rrsets = rsa;
 		int prev = -1;
 		for (; done < total; done++) {
 			uint32_t best = NONE;
@@ -1416,7 +1429,7 @@ int dnsp_zone_compile(dnsp_zone_builder_t *b, dnsp_arena_t *arena, const dnsp_zo
 					best = s;
 			const struct brrset *br = &b->rs[best];
 			prev = br->type;
-			struct dnsp_rrset *rs = &rsa[spos++];
+			struct dnsp_rrset *rs = &rsa[done];
 			rs->type = br->type;
 			if (br->type == DNSP_T_CNAME)
 				nd->flags |= DNSP_ZN_CNAME;
@@ -1424,7 +1437,7 @@ int dnsp_zone_compile(dnsp_zone_builder_t *b, dnsp_arena_t *arena, const dnsp_zo
 				nd->flags |= DNSP_ZN_DELEG;
 			if (br->alias != NONE || br->role == RS_RULE)
 				continue; /* alias, policy and ttl filled below */
-			fill_data(rs, br, b->recs, rdb, &rpos, tgt, &tpos);
+			fill_data(rs, br, b->recs, blob, &bpos, tgt, &tpos);
 		}
 		nd->nrrsets = (uint16_t)total;
 	}
@@ -1435,7 +1448,7 @@ int dnsp_zone_compile(dnsp_zone_builder_t *b, dnsp_arena_t *arena, const dnsp_zo
 		struct dnsp_rrset *rs = &msa[br->cidx];
 		rs->type = br->type;
 		if (br->alias == NONE && br->child == NONE)
-			fill_data(rs, br, b->recs, rdb, &rpos, tgt, &tpos);
+			fill_data(rs, br, b->recs, blob, &bpos, tgt, &tpos);
 	}
 
 	/* Policies, one per rule: they need only the members' addresses. */
