@@ -289,6 +289,18 @@ dpdk_busy() {
 		awk '$1 ~ /^dnsplane_dpdk_worker_busy_seconds_total/ { s += $2 } END { printf "%.6f\n", s }'
 }
 
+# AF_XDP: where frames were lost, from dnsplaned's own counters: the XDP
+# program's verdicts and the sockets' XDP_STATISTICS drops, summed as
+# "redirected rx_ring_full fill_empty other".
+xsk_counters() {
+	ip netns exec "$NS_S" curl -s http://127.0.0.1:18946/metrics 2>/dev/null | awk '
+		/^dnsplane_xdp_packets_total\{.*verdict="redirected"/ { r += $2 }
+		/^dnsplane_afxdp_socket_drops_total\{.*reason="rx_ring_full"/ { f += $2 }
+		/^dnsplane_afxdp_socket_drops_total\{.*reason="fill_empty"/ { e += $2 }
+		/^dnsplane_afxdp_socket_drops_total\{.*reason="other"/ { o += $2 }
+		END { printf "%d %d %d %d\n", r, f, e, o }'
+}
+
 CSV="$OUT/kxdpgun-compare.csv"
 mkdir -p "$OUT"
 echo "server,rate,sent,answered,answered_pct,answered_qps,core_busy_pct,cpu_us_per_answer,proc_cpu_pct,proc_us_per_answer" >"$CSV"
@@ -311,6 +323,7 @@ for name in $SERVERS; do
 		read -r b0 t0 < <(cpu_sample)
 		p0=$(proc_ns "$sproc")
 		[ "$name" = dnsplane-dpdk ] && w0=$(dpdk_busy)
+		[[ "$name" == dnsplane-afxdp* ]] && read -r x0r x0f x0e x0o < <(xsk_counters)
 		s0=$(date +%s.%N)
 		out=$(run_gen "$rate")
 		s1=$(date +%s.%N)
@@ -342,6 +355,11 @@ print("%s,%s,%d,%d,%.1f,%.0f,%.1f,%.2f,%.1f,%.2f" % (
     us, 100 * proc_s / dur, pus))
 EOF
 		log "$name @ $rate: $(tail -n 1 "$CSV")"
+		if [[ "$name" == dnsplane-afxdp* ]]; then
+			read -r x1r x1f x1e x1o < <(xsk_counters)
+			log "$name @ $rate: XDP redirected $((x1r - x0r)); AF_XDP socket drops:" \
+			    "rx_ring_full $((x1f - x0f)), fill_empty $((x1e - x0e)), other $((x1o - x0o))"
+		fi
 	done
 	stop_server
 done
