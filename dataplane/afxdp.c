@@ -20,6 +20,10 @@
  * for one. The ring structs are zeroed before use (libxdp 1.3.1 leaves
  * their cached indices uninitialised).
  *
+ * Under load with server.rx_coalesce_us set, a worker that found work naps
+ * that long instead of spinning (coalesce.h), so each burst is larger and
+ * the TX kicks fewer.
+ *
  * RCU: each worker is a QSBR reader exactly like the socket workers: one
  * snapshot dereference per burst, a quiescent state after it, offline
  * while it sleeps in poll(). It sleeps only after SPIN_ROUNDS empty rounds,

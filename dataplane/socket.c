@@ -6,7 +6,9 @@
  * buffer or counter. Everything a worker touches while serving is allocated
  * in start(); the serving loop never allocates, never locks, and on the UDP
  * path makes no syscall per packet (recvmmsg in, sendmmsg out, one epoll
- * wakeup per burst).
+ * wakeup per burst). With server.rx_coalesce_us set, a worker under load
+ * naps between bursts so that each wakeup carries more packets
+ * (coalesce.h).
  *
  * Memory per worker (default cap of 1024 connections): UDP 64 x 4 KiB
  * receive buffers (replies are built in place, so no separate TX buffers);
