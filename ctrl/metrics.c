@@ -320,6 +320,12 @@ char *dnsp_metrics_render(struct dnsp_daemon *d)
 		put(&b, "dnsplane_tcp_connections_total{worker=\"%u\",event=\"idle_closed\"} %llu\n",
 		    w, (unsigned long long)st[w].tcp_closed_idle);
 	}
+	family(&b, "dnsplane_worker_coalesce_naps_total", "counter",
+	       "Naps each worker took between bursts under receive coalescing "
+	       "(server.rx_coalesce_us).");
+	for (uint32_t w = 0; w < nw; w++)
+		put(&b, "dnsplane_worker_coalesce_naps_total{worker=\"%u\"} %llu\n", w,
+		    (unsigned long long)st[w].coalesce_naps);
 	uint64_t trunc = 0;
 	for (uint32_t w = 0; w < nw; w++)
 		trunc += st[w].truncated;

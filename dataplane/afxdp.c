@@ -461,6 +461,7 @@ static void *worker_main(void *arg)
 			if (dnsp_coalesce_want(&co, work) && rx < BATCH) {
 				if (w->tx_outstanding) /* what the last kick left */
 					kick_tx(w, w->tx_outstanding);
+				w->st->coalesce_naps++;
 				dnsp_coalesce_sleep(dp->coalesce_ns);
 			}
 			continue;

@@ -983,8 +983,10 @@ static void *worker_main(void *arg)
 			dnsp_punt_kick(w->punt, w->ctx.id); /* one wakeup per burst at most */
 		rcu_quiescent_state();
 		if (dnsp_coalesce_want(&co, (uint32_t)(w->st->rx_packets - rx0)) && drained &&
-		    !stop)
+		    !stop) {
+			w->st->coalesce_naps++;
 			dnsp_coalesce_sleep(dp->coalesce_ns); /* coalesce.h */
+		}
 	}
 	rcu_unregister_thread();
 	return NULL;

@@ -23,6 +23,7 @@ struct dnsp_stats {
 	uint64_t cache_hits, cache_misses; /* resolver cache lookups on the fast path */
 	uint64_t tcp_accepted, tcp_refused, tcp_closed_idle;
 	uint64_t truncated;          /* UDP answers sent with TC */
+	uint64_t coalesce_naps;      /* naps taken under server.rx_coalesce_us */
 	uint64_t queries[DNSP_STATS_LISTENERS][DNSP_STATS_QTYPES];
 	uint64_t queries_tcp[DNSP_STATS_LISTENERS];
 	uint64_t rcodes[DNSP_STATS_RCODES];
