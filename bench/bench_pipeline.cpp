@@ -269,16 +269,16 @@ void BM_1M_HitRandomName(benchmark::State &st)
 	st.counters["distinct_names"] = (double)nq;
 }
 
-BENCHMARK(BM_Small_Hit);
-BENCHMARK(BM_Small_NXDOMAIN);
-BENCHMARK(BM_Small_CNAME2);
-BENCHMARK(BM_Small_Wildcard);
-BENCHMARK(BM_1M_Hit);
-BENCHMARK(BM_1M_HitFiller);
-BENCHMARK(BM_1M_NXDOMAIN);
-BENCHMARK(BM_1M_CNAME2);
-BENCHMARK(BM_1M_Wildcard);
-BENCHMARK(BM_1M_HitRandomName);
+BENCHMARK(BM_Small_Hit)->Apply(bench_fixed_iterations);
+BENCHMARK(BM_Small_NXDOMAIN)->Apply(bench_fixed_iterations);
+BENCHMARK(BM_Small_CNAME2)->Apply(bench_fixed_iterations);
+BENCHMARK(BM_Small_Wildcard)->Apply(bench_fixed_iterations);
+BENCHMARK(BM_1M_Hit)->Apply(bench_fixed_iterations);
+BENCHMARK(BM_1M_HitFiller)->Apply(bench_fixed_iterations);
+BENCHMARK(BM_1M_NXDOMAIN)->Apply(bench_fixed_iterations);
+BENCHMARK(BM_1M_CNAME2)->Apply(bench_fixed_iterations);
+BENCHMARK(BM_1M_Wildcard)->Apply(bench_fixed_iterations);
+BENCHMARK(BM_1M_HitRandomName)->Apply(bench_fixed_iterations);
 
 // The per-iteration query copy alone (subtract from the numbers above).
 void BM_QueryCopy(benchmark::State &st)
@@ -293,7 +293,7 @@ void BM_QueryCopy(benchmark::State &st)
 	}
 	st.counters["query_bytes"] = (double)query.size();
 }
-BENCHMARK(BM_QueryCopy);
+BENCHMARK(BM_QueryCopy)->Apply(bench_fixed_iterations);
 
 // Config load (YAML + zone file parse) and compile of the 1M-record zone,
 // measured once each (the fixture build), plus snapshot-arena bytes per

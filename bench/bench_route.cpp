@@ -251,25 +251,16 @@ void BM_Latency(benchmark::State &st) { run(st, "latency", 1); }
 void BM_IPBased(benchmark::State &st) { run(st, "ipbased", 1); }
 void BM_AliasTreeETH(benchmark::State &st) { run(st, "tree", 1); }
 
-// DNSP_BENCH_ITERATIONS=N fixes the iteration count (for instruction counts
-// under callgrind, which a loaded machine cannot disturb: see bench/README.md).
-void fixed_iterations(benchmark::internal::Benchmark *b)
-{
-	const char *n = std::getenv("DNSP_BENCH_ITERATIONS");
-	if (n && std::atoll(n) > 0)
-		b->Iterations(std::atoll(n));
-}
-
-BENCHMARK(BM_Simple)->Apply(fixed_iterations);
-BENCHMARK(BM_Simple8)->Apply(fixed_iterations);
-BENCHMARK(BM_Weighted)->Apply(fixed_iterations);
-BENCHMARK(BM_WeightedHealth)->Apply(fixed_iterations);
-BENCHMARK(BM_Failover)->Apply(fixed_iterations);
-BENCHMARK(BM_Multivalue)->Apply(fixed_iterations);
-BENCHMARK(BM_Geolocation)->Apply(fixed_iterations);
-BENCHMARK(BM_Geoproximity)->Apply(fixed_iterations);
-BENCHMARK(BM_Latency)->Apply(fixed_iterations);
-BENCHMARK(BM_IPBased)->Apply(fixed_iterations);
-BENCHMARK(BM_AliasTreeETH)->Apply(fixed_iterations);
+BENCHMARK(BM_Simple)->Apply(bench_fixed_iterations);
+BENCHMARK(BM_Simple8)->Apply(bench_fixed_iterations);
+BENCHMARK(BM_Weighted)->Apply(bench_fixed_iterations);
+BENCHMARK(BM_WeightedHealth)->Apply(bench_fixed_iterations);
+BENCHMARK(BM_Failover)->Apply(bench_fixed_iterations);
+BENCHMARK(BM_Multivalue)->Apply(bench_fixed_iterations);
+BENCHMARK(BM_Geolocation)->Apply(bench_fixed_iterations);
+BENCHMARK(BM_Geoproximity)->Apply(bench_fixed_iterations);
+BENCHMARK(BM_Latency)->Apply(bench_fixed_iterations);
+BENCHMARK(BM_IPBased)->Apply(bench_fixed_iterations);
+BENCHMARK(BM_AliasTreeETH)->Apply(bench_fixed_iterations);
 
 } // namespace

@@ -1,9 +1,12 @@
 // Small helpers shared by the benchmark sources: a deterministic random
 // generator (splitmix64, so every run builds the same tables), a monotonic
-// clock in seconds, and a fatal-error exit for setup failures (a benchmark
-// whose fixture cannot be built has nothing meaningful to report).
+// clock in seconds, a fatal-error exit for setup failures (a benchmark
+// whose fixture cannot be built has nothing meaningful to report), and a
+// fixed iteration count for instruction counting.
 #ifndef DNSP_BENCH_UTIL_H
 #define DNSP_BENCH_UTIL_H
+
+#include <benchmark/benchmark.h>
 
 #include <cstdint>
 #include <cstdio>
@@ -33,6 +36,16 @@ static inline double bench_now()
 {
 	std::fprintf(stderr, "bench: %s\n", msg);
 	std::exit(1);
+}
+
+// DNSP_BENCH_ITERATIONS=N fixes the iteration count, so that two runs under
+// callgrind with different N give the marginal instructions per iteration
+// (a loaded machine cannot disturb that figure; bench/README.md).
+static inline void bench_fixed_iterations(benchmark::internal::Benchmark *b)
+{
+	const char *n = std::getenv("DNSP_BENCH_ITERATIONS");
+	if (n && std::atoll(n) > 0)
+		b->Iterations(std::atoll(n));
 }
 
 #endif
