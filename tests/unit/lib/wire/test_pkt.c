@@ -693,6 +693,79 @@ static void test_resp_compress_owner_names(void **state)
 	assert_int_equal(check_response(b.buf, len), 4);
 }
 
+/* Builds "l1.l2. ... ln.example.com." from labels picked by digits of seed. */
+static void deep_name(uint64_t seed, int depth, uint8_t out[DNSP_NAME_MAX])
+{
+	char t[DNSP_NAME_MAX * 4];
+	size_t o = 0;
+	for (int i = 0; i < depth; i++) {
+		t[o++] = (char)('a' + seed % 3); /* three labels: suffixes repeat */
+		seed /= 3;
+		t[o++] = '.';
+	}
+	memcpy(t + o, "example.com.", 13);
+	text_name(t, out);
+}
+
+/*
+ * RFC 1035 §4.1.4 with the per-target label cache (DNSP_COMPRESS_LABS):
+ * names deeper than the cache (walked each time), a question deeper than
+ * the cache, and many names sharing suffixes at every depth all decode to
+ * what was written, and a name seen before is written as a bare pointer.
+ */
+static void test_resp_compress_deep_and_shared_suffixes(void **state)
+{
+	(void)state;
+	static struct {
+		uint8_t buf[65535];
+	} big;
+	struct qb b;
+	struct dnsp_query q;
+	struct dnsp_resp r;
+	uint8_t name[DNSP_NAME_MAX], out[DNSP_NAME_MAX];
+	const uint8_t a[4] = { 192, 0, 2, 1 };
+	size_t wl;
+
+	/* 20 labels + example.com: more than the cache holds. */
+	make_query(&b, &q, "a.b.c.a.b.c.a.b.c.a.b.c.a.b.c.a.b.c.a.b.example.com.", 0, false, false);
+	memcpy(big.buf, b.buf, b.len);
+	dnsp_resp_init(&r, big.buf, sizeof(big.buf), 65535, &q);
+	uint16_t at[200];
+	uint8_t names[200][DNSP_NAME_MAX];
+	uint64_t seed = 0x9e3779b97f4a7c15ull;
+	for (int i = 0; i < 200; i++) {
+		seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+		int depth = 1 + (int)((seed >> 33) % 24); /* 1..24 labels above example.com */
+		deep_name(seed >> 40, depth, names[i]);
+		at[i] = r.len;
+		assert_int_equal(dnsp_resp_put_rr(&r, DNSP_SEC_ANSWER, names[i], DNSP_T_A, 1, 60, a,
+						  4), 0);
+	}
+	for (int i = 0; i < 200; i++) {
+		int l = dnsp_name_unpack(big.buf, r.len, at[i], out, &wl, false);
+		assert_int_equal(l, (int)dnsp_name_len(names[i]));
+		assert_memory_equal(out, names[i], (size_t)l);
+		/* The first ten names take at most eleven of the 32 targets. */
+		for (int j = 0; j < i && j < 10; j++)
+			if (dnsp_name_len(names[j]) == (size_t)l &&
+			    memcmp(names[j], names[i], (size_t)l) == 0) {
+				assert_int_equal(wl, 2); /* seen before: a bare pointer */
+				break;
+			}
+	}
+	/* The question's own suffix, deeper than the cache: a bare pointer
+	 * into the question (label 6 of the qname). */
+	text_name("a.b.c.a.b.c.a.b.c.a.b.c.a.b.example.com.", name);
+	size_t pos = r.len;
+	assert_int_equal(dnsp_resp_put_rr(&r, DNSP_SEC_ANSWER, name, DNSP_T_A, 1, 60, a, 4), 0);
+	assert_int_equal(big.buf[pos], 0xC0);
+	assert_int_equal(dnsp_name_unpack(big.buf, r.len, pos, out, &wl, false),
+			 (int)dnsp_name_len(name));
+	assert_memory_equal(out, name, dnsp_name_len(name));
+	uint16_t len = dnsp_resp_finish(&r, &q, 65535, 0);
+	assert_int_equal(check_response(big.buf, len), 201);
+}
+
 /* RFC 1035 §4.1.4 / RFC 3597 §4: names in NS, CNAME, PTR, MX, SOA rdata. */
 static void test_resp_compress_rdata_names(void **state)
 {
@@ -1080,6 +1153,7 @@ int main(void)
 		cmocka_unit_test(test_resp_put_a_owner_null),
 		cmocka_unit_test(test_resp_compress_owner_names),
 		cmocka_unit_test(test_resp_compress_rdata_names),
+		cmocka_unit_test(test_resp_compress_deep_and_shared_suffixes),
 		cmocka_unit_test(test_resp_other_rdata_verbatim),
 		cmocka_unit_test(test_resp_truncation_sets_tc),
 		cmocka_unit_test(test_resp_failed_put_restores),
