@@ -63,8 +63,8 @@ while [ $# -gt 0 ]; do
 	esac
 done
 
-log() { printf '[%(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
-die() { log "error: $*"; exit 1; }
+# shellcheck source=bench/common.sh
+. "$ROOT/bench/common.sh"
 
 for tool in dnsperf taskset dig ss; do
 	command -v "$tool" >/dev/null || die "$tool not found"
@@ -94,19 +94,8 @@ trap 'exit 130' INT TERM
 
 # ---- build -------------------------------------------------------------
 
-# The daemon sits at the top of the build folder (SPEC §3: build/dnsplaned);
-# older trees built it as ctrl/dnsplaned.
 DNSPLANED="$BUILD/dnsplaned"
-if [[ " $SERVERS " == *" dnsplaned"* ]]; then
-	if [ ! -d "$BUILD" ]; then
-		log "configuring $BUILD (release)"
-		meson setup "$BUILD" "$ROOT" --buildtype=release -Dtests=false >/dev/null
-	fi
-	log "building dnsplaned in $BUILD"
-	ninja -C "$BUILD" dnsplaned >/dev/null 2>&1 || ninja -C "$BUILD" ctrl/dnsplaned >/dev/null ||
-		die "build failed"
-	[ -x "$DNSPLANED" ] || DNSPLANED="$BUILD/ctrl/dnsplaned"
-fi
+[[ " $SERVERS " == *" dnsplaned"* ]] && build_dnsplaned
 
 # ---- zone and queries --------------------------------------------------
 

@@ -75,8 +75,8 @@ while [ $# -gt 0 ]; do
 	esac
 done
 
-log() { printf '[%(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
-die() { log "error: $*"; exit 1; }
+# shellcheck source=bench/common.sh
+. "$ROOT/bench/common.sh"
 
 [ "$(id -u)" = 0 ] || die "needs root (network namespaces)"
 for tool in ip curl dnsperf; do command -v "$tool" >/dev/null || die "$tool not found"; done
@@ -113,13 +113,7 @@ trap 'exit 130' INT TERM
 
 # ---- build ---------------------------------------------------------------
 
-if [ ! -d "$BUILD" ]; then
-	log "configuring $BUILD (release)"
-	meson setup "$BUILD" "$ROOT" --buildtype=release -Dtests=false >/dev/null
-fi
-log "building dnsplaned in $BUILD"
-ninja -C "$BUILD" dnsplaned >/dev/null || die "build failed"
-DNSPLANED="$BUILD/dnsplaned"
+build_dnsplaned
 
 # ---- network -------------------------------------------------------------
 

@@ -62,8 +62,8 @@ while [ $# -gt 0 ]; do
 	esac
 done
 
-log() { printf '[%(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
-die() { log "error: $*"; exit 1; }
+# shellcheck source=bench/common.sh
+. "$ROOT/bench/common.sh"
 
 for tool in dnsperf taskset dig ss; do
 	command -v "$tool" >/dev/null || die "$tool not found"
@@ -92,14 +92,7 @@ trap 'exit 130' INT TERM
 # ---- build -------------------------------------------------------------
 
 DNSPLANED="$BUILD/dnsplaned"
-if [[ " $SERVERS " == *" dnsplaned "* ]]; then
-	if [ ! -d "$BUILD" ]; then
-		log "configuring $BUILD (release)"
-		meson setup "$BUILD" "$ROOT" --buildtype=release -Dtests=false >/dev/null
-	fi
-	log "building dnsplaned in $BUILD"
-	ninja -C "$BUILD" dnsplaned >/dev/null || die "build failed"
-fi
+[[ " $SERVERS " == *" dnsplaned "* ]] && build_dnsplaned
 
 # ---- list, zones, queries ----------------------------------------------
 

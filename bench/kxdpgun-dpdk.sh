@@ -80,8 +80,8 @@ while [ $# -gt 0 ]; do
 	esac
 done
 
-log() { printf '[%(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
-die() { log "error: $*"; exit 1; }
+# shellcheck source=bench/common.sh
+. "$ROOT/bench/common.sh"
 
 [ "$(id -u)" = 0 ] || die "needs root (network namespaces, DPDK)"
 for tool in kxdpgun ip dig curl; do
@@ -123,13 +123,7 @@ trap 'exit 130' INT TERM
 
 # ---- build -------------------------------------------------------------
 
-DNSPLANED="$BUILD/dnsplaned"
-if [ ! -d "$BUILD" ]; then
-	log "configuring $BUILD (release)"
-	meson setup "$BUILD" "$ROOT" --buildtype=release -Dtests=false >/dev/null
-fi
-log "building dnsplaned in $BUILD"
-ninja -C "$BUILD" dnsplaned >/dev/null || die "build failed"
+build_dnsplaned
 
 # ---- topology, zone, queries -------------------------------------------
 

@@ -59,17 +59,13 @@ while [ $# -gt 0 ]; do
 	esac
 done
 
-log() { printf '[%(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
-die() { log "error: $*"; exit 1; }
+# shellcheck source=bench/common.sh
+. "$ROOT/bench/common.sh"
 for tool in dnsperf taskset dig knotd unbound curl; do
 	command -v "$tool" >/dev/null || die "$tool not found"
 done
 
-if [ ! -x "$BUILD/dnsplaned" ]; then
-	log "building dnsplaned in $BUILD"
-	[ -d "$BUILD" ] || meson setup "$BUILD" "$ROOT" --buildtype=release -Dtests=false >/dev/null
-	ninja -C "$BUILD" dnsplaned >/dev/null
-fi
+build_dnsplaned
 
 WORK=$(mktemp -d /tmp/resolver-compare.XXXXXX)
 declare -a PIDS=()
