@@ -377,6 +377,9 @@ def zone_transfer_is_not_served():
         r = h.Reply(got)
         assert r.rcode in (dns.rcode.FORMERR, dns.rcode.NOTIMP, dns.rcode.REFUSED), \
             "AXFR over UDP: %s\n%s" % (r.rcode_text(), r)
+    else:  # silence over UDP, and the UDP path still answers
+        h.expect(h.query(PUB, PORT, "www.example.com.", "A"), rcode="NOERROR", aa=True,
+                 answer=2, what="UDP query after AXFR over UDP")
     q = h.make_query("example.com.", "IXFR", edns=None)
     r = h.Reply(h.tcp_raw(q.to_wire(), PUB, PORT))
     assert r.rcode in (dns.rcode.REFUSED, dns.rcode.NOTIMP, dns.rcode.FORMERR), \
@@ -585,6 +588,10 @@ def responses_sent_to_the_server_are_not_answered():
     wire[2] |= 0x80
     got = h.udp_raw(bytes(wire), PUB, PORT, timeout=0.5, expect_reply=False)
     assert got is None, "server replied to a response: %r" % (h.Reply(got),)
+    # Silence must come from the rule, not from a dead or wedged daemon.
+    assert d.alive(), "dnsplaned died after a response was sent to it"
+    h.expect(h.query(PUB, PORT, "www.example.com.", "A"), rcode="NOERROR", aa=True, answer=2,
+             what="query after the response")
 
 
 def garbage_payloads():
