@@ -188,6 +188,29 @@ static int apply(struct dnsp_daemon *d, const char *id, enum op op,
 static int update_domains(struct dnsp_daemon *d, const char *id, const json_t *req, bool import,
 			  json_t **out)
 {
+	/* UpdateFirewallDomainsRequest / ImportFirewallDomainsRequest members
+	 * only, each of its own type: a misspelt or mistyped member must not
+	 * turn into an update of something else (a REPLACE with Domains when
+	 * DomainFileUrl was meant). */
+	static const char *const members[] = { "FirewallDomainListId", "Operation", "Domains",
+					       "DomainFileUrl" };
+	const char *key;
+	json_t *mv;
+	json_object_foreach((json_t *)req, key, mv) {
+		size_t k = 0;
+		while (k < sizeof(members) / sizeof(members[0]) && strcmp(key, members[k]) != 0)
+			k++;
+		if (k == sizeof(members) / sizeof(members[0]))
+			return error(out, 400, "ValidationException", "Unknown parameter '%.100s' "
+				     "(expected Operation, Domains%s)", key,
+				     import ? ", DomainFileUrl" : "");
+		if (strcmp(key, "Domains") != 0 && !json_is_string(mv))
+			return error(out, 400, "ValidationException", "%s must be a string", key);
+	}
+	const char *body_id = json_string_value(json_object_get(req, "FirewallDomainListId"));
+	if (body_id && strcmp(body_id, id) != 0)
+		return error(out, 400, "ValidationException", "FirewallDomainListId '%.100s' is not "
+			     "the list of the path (%s)", body_id, id);
 	enum op op = OP_ADD;
 	int st = parse_op(req, &op, out);
 	if (st)
@@ -210,11 +233,23 @@ static int update_domains(struct dnsp_daemon *d, const char *id, const json_t *r
 		int rc = dnsp_cfg_fw_read_domain_file(url + 7, DNSP_DL_AUTO, "DomainFileUrl", id,
 						      &in, &errs);
 		if (rc < 0) {
-			*out = dnsp_aws_error_list("Sender", "ValidationException", &errs, false,
-						   dnsp_strerror(rc));
+			/* The file is read with the server's rights: name the lines
+			 * that failed, never their text (it could be any file the
+			 * daemon can read, e.g. /etc/shadow). */
+			const char *path = url + 7;
+			size_t plen = strlen(path);
+			long first = 0;
+			for (size_t k = 0; k < errs.n && first == 0; k++)
+				if (strncmp(errs.msgs[k], path, plen) == 0 && errs.msgs[k][plen] == ':')
+					first = strtol(errs.msgs[k] + plen + 1, NULL, 10);
 			dnsp_errlist_fini(&errs);
 			dnsp_cfg_fw_domains_fini(&in);
-			return 400;
+			if (rc == DNSP_ECONFIG && first > 0)
+				return error(out, 400, "ValidationException", "DomainFileUrl "
+					     "%.300s:%ld: not a domain list entry (the first such line; "
+					     "line contents are not echoed)", path, first);
+			return error(out, 400, "ValidationException", "DomainFileUrl: cannot use "
+				     "the file: %s", dnsp_strerror(rc));
 		}
 		dnsp_errlist_fini(&errs);
 	} else {

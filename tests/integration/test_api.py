@@ -44,6 +44,9 @@ hosted_zones:
   - Id: ZOTHER
     Name: other.test.
     Config: {PrivateZone: false}
+firewall:
+  domain_lists:
+    - {Id: fdl-api, Domains: [keep.example, "*.keep.example"]}
 """ % {"ctl": P["ctl"], "addr": ADDR, "port": PORT}
 
 s = h.Suite("dnsplanectl / control API (Route 53 shapes)")
@@ -257,6 +260,59 @@ def malformed_change_batch_is_rejected():
     err(p, "truncated JSON batch")
     p = change(("EXPLODE", rrset("x.api.test.", "A", 60, ["192.0.2.1"])))
     err(p, "unknown Action")
+
+
+@s.rule
+def bad_firewall_domain_updates_are_refused_and_change_nothing():
+    # A refused UpdateFirewallDomains / ImportFirewallDomains call (malformed
+    # JSON, unknown or mistyped member, bad entry, unknown list) answers 4xx
+    # with an AWS error and leaves the list and the snapshot as they were. A
+    # mistyped DomainFileUrl next to Domains used to REPLACE with Domains.
+    base = P["ctl_url"] + "/v1/firewall/domain-lists/"
+    before = d.ctl_json("list-firewall-domains", "--firewall-domain-list-id", "fdl-api")
+    assert before == {"Domains": ["keep.example", "*.keep.example"]}, before
+    gen = d.generation()
+    bad = [
+        ("fdl-api/domains", b'{"Operation": "REPLACE", "Domains": ["x.example"'),
+        ("fdl-api/domains", b'["x.example"]'),
+        ("fdl-api/domains", b'{"Operation": "REPLACE", "Domains": "x.example"}'),
+        ("fdl-api/domains", b'{"Operation": 1, "Domains": ["x.example"]}'),
+        ("fdl-api/domains", b'{"Operation": "REPLACE", "Domains": ["x.example", 5]}'),
+        ("fdl-api/domains", b'{"Operation": "REPLACE", "Domains": ["x.example", "b d"]}'),
+        ("fdl-api/domains", b'{"Operation": "REPLACE", "Domain": ["x.example"]}'),
+        ("fdl-api/domains", b'{"Operation": "REPLACE", "Domains": ["x.example"], "X": 1}'),
+        ("fdl-api/import", b'{"Operation": "REPLACE", "DomainFileUrl": 5, '
+                           b'"Domains": ["x.example"]}'),
+        ("fdl-api/import", b'{"Operation": "REPLACE", "DomainFileUrl": "file:///nonexistent"}'),
+        ("fdl-api/import", b'{"Operation": "REPLACE", "FirewallDomainListId": "fdl-other", '
+                           b'"Domains": ["x.example"]}'),
+        ("fdl-nope/domains", b'{"Operation": "REPLACE", "Domains": ["x.example"]}'),
+    ]
+    for path, body in bad:
+        st, text = h.http_post(base + path, body)
+        assert 400 <= st < 500, "%s %s: HTTP %d %s" % (path, body, st, text)
+        e = json.loads(text).get("Error", {})
+        assert e.get("Code") and e.get("Message"), "%s %s: no AWS error: %s" % (path, body, text)
+        now = d.ctl_json("list-firewall-domains", "--firewall-domain-list-id", "fdl-api")
+        assert now == before, "%s %s changed the list to %s" % (path, body, now)
+        assert d.generation() == gen, "%s %s published a snapshot" % (path, body)
+
+
+@s.rule
+def import_from_a_file_never_echoes_its_lines():
+    # ImportFirewallDomains reads DomainFileUrl with the server's rights: a
+    # file that is not a domain list is refused naming the line, never
+    # quoting it (else the API would read out any file the daemon can).
+    secret = d.path("not-a-list.txt")
+    with open(secret, "w") as f:
+        f.write("root:$6$s3cr3tHASHvalue:19000:0:99999:7:::\n")
+    gen = d.generation()
+    body = json.dumps({"Operation": "REPLACE", "DomainFileUrl": "file://" + secret}).encode()
+    st, text = h.http_post(P["ctl_url"] + "/v1/firewall/domain-lists/fdl-api/import", body)
+    assert st == 400, "HTTP %d %s" % (st, text)
+    assert "s3cr3t" not in text and "root:" not in text, "file contents echoed: %s" % text
+    assert "not-a-list.txt:1" in text, "the failing line is not named: %s" % text
+    assert d.generation() == gen, "a refused import published a snapshot"
 
 
 @s.rule
