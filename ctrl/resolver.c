@@ -225,6 +225,7 @@ struct dnsp_resolver {
 	uint32_t src_rr;              /* round robin over outbound sources */
 	uint64_t last_maintain_ms;
 	struct dnsp_up_msg *msg;      /* scratch: parsed response */
+	struct dnsp_up_class *cls;    /* scratch: its classification */
 	uint8_t *scratch;             /* 64 KiB + 2: replies and cache probes */
 	struct dnsp_cache_rr rrs[512];
 };
@@ -267,14 +268,16 @@ static void heap_swap(struct timer *a, struct timer *b)
 	*b = t;
 }
 
-static void timer_add(struct dnsp_resolver *r, uint64_t at, uint8_t kind, uint32_t idx,
+/* Returns false when the heap cannot grow: the caller must not wait for
+ * that timer (a root job without its deadline could wait forever). */
+static bool timer_add(struct dnsp_resolver *r, uint64_t at, uint8_t kind, uint32_t idx,
 		      uint32_t gen)
 {
 	if (r->nheap == r->heap_cap) {
 		uint32_t cap = r->heap_cap ? r->heap_cap * 2 : 1024;
 		struct timer *h = realloc(r->heap, cap * sizeof(*h));
 		if (h == NULL)
-			return; /* the root deadline of every job is also checked in sweeps */
+			return false;
 		r->heap = h;
 		r->heap_cap = cap;
 	}
@@ -284,6 +287,7 @@ static void timer_add(struct dnsp_resolver *r, uint64_t at, uint8_t kind, uint32
 		heap_swap(&r->heap[(i - 1) / 2], &r->heap[i]);
 		i = (i - 1) / 2;
 	}
+	return true;
 }
 
 static bool timer_pop_due(struct dnsp_resolver *r, uint64_t now, struct timer *out)
@@ -1064,7 +1068,14 @@ static bool start_ns_lookup(struct dnsp_resolver *r, struct job *j, struct ns_en
 	c->up.endpoint = -1;
 	j->nchildren++;
 	/* Started from the timer loop, not from here: no re-entry into j. */
-	timer_add(r, now_ms(), TIMER_STEP, c->idx, c->gen);
+	if (!timer_add(r, now_ms(), TIMER_STEP, c->idx, c->gen)) {
+		/* Never started: undo, or j would wait for it until the deadline. */
+		j->nchildren--;
+		j->ns_lookups--;
+		c->parent = NULL;
+		job_release(r, c);
+		return false;
+	}
 	return true;
 }
 
@@ -1322,7 +1333,10 @@ static bool upq_start(struct dnsp_resolver *r, struct job *j, uint16_t ns_i, uin
 		return false;
 	}
 	ST_INC(r, up_sent);
-	timer_add(r, q->sent_ms + server_rto(r, s), TAG_UPQ, q->idx, q->gen);
+	if (!timer_add(r, q->sent_ms + server_rto(r, s), TAG_UPQ, q->idx, q->gen)) {
+		upq_release(r, q); /* a try nobody would time out */
+		return false;
+	}
 	return true;
 }
 
@@ -1427,7 +1441,11 @@ static void take_referral(struct dnsp_resolver *r, struct job *j, const struct d
 		}
 	}
 	j->known_labels = dnsp_name_labels(j->zone);
-	deleg_store(r, j, c->ns_ttl, now_ms());
+	/* The table is shared by every VPC and read by public recursion: a
+	 * cut learned from a DELEGATE rule's private servers is theirs alone
+	 * (the rule reaches them again through its targets). */
+	if (!(j->up.kind == DNSP_UPSTREAM_DELEGATE && dnsp_name_in(c->cut, j->up.zone)))
+		deleg_store(r, j, c->ns_ttl, now_ms());
 }
 
 /* Handles a parsed, matching response to try q of job j. */
@@ -1447,7 +1465,14 @@ static void job_response(struct dnsp_resolver *r, struct job *j, struct upq *q,
 	upq_release(r, q);
 
 	if ((m->flags & DNSP_FLAG_TC) && !was_tcp) {
-		/* Truncated: the same question again over TCP (RFC 7766 §5). */
+		/* Truncated: the same question again over TCP (RFC 7766 §5),
+		 * a query of its own for the budget (a server answering TC to
+		 * everything must not double what one client query costs). */
+		if (!dnsp_work_charge(&j->root->work, &r->set.lim, DNSP_WORK_QUERY)) {
+			ST_INC(r, limit_hits);
+			tree_fail(r, j);
+			return;
+		}
 		j->ns[ns_i].tries[ad_i]--;
 		if (!upq_start(r, j, ns_i, ad_i, asked, minimised ? DNSP_T_A : j->qtype, true))
 			job_send(r, j);
@@ -1459,11 +1484,8 @@ static void job_response(struct dnsp_resolver *r, struct job *j, struct upq *q,
 	}
 	static const uint8_t root[1] = { 0 };
 	const uint8_t *zone = j->forward ? root : j->zone;
-	struct dnsp_up_class *c = malloc(sizeof(*c));
-	if (c == NULL) {
-		tree_fail(r, j);
-		return;
-	}
+	/* Thread scratch, like r->msg: only read before the job moves on. */
+	struct dnsp_up_class *c = r->cls;
 	dnsp_up_classify(m, asked, minimised ? DNSP_T_A : j->qtype, zone, r->set.lim.max_cname_chain,
 			 c);
 	if (c->dropped)
@@ -1474,7 +1496,6 @@ static void job_response(struct dnsp_resolver *r, struct job *j, struct upq *q,
 		s->no_edns = true;
 		ST_INC(r, up_edns_fallback);
 		j->ns[ns_i].tries[ad_i]--;
-		free(c);
 		job_send(r, j);
 		return;
 	}
@@ -1485,7 +1506,6 @@ static void job_response(struct dnsp_resolver *r, struct job *j, struct upq *q,
 			/* Relaxed minimisation (RFC 9156 §2.3): ask the full name. */
 			j->qmin = false;
 		}
-		free(c);
 		job_send(r, j);
 		return;
 	}
@@ -1495,7 +1515,6 @@ static void job_response(struct dnsp_resolver *r, struct job *j, struct upq *q,
 		if (c->kind == DNSP_UP_REFERRAL && dnsp_name_in(j->cur, c->cut)) {
 			if (!dnsp_work_charge(&j->root->work, &r->set.lim, DNSP_WORK_REFERRAL)) {
 				ST_INC(r, limit_hits);
-				free(c);
 				tree_fail(r, j);
 				return;
 			}
@@ -1509,7 +1528,6 @@ static void job_response(struct dnsp_resolver *r, struct job *j, struct upq *q,
 			j->known_labels = dnsp_name_labels(asked);
 			j->qmin_count++;
 		}
-		free(c);
 		job_send(r, j);
 		return;
 	}
@@ -1517,7 +1535,6 @@ static void job_response(struct dnsp_resolver *r, struct job *j, struct upq *q,
 	switch (c->kind) {
 	case DNSP_UP_ANSWER:
 		ans_take(j, m, c);
-		free(c);
 		job_finish(r, j, DNSP_RCODE_NOERROR);
 		return;
 	case DNSP_UP_NXDOMAIN:
@@ -1525,7 +1542,6 @@ static void job_response(struct dnsp_resolver *r, struct job *j, struct upq *q,
 		uint8_t rcode = c->kind == DNSP_UP_NXDOMAIN ? DNSP_RCODE_NXDOMAIN
 							    : DNSP_RCODE_NOERROR;
 		ans_take(j, m, c);
-		free(c);
 		job_finish(r, j, rcode);
 		return;
 	}
@@ -1535,13 +1551,11 @@ static void job_response(struct dnsp_resolver *r, struct job *j, struct upq *q,
 		for (uint16_t k = 0; k < c->nchain; k++)
 			if (!dnsp_work_charge(&j->root->work, &r->set.lim, DNSP_WORK_CNAME)) {
 				ST_INC(r, limit_hits);
-				free(c);
 				tree_fail(r, j);
 				return;
 			}
 		if (c->kind == DNSP_UP_CNAME && j->forward) {
 			/* A forwarder's answer is relayed as it is. */
-			free(c);
 			job_finish(r, j, DNSP_RCODE_NOERROR);
 			return;
 		}
@@ -1550,17 +1564,14 @@ static void job_response(struct dnsp_resolver *r, struct job *j, struct upq *q,
 		if (c->kind == DNSP_UP_REFERRAL && !j->forward) {
 			if (!dnsp_work_charge(&j->root->work, &r->set.lim, DNSP_WORK_REFERRAL)) {
 				ST_INC(r, limit_hits);
-				free(c);
 				tree_fail(r, j);
 				return;
 			}
 			take_referral(r, j, m, c);
-			free(c);
 			j->qmin_count = 0;
 			job_send(r, j);
 			return;
 		}
-		free(c);
 		if (!moved) {
 			j->ns[ns_i].tries[ad_i] = TRIES_PER_ADDR;
 			job_send(r, j);
@@ -1570,7 +1581,6 @@ static void job_response(struct dnsp_resolver *r, struct job *j, struct upq *q,
 		return;
 	}
 	default:
-		free(c);
 		job_send(r, j);
 		return;
 	}
@@ -1753,7 +1763,10 @@ static void take_request(struct dnsp_resolver *r, const struct dnsp_punt_req *re
 		job_fail(r, j);
 		return;
 	}
-	timer_add(r, j->deadline_ms, TIMER_DEADLINE, j->idx, j->gen);
+	if (!timer_add(r, j->deadline_ms, TIMER_DEADLINE, j->idx, j->gen)) {
+		job_fail(r, j);
+		return;
+	}
 	job_step(r, j);
 }
 
@@ -1964,8 +1977,9 @@ int dnsp_resolver_create(const struct dnsp_resolver_params *p, dnsp_resolver_t *
 	r->jobs = calloc(MAX_JOBS, sizeof(*r->jobs));
 	r->upqs = calloc(MAX_UPQ, sizeof(*r->upqs));
 	r->msg = malloc(sizeof(*r->msg));
+	r->cls = malloc(sizeof(*r->cls));
 	r->scratch = malloc(DNSP_MSG_MAX + 2);
-	if (!r->jobs || !r->upqs || !r->msg || !r->scratch) {
+	if (!r->jobs || !r->upqs || !r->msg || !r->cls || !r->scratch) {
 		dnsp_resolver_destroy(r);
 		return -ENOMEM;
 	}
@@ -2045,6 +2059,7 @@ void dnsp_resolver_destroy(dnsp_resolver_t *r)
 	free(r->upqs);
 	free(r->heap);
 	free(r->msg);
+	free(r->cls);
 	free(r->scratch);
 	if (r->epfd >= 0)
 		close(r->epfd);

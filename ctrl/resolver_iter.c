@@ -7,6 +7,7 @@
  */
 #include <string.h>
 #include "resolver_iter.h"
+#include "../lib/wire/rdata.h"
 
 static inline uint16_t rd16(const uint8_t *p)
 {
@@ -178,6 +179,11 @@ int dnsp_up_parse(const uint8_t *pkt, size_t len, struct dnsp_up_msg *m)
 			int n = rdata_expand(pkt, len, off, rdlen, type, m->rdata + m->rdata_used,
 					     DNSP_UP_RDATA_MAX - m->rdata_used);
 			if (n < 0)
+				return DNSP_EMALFORMED;
+			/* Rdata a hostile server shapes freely (an A of 40 bytes, an
+			 * AAAA of 3) must not reach the cache or the glue copied into
+			 * fixed address slots: the message is garbage, drop it. */
+			if (dnsp_rdata_check(type, m->rdata + m->rdata_used, (size_t)n) != 0)
 				return DNSP_EMALFORMED;
 			memcpy(rr->owner, owner, dnsp_name_len(owner));
 			rr->section = sections[s];
@@ -406,8 +412,9 @@ int dnsp_up_classify(const struct dnsp_up_msg *m, const uint8_t *qname, uint16_t
 		}
 		for (uint16_t i = 0; i < m->nrr; i++) {
 			const struct dnsp_up_rr *rr = &m->rr[i];
-			if (rr->section != DNSP_SEC_ADDITIONAL ||
-			    (rr->type != DNSP_T_A && rr->type != DNSP_T_AAAA) ||
+			if (rr->section != DNSP_SEC_ADDITIONAL || rr->rclass != DNSP_CLASS_IN ||
+			    !((rr->type == DNSP_T_A && rr->rdlen == 4) ||
+			      (rr->type == DNSP_T_AAAA && rr->rdlen == 16)) ||
 			    c->nglue >= DNSP_UP_NS_MAX * 2)
 				continue;
 			bool named = false;

@@ -215,6 +215,71 @@ static void test_referral_with_glue(void **state)
 	free(m);
 }
 
+/* Rule: rdata whose length does not fit its type (an A of 40 bytes) makes
+ * the whole response malformed; the glue of such a record would otherwise
+ * be copied into a 16-byte address slot of the job. */
+static void test_parse_rejects_bad_rdata_length(void **state)
+{
+	(void)state;
+	struct rb b;
+	rb_start(&b, "www.example.com.", DNSP_T_A, 1);
+	rb_rr(&b, DNSP_SEC_AUTHORITY, "example.com.", DNSP_T_NS, 172800, "ns1.example.com.");
+	uint8_t o[DNSP_NAME_MAX], rd[40];
+	wire("ns1.example.com.", o);
+	memset(rd, 0x41, sizeof(rd));
+	assert_int_equal(dnsp_resp_put_rr(&b.r, DNSP_SEC_ADDITIONAL, o, DNSP_T_A, 1, 60, rd,
+					  sizeof(rd)), 0);
+	size_t len = rb_finish(&b, 0, false);
+	struct dnsp_up_msg *m = malloc(sizeof(*m));
+	assert_non_null(m);
+	assert_int_equal(dnsp_up_parse(b.buf, len, m), DNSP_EMALFORMED);
+	free(m);
+}
+
+/* Rule: glue is only an A of 4 bytes or an AAAA of 16 in class IN, even
+ * when handed a parsed message that did not come through the checks. */
+static void test_glue_needs_address_length(void **state)
+{
+	(void)state;
+	struct rb b;
+	rb_start(&b, "www.example.com.", DNSP_T_A, 1);
+	rb_rr(&b, DNSP_SEC_AUTHORITY, "example.com.", DNSP_T_NS, 172800, "ns1.example.com.");
+	rb_rr(&b, DNSP_SEC_ADDITIONAL, "ns1.example.com.", DNSP_T_A, 172800, "198.18.0.1");
+	struct dnsp_up_msg *m = parse(&b, rb_finish(&b, 0, false));
+	struct dnsp_up_class c;
+	classify(m, "www.example.com.", DNSP_T_A, "com.", &c);
+	assert_int_equal(c.nglue, 1);
+	m->rr[1].rdlen = 40;
+	classify(m, "www.example.com.", DNSP_T_A, "com.", &c);
+	assert_int_equal(c.kind, DNSP_UP_REFERRAL);
+	assert_int_equal(c.nglue, 0);
+	free(m);
+}
+
+/* Rule: a compression pointer in rdata that points at itself (a loop) is
+ * rejected, not followed forever. */
+static void test_parse_rejects_rdata_pointer_loop(void **state)
+{
+	(void)state;
+	struct rb b;
+	rb_start(&b, "www.example.com.", DNSP_T_CNAME, 1);
+	size_t qend = b.q.question_end;
+	/* Answer: owner = pointer to qname, CNAME, IN, TTL 60, rdlen 2,
+	 * rdata = a pointer to its own offset. */
+	uint8_t *p = b.buf + qend;
+	size_t rd_at = qend + 12;
+	const uint8_t rr[12] = { 0xc0, 12, 0, 5, 0, 1, 0, 0, 0, 60, 0, 2 };
+	memcpy(p, rr, sizeof(rr));
+	b.buf[rd_at] = (uint8_t)(0xc0 | (rd_at >> 8));
+	b.buf[rd_at + 1] = (uint8_t)rd_at;
+	b.buf[2] |= 0x80;
+	b.buf[7] = 1; /* ANCOUNT */
+	struct dnsp_up_msg *m = malloc(sizeof(*m));
+	assert_non_null(m);
+	assert_true(dnsp_up_parse(b.buf, rd_at + 2, m) < 0);
+	free(m);
+}
+
 /* A referral to the zone asked (or above it) makes no progress: lame. */
 static void test_upward_referral_is_lame(void **state)
 {
@@ -288,6 +353,33 @@ static void test_cname_chain_in_zone(void **state)
 	assert_int_equal(c.nchain, 2);
 	assert_int_equal(c.nkeep, 3);
 	assert_true(name_is(c.next, "c.example.com."));
+	free(m);
+}
+
+/* Rule: a CNAME loop (a -> b -> a) and a DNAME that expands into itself
+ * (example.com DNAME x.example.com) inside one response stop after
+ * max_chain links, never loop. */
+static void test_chain_loops_bounded(void **state)
+{
+	(void)state;
+	struct rb b;
+	rb_start(&b, "a.example.com.", DNSP_T_A, 1);
+	rb_rr(&b, DNSP_SEC_ANSWER, "a.example.com.", DNSP_T_CNAME, 60, "b.example.com.");
+	rb_rr(&b, DNSP_SEC_ANSWER, "b.example.com.", DNSP_T_CNAME, 60, "a.example.com.");
+	struct dnsp_up_msg *m = parse(&b, rb_finish(&b, 0, true));
+	struct dnsp_up_class c;
+	classify(m, "a.example.com.", DNSP_T_A, "example.com.", &c);
+	assert_int_equal(c.kind, DNSP_UP_CNAME);
+	assert_int_equal(c.nchain, 8);
+	assert_true(c.nkeep <= 2);
+	free(m);
+
+	rb_start(&b, "www.example.com.", DNSP_T_A, 1);
+	rb_rr(&b, DNSP_SEC_ANSWER, "example.com.", DNSP_T_DNAME, 60, "x.example.com.");
+	m = parse(&b, rb_finish(&b, 0, true));
+	classify(m, "www.example.com.", DNSP_T_A, "example.com.", &c);
+	assert_true(c.kind == DNSP_UP_CNAME || c.kind == DNSP_UP_SERVFAIL);
+	assert_true(c.nchain <= 8);
 	free(m);
 }
 
@@ -478,11 +570,15 @@ int main(void)
 		cmocka_unit_test(test_bailiwick_drops_unrelated_answer),
 		cmocka_unit_test(test_question_outside_zone_is_lame),
 		cmocka_unit_test(test_referral_with_glue),
+		cmocka_unit_test(test_parse_rejects_bad_rdata_length),
+		cmocka_unit_test(test_glue_needs_address_length),
+		cmocka_unit_test(test_parse_rejects_rdata_pointer_loop),
 		cmocka_unit_test(test_upward_referral_is_lame),
 		cmocka_unit_test(test_nxdomain_soa),
 		cmocka_unit_test(test_nodata),
 		cmocka_unit_test(test_cname_chain_in_zone),
 		cmocka_unit_test(test_cname_chain_bounded),
+		cmocka_unit_test(test_chain_loops_bounded),
 		cmocka_unit_test(test_dname_substitution),
 		cmocka_unit_test(test_error_rcodes),
 		cmocka_unit_test(test_reply_matching),
