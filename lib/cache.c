@@ -297,11 +297,16 @@ int dnsp_cache_answer_stale(const dnsp_cache_t *c, const struct dnsp_cache_key *
 	res->stale_available = false;
 	res->prefetch = false;
 	const struct entry *e = lookup_answer(c, key);
-	uint32_t stale = __atomic_load_n(&c->lim.stale_ttl, __ATOMIC_RELAXED);
-	if (e == NULL || stale == 0 || now - e->expire >= stale)
+	if (e == NULL)
 		return 0;
+	/* A fresh entry (refreshed while the caller's resolution failed) is
+	 * answered as a hit; test it before the window, whose unsigned
+	 * subtraction would wrap for it. */
 	if (now < e->expire)
 		return dnsp_cache_answer(c, key, now, r, res);
+	uint32_t stale = __atomic_load_n(&c->lim.stale_ttl, __ATOMIC_RELAXED);
+	if (stale == 0 || now - e->expire >= stale)
+		return 0;
 	uint32_t ttl = __atomic_load_n(&c->lim.stale_answer_ttl, __ATOMIC_RELAXED);
 	res->rcode = e->rcode;
 	res->ecs_scope = e->key_len > 10 ? e->bytes[10] : 0;

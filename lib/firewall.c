@@ -118,18 +118,18 @@ static inline uint64_t bloom_bits(uint64_t f, uint32_t *word, uint32_t mask)
 	       1ull << ((g >> 58) & 63);
 }
 
-/* Offsets of the labels of a valid wire name; returns the label count and
- * the total length (root byte included) in *total. */
+/* Offsets of the labels of a valid wire name (lib/wire/name.c); returns
+ * the label count and the total length (root byte included) in *total,
+ * taken from the last label so the name is walked once. A valid name has
+ * at most DNSP_LABELS_MAX - 1 labels; the clamp keeps the n + 1 suffix
+ * probes of dnsp_fw_match inside its array even for a name that is not. */
 static inline int label_offsets(const uint8_t *name, uint8_t offs[DNSP_LABELS_MAX],
 				size_t *total)
 {
-	int n = 0;
-	size_t o = 0;
-	while (name[o] && n < DNSP_LABELS_MAX - 1 && o < DNSP_NAME_MAX) {
-		offs[n++] = (uint8_t)o;
-		o += 1u + name[o];
-	}
-	*total = o + 1;
+	int n = dnsp_name_label_offsets(name, offs);
+	if (unlikely(n > DNSP_LABELS_MAX - 1))
+		n = DNSP_LABELS_MAX - 1;
+	*total = n ? (size_t)offs[n - 1] + name[offs[n - 1]] + 2u : 1u;
 	return n;
 }
 
@@ -365,7 +365,7 @@ int dnsp_fw_builder_add_domain(dnsp_fw_builder_t *b, uint32_t rule, const char *
 		if (i == len || entry[i] == '.') {
 			size_t l = i - lab;
 			if (l == 0 || l > DNSP_LABEL_MAX) {
-				if (len == 0)
+				if (len == 0 && wild)
 					break; /* "*": the root key */
 				return DNSP_ESYNTAX;
 			}

@@ -42,14 +42,24 @@ static uint16_t reply_limit(const struct dnsp_snapshot *s, const struct dnsp_pkt
 	return min_u16(lim, p->cap);
 }
 
-static int finish(const struct dnsp_snapshot *s, struct dnsp_resp *r,
-		  const struct dnsp_query *q, struct dnsp_stats *st, uint8_t rcode)
+/* Sets the rcode, counts the answer and completes it, echoing an ECS
+ * option with ecs_scope (0 for every answer that does not depend on the
+ * client's subnet). */
+static int finish_scoped(const struct dnsp_snapshot *s, struct dnsp_resp *r,
+			 const struct dnsp_query *q, struct dnsp_stats *st, uint8_t rcode,
+			 uint8_t ecs_scope)
 {
 	dnsp_resp_set_rcode(r, rcode);
 	if (r->truncated)
 		st->truncated++;
 	st->rcodes[rcode & 0xf]++;
-	return dnsp_resp_finish(r, q, s->udp_max, 0);
+	return dnsp_resp_finish(r, q, s->udp_max, ecs_scope);
+}
+
+static int finish(const struct dnsp_snapshot *s, struct dnsp_resp *r,
+		  const struct dnsp_query *q, struct dnsp_stats *st, uint8_t rcode)
+{
+	return finish_scoped(s, r, q, st, rcode, 0);
 }
 
 /*
@@ -88,25 +98,32 @@ static int resolve_upstream(const struct dnsp_snapshot *s, struct dnsp_pkt *p,
 		};
 		if (unlikely(pu->ecs_v4 | pu->ecs_v6)) {
 			/* ECS upstream (RFC 7871 §7.1.1): the client's own option
-			 * when it sent one, else its packet address. */
-			k.ecs = true;
-			if (q->has_ecs) {
-				k.ecs_family = (uint8_t)q->ecs_family;
-				memcpy(k.ecs_addr, q->ecs_addr, 16);
-			} else {
-				k.ecs_family = p->family == 6 ? 2 : 1;
-				memcpy(k.ecs_addr, p->src, 16);
+			 * when it sent one, else its packet address, truncated to
+			 * the source prefix sent for its family, and no ECS at all
+			 * when that prefix is 0 (ECS off for the family, or the
+			 * client opted out with SOURCE PREFIX 0, §7.1.2). The key
+			 * must be the one the resolver thread inserts under
+			 * (ctrl/resolver.c, job start and job_key), or the entry
+			 * is never hit and every such query punts. */
+			uint8_t fam = q->has_ecs ? (uint8_t)q->ecs_family : p->family == 6 ? 2 : 1;
+			const uint8_t *addr = q->has_ecs ? q->ecs_addr : p->src;
+			unsigned src = fam == 1 ? pu->ecs_v4 : pu->ecs_v6;
+			if (q->has_ecs && q->ecs_source_prefix < src)
+				src = q->ecs_source_prefix;
+			if (src > 0) {
+				unsigned nb = (src + 7u) / 8u;
+				k.ecs = true;
+				k.ecs_family = fam;
+				memcpy(k.ecs_addr, addr, nb);
+				if (src % 8)
+					k.ecs_addr[nb - 1] &= (uint8_t)(0xff << (8 - src % 8));
 			}
 		}
 		struct dnsp_cache_result res;
 		if (dnsp_cache_answer(rc->cache, &k, dnsp_cache_now(), r, &res) > 0) {
 			st->cache_hits++;
 			pu->prefetch = res.prefetch && rc->prefetch;
-			dnsp_resp_set_rcode(r, res.rcode);
-			if (r->truncated)
-				st->truncated++;
-			st->rcodes[res.rcode & 0xf]++;
-			return dnsp_resp_finish(r, q, s->udp_max, res.ecs_scope);
+			return finish_scoped(s, r, q, st, res.rcode, res.ecs_scope);
 		}
 		st->cache_misses++;
 		pu->stale = res.stale_available;
@@ -142,11 +159,7 @@ static int answer_zone(const struct dnsp_snapshot *s, const struct dnsp_pkt *p,
 	uint8_t scope = 0;
 	if (use_ecs && q->has_ecs)
 		scope = rc.scope < q->ecs_source_prefix ? rc.scope : q->ecs_source_prefix;
-	dnsp_resp_set_rcode(r, (uint8_t)rcode);
-	if (r->truncated)
-		w->stats->truncated++;
-	w->stats->rcodes[rcode & 0xf]++;
-	return dnsp_resp_finish(r, q, s->udp_max, scope);
+	return finish_scoped(s, r, q, w->stats, (uint8_t)rcode, scope);
 }
 
 int dnsp_pipeline_answer_zone(const struct dnsp_snapshot *s, const dnsp_zone_t *z,

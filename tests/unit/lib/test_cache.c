@@ -351,6 +351,31 @@ static void test_serve_stale(void **state)
 	assert_false(a.res.stale_available);
 }
 
+/* Serve-stale asked for an entry that is fresh again (refreshed while the
+ * caller's own resolution failed): cache.h "same as dnsp_cache_answer" —
+ * the fresh records with their counted-down TTL, not a miss. */
+static void test_stale_call_on_fresh_entry(void **state)
+{
+	dnsp_cache_t *c = *state;
+	struct dnsp_cache_limits l;
+	dnsp_cache_limits_default(&l);
+	l.stale_ttl = 100;
+	dnsp_cache_set_limits(c, &l);
+	assert_int_equal(insert_a(c, "www.example.", 0, 60, 1000, 10), 1);
+	struct answer a;
+	uint16_t ql = make_query(a.buf, "www.example.", DNSP_T_A, false);
+	struct dnsp_query q;
+	assert_int_equal(dnsp_pkt_parse_query(a.buf, ql, &q), 0);
+	struct dnsp_resp r;
+	dnsp_resp_init(&r, a.buf, sizeof(a.buf), 512, &q);
+	struct dnsp_cache_key k = { .qname = q.qname, .qtype = DNSP_T_A, .qclass = 1 };
+	assert_int_equal(dnsp_cache_answer_stale(c, &k, 1020, &r, &a.res), 1);
+	assert_int_equal(a.res.records, 1);
+	uint16_t len = dnsp_resp_finish(&r, &q, 1232, 0);
+	assert_int_equal(rd32(a.buf + q.question_end + 6), 40);
+	assert_int_equal(a.buf[len - 1], 10);
+}
+
 /* Prefetch: a hit with less than 10% of the TTL left asks for a refresh,
  * once. */
 static void test_prefetch_once(void **state)
@@ -535,6 +560,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_replace, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_eviction_clock, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_serve_stale, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stale_call_on_fresh_entry, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_prefetch_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ecs_scope, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_chain_and_client_case, setup, teardown),

@@ -205,6 +205,9 @@ static void test_builder_refuses_non_normal_entries(void **state)
 	assert_int_equal(dnsp_fw_builder_add_domain(f->b, r, "UPPER.example", 13), DNSP_ESYNTAX);
 	assert_int_equal(dnsp_fw_builder_add_domain(f->b, r, "a..b", 4), DNSP_ESYNTAX);
 	assert_int_equal(dnsp_fw_builder_add_domain(f->b, r, "*.", 2), DNSP_ESYNTAX);
+	/* An empty entry is no domain (lib/domainlist.h normal form): it must
+	 * not become an exact key for the root name. */
+	assert_int_equal(dnsp_fw_builder_add_domain(f->b, r, "", 0), DNSP_ESYNTAX);
 	assert_int_equal(dnsp_fw_builder_add_domain(f->b, 7, "a.b", 3), -EINVAL);
 	fx_free(f);
 }
@@ -524,6 +527,80 @@ static void test_threat_rule_in_order_with_confidence(void **state)
 	fx_free(f);
 }
 
+/* Hostile names (SPEC §3 "Firewall": exact and whole-label wildcard
+ * matching on any valid query name): the longest valid names, 127 labels in
+ * 255 bytes, match an exact entry of that length and a wildcard above it,
+ * and a neighbour one label shorter does not match the exact entry; a
+ * binary label holding a '.' byte is one label, never two; threat scores of
+ * such names stay in range. */
+static void test_hostile_names(void **state)
+{
+	(void)state;
+	struct fx *f = fx_new();
+	char text[256];
+	size_t tl = 0;
+	for (int i = 0; i < 127; i++) {
+		if (i)
+			text[tl++] = '.';
+		text[tl++] = 'a';
+	}
+	text[tl] = 0; /* 253 characters: "a.a. ... .a", 127 labels */
+	uint32_t r0 = rule(f, DNSP_FW_BLOCK, DNSP_FW_BLOCK_NXDOMAIN, "deep");
+	assert_int_equal(dnsp_fw_builder_add_domain(f->b, r0, text, tl), 0);
+	uint32_t r1 = rule(f, DNSP_FW_ALERT, 0, "below-b");
+	static const char *const l1[] = { "*.b", "a.example", NULL };
+	entries(f, r1, l1);
+	struct dnsp_fw_rule t = { .action = DNSP_FW_ALERT, .threat = DNSP_FW_THREAT_TUNNELING,
+		.confidence = DNSP_FW_CONF_LOW, .name = "tun", .group_id = "g" };
+	assert_int_equal(dnsp_fw_builder_add_rule(f->b, &t), 2);
+	compile(f, true, 1);
+
+	uint8_t w[DNSP_NAME_MAX];
+	size_t o = 0;
+	for (int i = 0; i < 127; i++) {
+		w[o++] = 1;
+		w[o++] = 'a';
+	}
+	w[o++] = 0;
+	assert_int_equal(o, DNSP_NAME_MAX);
+	assert_int_equal(dnsp_fw_match(f->fw, w, DNSP_T_A), (int)r0);
+	/* 126 labels of "a": not the listed name; the tunnelling rule may
+	 * or may not flag it, but the exact rule must not. */
+	assert_int_not_equal(dnsp_fw_match(f->fw, w + 2, DNSP_T_A), (int)r0);
+	/* 126 binary labels of 0xff under "b.": the wildcard (rule 1). */
+	o = 0;
+	for (int i = 0; i < 126; i++) {
+		w[o++] = 1;
+		w[o++] = 0xff;
+	}
+	w[o++] = 1;
+	w[o++] = 'b';
+	w[o++] = 0;
+	assert_int_equal(dnsp_fw_match(f->fw, w, DNSP_T_A), (int)r1);
+	/* One label "a.example" (a '.' byte inside) is not a.example. */
+	static const uint8_t dotted[] = { 9, 'a', '.', 'e', 'x', 'a', 'm', 'p', 'l', 'e', 0 };
+	static const uint8_t real[] = { 1, 'a', 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 0 };
+	assert_int_equal(dnsp_fw_match(f->fw, real, DNSP_T_A), (int)r1);
+	assert_int_not_equal(dnsp_fw_match(f->fw, dotted, DNSP_T_A), (int)r1);
+	/* One 63-byte label repeated to 255 bytes: scores bounded. */
+	o = 0;
+	for (int i = 0; i < 3; i++) {
+		w[o++] = 63;
+		memset(w + o, 'q' + i, 63);
+		o += 63;
+	}
+	w[o++] = 61;
+	memset(w + o, '7', 61);
+	o += 61;
+	w[o++] = 0;
+	assert_int_equal(o, DNSP_NAME_MAX);
+	for (uint8_t kind = DNSP_FW_THREAT_DGA; kind <= DNSP_FW_THREAT_TUNNELING; kind++) {
+		int sc = dnsp_fw_threat_score(w, kind, f->fw->nlog2n);
+		assert_true(sc >= 0 && sc <= DNSP_FW_SCORE_MAX);
+	}
+	fx_free(f);
+}
+
 /* A large table stays exact: every entry matches, names next to them do
  * not (probing across collisions). */
 static void test_many_entries_match_exactly(void **state)
@@ -579,6 +656,7 @@ int main(void)
 		cmocka_unit_test(test_dga_score_separates_generated_names),
 		cmocka_unit_test(test_tunnel_score_flags_encoded_subdomains),
 		cmocka_unit_test(test_threat_rule_in_order_with_confidence),
+		cmocka_unit_test(test_hostile_names),
 		cmocka_unit_test(test_many_entries_match_exactly),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
