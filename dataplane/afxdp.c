@@ -55,6 +55,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -110,6 +111,8 @@ struct xworker {
 	struct xsk_ring_prod fq, tx;
 	struct xsk_ring_cons cq, rx;
 	uint32_t tx_outstanding;      /* submitted to TX, not yet completed */
+	uint16_t dns_cap4, dns_cap6;  /* largest DNS message a reply frame may carry:
+				       * the interface MTU, not the UMEM chunk */
 	uint64_t *stash;              /* free frame addresses (chunk bases) */
 	uint32_t nstash;
 	struct dnsp_stats *st;
@@ -124,6 +127,7 @@ struct xworker {
 struct iface {
 	char name[IF_NAMESIZE];
 	uint32_t queues;
+	uint32_t mtu;                 /* at start: bounds the replies (iface_mtu) */
 	struct dnsp_xdp *xdp;
 };
 
@@ -239,23 +243,12 @@ static int punt(struct xworker *w, const struct dnsp_snapshot *s, const uint8_t 
 		w->st->punt_failed++;
 		return dnsp_punt_servfail(p->buf, p->len, p->cap);
 	}
-	struct dnsp_punt_client c = {
-		.reply = DNSP_REPLY_WORKER,
-		.family = l2->family,
-		.tcp = false,
-		.has_local = true,
-		.port = l2->src_port,
-		.listener = l2->listener,
-		.fd = -1,
-		.worker = w->id,
-		.cookie = w->punt_seq,
-		.max_reply = FRAME_SIZE - HDR_ROOM, /* the frame; EDNS limits: the resolver */
-	};
-	uint32_t alen = l2->family == 4 ? 4 : 16;
-	uint32_t dst_off = l2->family == 4 ? l2->l3_off + 16u : l2->l3_off + 24u;
+	struct dnsp_punt_client c;
 
-	memcpy(c.addr, p->src, sizeof(c.addr));
-	memcpy(c.local, frame + dst_off, alen);
+	dnsp_l2_punt_client(frame, l2, &c);
+	c.worker = w->id;
+	c.cookie = w->punt_seq;
+	c.max_reply = p->cap; /* frame and MTU (handle()); EDNS limits: the resolver */
 	if (dnsp_punt_push(dp->punt, w->id, &w->ctx.punt, &c, s->generation, p->buf, p->len) < 0) {
 		w->st->punt_failed++;
 		return dnsp_punt_servfail(p->buf, p->len, p->cap);
@@ -297,6 +290,10 @@ static uint32_t replies(struct xworker *w)
 			continue;
 		}
 		slot->cookie = ~(uint64_t)0;
+		if (h.len > (slot->l2.family == 4 ? w->dns_cap4 : w->dns_cap6)) {
+			w->st->tx_errors++; /* above the MTU (max_reply ignored): dropped */
+			continue;
+		}
 		uint32_t start = HDR_ROOM - slot->l2.payload_off;
 
 		memcpy(f + start, slot->hdr, slot->l2.payload_off);
@@ -336,6 +333,11 @@ static inline int handle(struct xworker *w, const struct dnsp_snapshot *s, uint8
 		return 0;
 	}
 	dnsp_l2_to_pipeline(f, room, &l2, &p);
+	/* The chunk holds more than the link carries: a reply above the MTU
+	 * would be dropped by the driver, so the pipeline truncates (TC) to it. */
+	uint16_t mtu_cap = l2.family == 4 ? w->dns_cap4 : w->dns_cap6;
+	if (p.cap > mtu_cap)
+		p.cap = mtu_cap;
 	r = dnsp_pipeline_process(s, &p, &w->ctx);
 	if (unlikely(r <= 0)) {
 		if (r != DNSP_PIPELINE_PUNT)
@@ -477,6 +479,23 @@ static void *worker_main(void *arg)
 
 /* ---------------------------------------------------------- start/stop */
 
+/* The interface's MTU (IP packet size), or 1500 when it cannot be read. */
+static uint32_t iface_mtu(const char *ifname)
+{
+	struct ifreq ifr;
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	uint32_t mtu = 1500;
+
+	if (fd < 0)
+		return mtu;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	if (ioctl(fd, SIOCGIFMTU, &ifr) == 0 && ifr.ifr_mtu > 0)
+		mtu = (uint32_t)ifr.ifr_mtu;
+	close(fd);
+	return mtu;
+}
+
 static int socket_create(struct xworker *w, const char *ifname, int xsk_map_fd)
 {
 	static const uint16_t bind_try[2] = { XDP_ZEROCOPY | XDP_USE_NEED_WAKEUP,
@@ -563,6 +582,15 @@ static int worker_init(struct dnsp_dataplane *dp, struct xworker *w, uint32_t in
 	w->fd = -1;
 	w->reply_fd = -1;
 	w->st = &p->stats[index];
+	/* A reply leaves as one frame of at most the MTU (IPv4 options are
+	 * dropped). The floor (RFC 791's 576) only keeps the subtraction sane
+	 * on a misconfigured link; the chunk bounds the message from above
+	 * (dnsp_l2_to_pipeline). */
+	uint32_t mtu = dp->ifs[iface].mtu < 576 ? 576 : dp->ifs[iface].mtu;
+	if (mtu > 0xffff)
+		mtu = 0xffff;
+	w->dns_cap4 = (uint16_t)(mtu - DNSP_L2_IP4_LEN - DNSP_L2_UDP_LEN);
+	w->dns_cap6 = (uint16_t)(mtu - DNSP_L2_IP6_LEN - DNSP_L2_UDP_LEN);
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	dnsp_worker_ctx_init(&w->ctx, w->st, w->id,
 			     ((uint64_t)ts.tv_nsec << 20) ^ (uint64_t)ts.tv_sec ^
@@ -713,6 +741,7 @@ int dnsp_afxdp_plane_start(const struct dnsp_dp_params *p, dnsp_dataplane_t **ou
 
 		snprintf(f->name, sizeof(f->name), "%s", p->interfaces[i].name);
 		f->queues = p->interfaces[i].queues;
+		f->mtu = iface_mtu(f->name);
 		if ((rc = dnsp_xdp_attach(f->name, modes[mode], &f->xdp)) < 0)
 			goto fail;
 		dp->nifs = i + 1;

@@ -97,6 +97,8 @@ struct punt_slot {
 	struct dnsp_l2_pkt l2;
 	uint16_t pi;                 /* port (index in dp->ports) it came from */
 	uint16_t dns_cap;            /* largest reply message the frame may carry */
+	bool vlan_stripped;          /* the PMD took the query's tag off: */
+	uint16_t vlan_tci;           /* the reply needs it back (vlan_restore) */
 	uint8_t hdr[HDR_ROOM];       /* frame[0..l2.payload_off) */
 };
 
@@ -162,24 +164,6 @@ static inline void wr16(uint8_t *p, uint16_t v)
 	p[1] = (uint8_t)v;
 }
 
-/* True if a listener serves (family, addr, port): exact address or a
- * wildcard (all-zero) one. */
-static bool listener_match(const struct dnsp_dataplane *dp, int family, const uint8_t *addr,
-			   uint16_t port)
-{
-	static const uint8_t zero[16];
-	size_t alen = family == 4 ? 4 : 16;
-
-	for (uint32_t i = 0; i < dp->nlisteners; i++) {
-		const struct dnsp_dp_listener *l = &dp->listeners[i];
-
-		if (l->family == family && l->port == port &&
-		    (memcmp(l->addr, addr, alen) == 0 || memcmp(l->addr, zero, alen) == 0))
-			return true;
-	}
-	return false;
-}
-
 /*
  * If frame[0..len) is a TCP segment to a listener (address, port) that is
  * not itself a reset, rewrites it into the reset RFC 793 §3.4 prescribes
@@ -230,7 +214,10 @@ static uint32_t tcp_reset(const struct dnsp_dataplane *dp, uint8_t *f, uint32_t 
 	uint8_t flags = t[13];
 	if (doff < TCP_HDR || doff > ip_end - l4 || (flags & 0x04) /* RST */)
 		return 0;
-	if (!listener_match(dp, family, family == 4 ? ip + 16 : ip + 24, rd16(t + 2)))
+	/* port 0 is no listener's (and means "any port" to the lookup) */
+	if (rd16(t + 2) == 0 ||
+	    dnsp_l2_find_listener(dp->listeners, dp->nlisteners, family,
+				  family == 4 ? ip + 16 : ip + 24, rd16(t + 2)) < 0)
 		return 0;
 	/* The reset: addresses from the segment, then the new TCP header. */
 	uint32_t total = (family == 4 ? l3 + DNSP_L2_IP4_LEN : l4) + TCP_HDR;
@@ -303,31 +290,41 @@ static uint32_t tcp_reset(const struct dnsp_dataplane *dp, uint8_t *f, uint32_t 
 	return total;
 }
 
+/* Puts back on a reply the 802.1Q tag the PMD stripped from its query
+ * (tci): by TX offload where the port has it, else in software. RX flags
+ * mean nothing on TX, so ol_flags is reset either way. Returns 0, or < 0
+ * when the tag cannot be inserted (the caller frees *m). */
+static inline int vlan_restore(struct rte_mbuf **m, const struct port *pt, bool stripped,
+			       uint16_t tci)
+{
+	(*m)->ol_flags = 0;
+	if (likely(!stripped))
+		return 0;
+	(*m)->vlan_tci = tci;
+	if (pt->sw_vlan_insert)
+		return rte_vlan_insert(m);
+	(*m)->ol_flags = RTE_MBUF_F_TX_VLAN;
+	return 0;
+}
+
 /* ------------------------------------------------------------ punts */
 
 /* Hands a query to the slow path. Returns a reply length to send now
  * (SERVFAIL when it cannot be punted), or 0 when punted. */
 static int punt(struct worker *w, const struct dnsp_snapshot *s, const struct rxq *q,
-		const uint8_t *f, const struct dnsp_l2_pkt *l2, struct dnsp_pkt *p)
+		const struct rte_mbuf *m, const uint8_t *f, const struct dnsp_l2_pkt *l2,
+		struct dnsp_pkt *p)
 {
 	struct dnsp_dataplane *dp = w->dp;
 
 	if (dp->punt == NULL || l2->payload_off > HDR_ROOM)
 		goto servfail;
-	struct dnsp_punt_client c = {
-		.reply = DNSP_REPLY_WORKER,
-		.family = l2->family,
-		.tcp = false,
-		.has_local = true,
-		.port = l2->src_port,
-		.listener = l2->listener,
-		.fd = -1,
-		.worker = w->id,
-		.cookie = w->punt_seq,
-		.max_reply = p->cap, /* one frame; the resolver applies EDNS and udp_max */
-	};
-	memcpy(c.addr, p->src, sizeof(c.addr));
-	memcpy(c.local, f + l2->l3_off + (l2->family == 4 ? 16 : 24), l2->family == 4 ? 4 : 16);
+	struct dnsp_punt_client c;
+
+	dnsp_l2_punt_client(f, l2, &c);
+	c.worker = w->id;
+	c.cookie = w->punt_seq;
+	c.max_reply = p->cap; /* one frame; the resolver applies EDNS and udp_max */
 	if (dnsp_punt_push(dp->punt, w->id, &w->ctx.punt, &c, s->generation, p->buf, p->len) < 0)
 		goto servfail;
 	struct punt_slot *slot = &w->punts[w->punt_seq & (PUNT_SLOTS - 1)];
@@ -336,6 +333,8 @@ static int punt(struct worker *w, const struct dnsp_snapshot *s, const struct rx
 	slot->l2 = *l2;
 	slot->pi = q->pi;
 	slot->dns_cap = p->cap;
+	slot->vlan_stripped = (m->ol_flags & RTE_MBUF_F_RX_VLAN_STRIPPED) != 0;
+	slot->vlan_tci = m->vlan_tci;
 	memcpy(slot->hdr, f, l2->payload_off);
 	w->st->punted++;
 	w->punted = true;
@@ -386,6 +385,11 @@ static uint32_t punt_replies(struct worker *w)
 		m->data_len = (uint16_t)len;
 		m->pkt_len = (uint32_t)len;
 		const struct port *pt = &dp->ports[slot->pi];
+		if (unlikely(vlan_restore(&m, pt, slot->vlan_stripped, slot->vlan_tci) != 0)) {
+			w->st->tx_errors++;
+			rte_pktmbuf_free(m);
+			continue;
+		}
 		if (rte_eth_tx_burst(pt->id, (uint16_t)w->index, &m, 1) == 1) {
 			w->st->tx_packets++;
 		} else {
@@ -440,7 +444,7 @@ static inline enum verdict handle_frame(struct worker *w, const struct dnsp_snap
 		if (unlikely(r <= 0)) {
 			if (r != DNSP_PIPELINE_PUNT)
 				return DROP;
-			r = punt(w, snap, q, f, &l2, &pkt);
+			r = punt(w, snap, q, m, f, &l2, &pkt);
 			if (r <= 0)
 				return DROP;
 		} else if (unlikely(w->ctx.punt.prefetch && dp->punt != NULL) &&
@@ -480,18 +484,11 @@ static inline enum verdict handle_frame(struct worker *w, const struct dnsp_snap
 	}
 	m->data_len = (uint16_t)len;
 	m->pkt_len = (uint32_t)len;
-	/* RX flags mean nothing on TX; a tag the PMD stripped goes back on. */
-	uint64_t stripped = m->ol_flags & RTE_MBUF_F_RX_VLAN_STRIPPED;
-	m->ol_flags = 0;
-	if (unlikely(stripped)) {
-		if (pt->sw_vlan_insert) {
-			if (rte_vlan_insert(&m) != 0) {
-				w->st->tx_errors++;
-				return DROP;
-			}
-		} else {
-			m->ol_flags = RTE_MBUF_F_TX_VLAN;
-		}
+	/* A tag the PMD stripped goes back on (m->vlan_tci still holds it). */
+	if (unlikely(vlan_restore(&m, pt, (m->ol_flags & RTE_MBUF_F_RX_VLAN_STRIPPED) != 0,
+				  m->vlan_tci) != 0)) {
+		w->st->tx_errors++;
+		return DROP;
 	}
 	return SEND;
 }

@@ -13,6 +13,7 @@
 
 #include "l2.h"
 #include "lib/pipeline.h"
+#include "lib/punt.h"
 
 #define IPPROTO_UDP_ 17
 #define IPPROTO_ICMPV6_ 58
@@ -117,10 +118,8 @@ static bool zero_addr(const uint8_t *a, size_t n)
 	return true;
 }
 
-/* Index of the listener for (family, addr, port) (port 0: any port, for
- * ARP/NS), preferring an exact address over a wildcard; -1 if none. */
-static int find_listener(const struct dnsp_dp_listener *ls, uint32_t n, int family,
-			 const uint8_t *addr, uint32_t port_or_0)
+int dnsp_l2_find_listener(const struct dnsp_dp_listener *ls, uint32_t n, int family,
+			  const uint8_t *addr, uint32_t port_or_0)
 {
 	size_t alen = family == 4 ? 4 : 16;
 	int wild = -1;
@@ -143,6 +142,15 @@ static bool bad_source4(const uint8_t *s)
 	/* multicast 224/4, limited broadcast, "this network" 0/8 */
 	return (s[0] & 0xf0) == 0xe0 || s[0] == 0 ||
 	       (s[0] == 255 && s[1] == 255 && s[2] == 255 && s[3] == 255);
+}
+
+/* A group destination (multicast 224/4, limited broadcast) reaches a
+ * wildcard listener through a unicast MAC only if crafted; the reply would
+ * leave from that group address, which no host may use as a source. */
+static bool group_dest4(const uint8_t *d)
+{
+	return (d[0] & 0xf0) == 0xe0 ||
+	       (d[0] == 255 && d[1] == 255 && d[2] == 255 && d[3] == 255);
 }
 
 static enum dnsp_l2_kind classify_udp(const uint8_t *frame, uint32_t l4, uint32_t ip_end,
@@ -183,7 +191,7 @@ static enum dnsp_l2_kind classify_ip4(const uint8_t *frame, uint32_t len, uint32
 	 * port 0 is no listener's (and would mean "any port" below). */
 	if ((rd16(ip + 6) & 0x3fff) || rd16(ip + ihl + 2) == 0)
 		return DNSP_L2_OTHER;
-	li = find_listener(ls, n, 4, ip + 16, rd16(ip + ihl + 2));
+	li = dnsp_l2_find_listener(ls, n, 4, ip + 16, rd16(ip + ihl + 2));
 	if (li < 0)
 		return DNSP_L2_OTHER;
 	out->l3_off = (uint16_t)l3;
@@ -196,7 +204,7 @@ static enum dnsp_l2_kind classify_ip4(const uint8_t *frame, uint32_t len, uint32
 		return DNSP_L2_MALFORMED;
 	if (dnsp_l2_csum_fold(dnsp_l2_csum_partial(ip, ihl, 0)) != 0)
 		return DNSP_L2_MALFORMED;
-	if (bad_source4(ip + 12))
+	if (bad_source4(ip + 12) || group_dest4(ip + 16))
 		return DNSP_L2_MALFORMED;
 	return classify_udp(frame, l3 + ihl, l3 + tot, out);
 }
@@ -216,7 +224,7 @@ static enum dnsp_l2_kind classify_ns(const uint8_t *frame, uint32_t l3, uint32_t
 		return DNSP_L2_OTHER;
 	if (ic[8] == 0xff)
 		return DNSP_L2_OTHER; /* multicast target */
-	li = find_listener(ls, n, 6, ic + 8, 0);
+	li = dnsp_l2_find_listener(ls, n, 6, ic + 8, 0);
 	if (li < 0)
 		return DNSP_L2_OTHER;
 	if (dnsp_l2_csum_fold(pseudo_sum(ip + 8, ip + 24, 16, IPPROTO_ICMPV6_, ilen) +
@@ -261,7 +269,7 @@ static enum dnsp_l2_kind classify_ip6(const uint8_t *frame, uint32_t len, uint32
 	}
 	if (ip[6] != IPPROTO_UDP_ || len < l4 + DNSP_L2_UDP_LEN || rd16(frame + l4 + 2) == 0)
 		return DNSP_L2_OTHER; /* extension headers: the kernel's; port 0: nobody's */
-	li = find_listener(ls, n, 6, ip + 24, rd16(frame + l4 + 2));
+	li = dnsp_l2_find_listener(ls, n, 6, ip + 24, rd16(frame + l4 + 2));
 	if (li < 0)
 		return DNSP_L2_OTHER;
 	out->l3_off = (uint16_t)l3;
@@ -271,8 +279,10 @@ static enum dnsp_l2_kind classify_ip6(const uint8_t *frame, uint32_t len, uint32
 	out->src_addr_off = (uint16_t)(l3 + 8);
 	if (plen < DNSP_L2_UDP_LEN || plen > len - l4)
 		return DNSP_L2_MALFORMED;
-	if (ip[8] == 0xff)
-		return DNSP_L2_MALFORMED; /* multicast source */
+	/* Multicast or unspecified source: no reply can go there (RFC 4291
+	 * §2.5.2, §2.7); multicast destination: it would be the reply's source. */
+	if (ip[8] == 0xff || zero_addr(ip + 8, 16) || ip[24] == 0xff)
+		return DNSP_L2_MALFORMED;
 	if (rd16(frame + l4 + 6) == 0)
 		return DNSP_L2_MALFORMED; /* RFC 8200 §8.1: zero checksum is invalid */
 	return classify_udp(frame, l4, l4 + plen, out);
@@ -291,7 +301,7 @@ static enum dnsp_l2_kind classify_arp(const uint8_t *frame, uint32_t len, uint32
 		return DNSP_L2_OTHER;
 	if (memcmp(a + 14, a + 24, 4) == 0)
 		return DNSP_L2_OTHER; /* announcement (sender == target) */
-	li = find_listener(ls, n, 4, a + 24, 0);
+	li = dnsp_l2_find_listener(ls, n, 4, a + 24, 0);
 	if (li < 0)
 		return DNSP_L2_OTHER;
 	out->l3_off = (uint16_t)l3;
@@ -374,6 +384,25 @@ void dnsp_l2_to_pipeline(uint8_t *frame, uint32_t frame_cap, const struct dnsp_l
 	} else {
 		memcpy(p->src, frame + in->src_addr_off, 16);
 	}
+}
+
+void dnsp_l2_punt_client(const uint8_t *frame, const struct dnsp_l2_pkt *in,
+			 struct dnsp_punt_client *c)
+{
+	size_t alen = in->family == 4 ? 4 : 16;
+	/* the destination follows the source in both IP headers */
+	uint32_t dst_off = (uint32_t)in->src_addr_off + (uint32_t)alen;
+
+	memset(c, 0, sizeof(*c));
+	c->reply = DNSP_REPLY_WORKER;
+	c->family = in->family;
+	c->tcp = false;
+	c->has_local = true;
+	c->port = in->src_port;
+	c->listener = in->listener;
+	c->fd = -1;
+	memcpy(c->addr, frame + in->src_addr_off, alen);
+	memcpy(c->local, frame + dst_off, alen);
 }
 
 int dnsp_l2_build_udp_reply(uint8_t *frame, uint32_t frame_cap, const struct dnsp_l2_pkt *in,

@@ -69,7 +69,9 @@ struct dnsp_l2_pkt {
  * fragments and IPv6 packets with extension headers are OTHER (the kernel
  * reassembles them). A DNS frame with a bad IPv4 header checksum, a UDP
  * length outside [8, IP payload], an IPv6 zero UDP checksum (RFC 8200 §8.1),
- * source port 0 or a multicast/broadcast source is MALFORMED. ARP: Ethernet/
+ * source port 0, a multicast/broadcast (IPv4) or multicast/unspecified
+ * (IPv6) source, or a multicast/broadcast destination (reachable only
+ * through a wildcard listener) is MALFORMED. ARP: Ethernet/
  * IPv4 requests whose target is a listener address (not announcements, where
  * sender == target). NS: RFC 4861 §7.1.1 validity (hop limit 255, code 0,
  * length >= 24, checksum, unicast target, option lengths non-zero) and the
@@ -78,6 +80,16 @@ struct dnsp_l2_pkt {
 enum dnsp_l2_kind dnsp_l2_classify(const uint8_t *frame, uint32_t len,
 				   const struct dnsp_dp_listener *listeners, uint32_t n,
 				   struct dnsp_l2_pkt *out);
+
+/*
+ * Index of the listener of listeners[0..n) for (family, addr, port),
+ * preferring an exact address over a wildcard (all-zero) one; port 0 means
+ * any port and matches exact addresses only (ARP, NS: is the address
+ * ours). -1 if none. dnsp_l2_classify() uses it; so does the DPDK plane's
+ * TCP reset.
+ */
+int dnsp_l2_find_listener(const struct dnsp_dp_listener *listeners, uint32_t n, int family,
+			  const uint8_t *addr, uint32_t port_or_0);
 
 /*
  * Copies the client's address, port and family from a DNS frame into the
@@ -89,6 +101,17 @@ enum dnsp_l2_kind dnsp_l2_classify(const uint8_t *frame, uint32_t len,
 struct dnsp_pkt;
 void dnsp_l2_to_pipeline(uint8_t *frame, uint32_t frame_cap, const struct dnsp_l2_pkt *in,
 			 struct dnsp_pkt *p);
+
+/*
+ * Fills the return path of a DNS frame punted to the slow path (lib/punt.h)
+ * for a kernel-bypass worker's reply ring: DNSP_REPLY_WORKER over UDP to
+ * the client's address and port, from the address the query was sent to,
+ * for its listener; fd -1. Zeroes the rest: the caller sets worker, cookie
+ * and max_reply. The AF_XDP and DPDK back ends share it.
+ */
+struct dnsp_punt_client;
+void dnsp_l2_punt_client(const uint8_t *frame, const struct dnsp_l2_pkt *in,
+			 struct dnsp_punt_client *c);
 
 /*
  * Turns the DNS query frame into the reply frame, in place. The reply DNS

@@ -57,11 +57,14 @@ void dnsp_worker_ctx_init(struct dnsp_worker_ctx *w, struct dnsp_stats *st, uint
 	w->rng = seed | 1;
 }
 
+static uint16_t last_cap; /* p->cap of the last query the pipeline saw */
+
 /* ID first byte 0xEE: punt; 0xFF: drop; else echo with QR set. */
 int dnsp_pipeline_process(const struct dnsp_snapshot *s, struct dnsp_pkt *p,
 			  struct dnsp_worker_ctx *w)
 {
 	(void)s;
+	last_cap = p->cap;
 	memset(&w->punt, 0, sizeof(w->punt));
 	w->punt.vpc = -1;
 	if (p->len < 12 || p->buf[0] == 0xFF)
@@ -78,6 +81,7 @@ int dnsp_pipeline_process(const struct dnsp_snapshot *s, struct dnsp_pkt *p,
 
 #define SRV_IF "xa0"
 #define CLI_IF "xa1"
+#define SRV_MTU 1400 /* below what a UMEM chunk holds: the MTU must bound replies */
 
 static const uint8_t SRV_IP[4] = { 198, 18, 43, 2 };
 static const uint8_t CLI_IP[4] = { 198, 18, 43, 1 };
@@ -134,6 +138,7 @@ static int group_setup(void **state)
 	if (unshare(CLONE_NEWNET) != 0)
 		return -1;
 	if (system("ip link add " SRV_IF " type veth peer name " CLI_IF " && "
+		   "ip link set " SRV_IF " mtu 1400 && " /* SRV_MTU */
 		   "ip link set " SRV_IF " up && ip link set " CLI_IF " up") != 0)
 		return -1;
 	if (get_mac(SRV_IF, srv_mac) != 0 || get_mac(CLI_IF, cli_mac) != 0)
@@ -286,6 +291,11 @@ static void test_fast_path_answers_in_place(void **state)
 	assert_true(f[44] & 0x80); /* QR from the stand-in pipeline */
 	assert_true(stats[0].rx_packets >= 1);
 	assert_true(stats[0].tx_packets >= 1);
+	/* A reply leaves as one frame of at most the MTU: the pipeline is
+	 * given no more room than that, so it truncates (TC) instead of
+	 * building a frame the link drops (dataplane.h, AF_XDP back end). */
+	assert_true(last_cap > 0);
+	assert_true(last_cap <= SRV_MTU - 20 - 8);
 }
 
 /* lib/punt.h: the query reaches the slow path with its return path; the
@@ -317,6 +327,9 @@ static void test_punted_query_answered_through_reply_ring(void **state)
 	assert_memory_equal(req.client.local, SRV_IP, 4);
 	assert_int_equal(req.len, sizeof(QUERY));
 	assert_int_equal(req.query[0], 0xEE);
+	/* the slow path's reply is bounded by the link MTU too */
+	assert_true(req.client.max_reply > 0);
+	assert_true(req.client.max_reply <= SRV_MTU - 20 - 8);
 	assert_int_equal(stats[0].punted, 1);
 
 	/* The slow path's answer: NXDOMAIN, so it cannot be the fast path's. */

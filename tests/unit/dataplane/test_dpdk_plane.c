@@ -412,6 +412,29 @@ static void vlan_tagged_query_answered_with_the_same_tag(void **state)
 	assert_memory_equal(r + 18 + 16, CLIENT4, 4);
 }
 
+/* dpdk.c: a query whose tag the PMD stripped (RX flag, TCI in the mbuf)
+ * is answered with the tag put back (here in software: the ring PMD has no
+ * VLAN insert offload). */
+static void stripped_tag_query_answered_tagged(void **state)
+{
+	(void)state;
+	uint8_t f[256], r[2048];
+	size_t n = udp4_frame(f, LISTEN4, 53, -1);
+	struct rte_mbuf *m = rte_pktmbuf_alloc(test_pool);
+
+	assert_non_null(m);
+	memcpy(rte_pktmbuf_append(m, (uint16_t)n), f, n);
+	m->ol_flags |= RTE_MBUF_F_RX_VLAN_STRIPPED | RTE_MBUF_F_RX_VLAN;
+	m->vlan_tci = 0x2007;
+	assert_int_equal(rte_ring_enqueue(rx_ring, m), 0);
+	size_t rn = pop(r, sizeof(r));
+	assert_int_equal(rn, n + 4);
+	assert_int_equal(rd16(r + 12), 0x8100);
+	assert_int_equal(rd16(r + 14), 0x2007);
+	assert_int_equal(rd16(r + 16), 0x0800);
+	assert_memory_equal(r + 18 + 16, CLIENT4, 4);
+}
+
 /* RFC 826: an ARP request for a listener address is answered with the
  * port's MAC; one for another address is not (no kernel owns the port). */
 static void arp_request_for_listener_answered_with_port_mac(void **state)
@@ -669,6 +692,48 @@ static void punted_query_answered_through_the_reply_ring(void **state)
 	assert_int_equal(pop_wait(r, sizeof(r), 50), 0);
 }
 
+/* dpdk.c: a tag the PMD stripped goes back on the reply, for a punted
+ * query's reply too (it is built in another mbuf, behind saved headers
+ * that never held the tag). The ring PMD passes RX flags through, so the
+ * test marks the mbuf as a VLAN-stripping PMD would. */
+static void punted_query_with_stripped_tag_answered_tagged(void **state)
+{
+	(void)state;
+	uint8_t f[256], r[2048];
+	size_t n = udp4_frame(f, LISTEN4, 53, -1); /* untagged on the wire as seen */
+	uint8_t *dns = f + 14 + 28;
+
+	dns[0] = dns[1] = 0x50;
+	struct rte_mbuf *m = rte_pktmbuf_alloc(test_pool);
+	assert_non_null(m);
+	memcpy(rte_pktmbuf_append(m, (uint16_t)n), f, n);
+	m->ol_flags |= RTE_MBUF_F_RX_VLAN_STRIPPED | RTE_MBUF_F_RX_VLAN;
+	m->vlan_tci = 0x300b;
+	assert_int_equal(rte_ring_enqueue(rx_ring, m), 0);
+	static struct dnsp_punt_req req;
+	uint64_t end = now_ms() + 1000;
+	int got;
+	while ((got = dnsp_punt_pop(chan, 0, &req)) == 0 && now_ms() < end)
+		usleep(200);
+	assert_int_equal(got, 1);
+
+	uint8_t msg[64];
+	memcpy(msg, req.query, req.len);
+	msg[2] |= 0x80;
+	struct dnsp_punt_reply hdr = { .cookie = req.client.cookie, .listener = 0,
+				       .family = 4, .port = 40000 };
+	memcpy(hdr.addr, req.client.addr, 16);
+	memcpy(hdr.local, req.client.local, 16);
+	assert_int_equal(dnsp_punt_reply_push(chan, 0, &hdr, msg, req.len), 0);
+	size_t rn = pop(r, sizeof(r));
+	assert_int_equal(rn, n + 4);
+	assert_int_equal(rd16(r + 12), 0x8100);
+	assert_int_equal(rd16(r + 14), 0x300b);
+	assert_int_equal(rd16(r + 16), 0x0800);
+	assert_memory_equal(r + 18 + 16, CLIENT4, 4);
+	assert_memory_equal(r + 18 + 28, msg, req.len);
+}
+
 /* A punt that cannot be queued (the worker's request ring is full) is
  * answered SERVFAIL at once rather than dropped (RFC 1035 §4.1.1: RCODE 2),
  * and counted. */
@@ -711,6 +776,8 @@ int main(void)
 		cmocka_unit_test(frames_for_others_dropped_and_counted),
 		cmocka_unit_test(counters_count_frames_in_and_out),
 		cmocka_unit_test(punted_query_answered_through_the_reply_ring),
+		cmocka_unit_test(punted_query_with_stripped_tag_answered_tagged),
+		cmocka_unit_test(stripped_tag_query_answered_tagged),
 		cmocka_unit_test(punt_ring_full_answers_servfail),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "dataplane/l2.h"
+#include "lib/punt.h"
 #include "lib/pipeline.h"
 
 static const uint8_t MAC_CLIENT[6] = { 0x02, 0, 0, 0, 0, 0x01 };
@@ -412,6 +413,85 @@ static void test_classify_unanswerable_source_is_malformed(void **state)
 	assert_int_equal(dnsp_l2_classify(f, n, listeners, 3, &k), DNSP_L2_MALFORMED);
 }
 
+/* l2.h: an IPv6 query from the unspecified address has nobody to answer
+ * (RFC 4291 §2.5.2); a multicast IPv6 source neither. */
+static void test_classify_unspecified_ipv6_source_is_malformed(void **state)
+{
+	uint8_t f[256];
+	struct dnsp_l2_pkt k;
+	uint32_t n = mk_udp6(f, false, IP6_SERVER, 53);
+	uint8_t *ip = f + 14;
+
+	(void)state;
+	assert_int_equal(dnsp_l2_classify(f, n, listeners, 3, &k), DNSP_L2_DNS);
+	memset(ip + 8, 0, 16); /* :: (the UDP checksum is not checked here) */
+	assert_int_equal(dnsp_l2_classify(f, n, listeners, 3, &k), DNSP_L2_MALFORMED);
+	n = mk_udp6(f, false, IP6_SERVER, 53);
+	ip[8] = 0xff;
+	assert_int_equal(dnsp_l2_classify(f, n, listeners, 3, &k), DNSP_L2_MALFORMED);
+}
+
+/* l2.h: a group destination reaching a wildcard listener under a unicast
+ * MAC is MALFORMED: its reply would leave from a multicast or broadcast
+ * address. */
+static void test_classify_group_destination_for_wildcard_is_malformed(void **state)
+{
+	uint8_t f[256];
+	struct dnsp_l2_pkt k;
+	static const uint8_t mcast4[4] = { 224, 0, 0, 251 };
+	static const uint8_t bcast4[4] = { 255, 255, 255, 255 };
+	static const uint8_t mcast6[16] = { 0xff, 0x02, [15] = 1 };
+	struct dnsp_dp_listener any6 = { .family = 6, .port = 53 }; /* [::]:53 */
+	uint32_t n;
+
+	(void)state;
+	n = mk_udp4(f, false, 0, mcast4, 5300);
+	assert_int_equal(dnsp_l2_classify(f, n, listeners, 3, &k), DNSP_L2_MALFORMED);
+	n = mk_udp4(f, false, 0, bcast4, 5300);
+	assert_int_equal(dnsp_l2_classify(f, n, listeners, 3, &k), DNSP_L2_MALFORMED);
+	n = mk_udp6(f, false, mcast6, 53);
+	assert_int_equal(dnsp_l2_classify(f, n, &any6, 1, &k), DNSP_L2_MALFORMED);
+	n = mk_udp6(f, false, IP6_SERVER, 53); /* the same wildcard, unicast: fine */
+	assert_int_equal(dnsp_l2_classify(f, n, &any6, 1, &k), DNSP_L2_DNS);
+}
+
+/* l2.h dnsp_l2_punt_client: the punted query's return path is the client's
+ * (address, port) and the address it was sent to, IPv4 and IPv6, tagged. */
+static void test_punt_client_is_the_frames_return_path(void **state)
+{
+	uint8_t f[256];
+	struct dnsp_l2_pkt k;
+	struct dnsp_punt_client c;
+	static const uint8_t zero[12];
+	uint32_t n = mk_udp4(f, true, 4, IP4_SERVER, 53);
+
+	(void)state;
+	assert_int_equal(dnsp_l2_classify(f, n, listeners, 3, &k), DNSP_L2_DNS);
+	memset(&c, 0xa5, sizeof(c));
+	dnsp_l2_punt_client(f, &k, &c);
+	assert_int_equal(c.reply, DNSP_REPLY_WORKER);
+	assert_int_equal(c.family, 4);
+	assert_false(c.tcp);
+	assert_true(c.has_local);
+	assert_int_equal(c.port, 40000);
+	assert_int_equal(c.listener, 0);
+	assert_int_equal(c.fd, -1);
+	assert_int_equal(c.cookie, 0);
+	assert_int_equal(c.max_reply, 0);
+	assert_memory_equal(c.addr, IP4_CLIENT, 4);
+	assert_memory_equal(c.addr + 4, zero, 12);
+	assert_memory_equal(c.local, IP4_SERVER, 4);
+	assert_memory_equal(c.local + 4, zero, 12);
+	n = mk_udp6(f, false, IP6_SERVER, 53);
+	assert_int_equal(dnsp_l2_classify(f, n, listeners, 3, &k), DNSP_L2_DNS);
+	dnsp_l2_punt_client(f, &k, &c);
+	assert_int_equal(c.family, 6);
+	assert_int_equal(c.port, 40001);
+	assert_int_equal(c.listener, 1);
+	assert_memory_equal(c.addr, IP6_CLIENT, 16);
+	assert_memory_equal(c.local, IP6_SERVER, 16);
+}
+
 static void check_reply4(const uint8_t *f, uint32_t len, uint32_t l3, bool csum)
 {
 	const uint8_t *ip = f + l3;
@@ -710,6 +790,10 @@ int main(void)
 		cmocka_unit_test_setup(test_classify_bad_ipv4_checksum_is_malformed, setup),
 		cmocka_unit_test_setup(test_classify_ipv6_zero_udp_checksum_is_malformed, setup),
 		cmocka_unit_test_setup(test_classify_unanswerable_source_is_malformed, setup),
+		cmocka_unit_test_setup(test_classify_unspecified_ipv6_source_is_malformed, setup),
+		cmocka_unit_test_setup(test_punt_client_is_the_frames_return_path, setup),
+		cmocka_unit_test_setup(test_classify_group_destination_for_wildcard_is_malformed,
+				       setup),
 		cmocka_unit_test_setup(test_build_udp4_reply_swaps_and_checksums, setup),
 		cmocka_unit_test_setup(test_build_udp4_reply_drops_ip_options, setup),
 		cmocka_unit_test_setup(test_build_udp6_reply_has_checksum, setup),
