@@ -184,7 +184,9 @@ static bool is_address(const char *t, size_t tl)
 {
 	char buf[INET6_ADDRSTRLEN + 1];
 	unsigned char bin[16];
-	if (tl == 0 || tl >= sizeof(buf))
+	/* a NUL inside the token would end inet_pton's string early and let
+	 * "0.0.0.0\0junk" pass for an address */
+	if (tl == 0 || tl >= sizeof(buf) || memchr(t, 0, tl))
 		return false;
 	memcpy(buf, t, tl);
 	buf[tl] = 0;

@@ -738,7 +738,8 @@ static int build_kind(dnsp_arena_t *arena, struct dnsp_route_policy *p,
 				return fail(err, errcap, "set %s: no usable coordinates", sid(a));
 			unit_vector(a->lat, a->lon, &xyz[3 * i]);
 			if (p->kind == DNSP_ROUTE_LATENCY) {
-				if (a->region < 0 || a->region >= DNSP_NREGIONS_MAX)
+				/* the key indexes latency rows of dnsp_nregions cells */
+				if (a->region < 0 || (uint32_t)a->region >= dnsp_nregions)
 					return fail(err, errcap, "set %s: unknown Region", sid(a));
 				for (uint16_t j = 0; j < i; j++)
 					if (attrs[j].region == a->region)

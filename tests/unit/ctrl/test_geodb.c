@@ -224,6 +224,39 @@ static void test_latency_bad_header_is_reported(void **state)
 	assert_error(f, "l.csv:1: server.latency_db:", "cidr,region,rtt_ms");
 }
 
+/* Hostile text: an overlong line, too many fields, a NUL inside a field,
+ * text after a closing quote and binary bytes are each reported at their
+ * line (bounded work, no crash), and nothing is half-built. */
+static void test_latency_hostile_lines_are_reported(void **state)
+{
+	struct fx *f = *state;
+	static const char head[] = "cidr,region,rtt_ms\r\n"               /* 1 */
+				   "192.0.2.0/24,us-east-1,12\r\n"         /* 2 */
+				   ",,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,\n"  /* 3 */
+				   "192.0.2.0/24\0junk,us-east-1,1\n"      /* 4 */
+				   "\"192.0.2.0/24\"x,us-east-1,1\n"       /* 5 */
+				   "\x01\xff\xfe,\x80,\x7f\n";             /* 6 */
+	size_t hl = sizeof(head) - 1, n = hl;
+	char *csv = malloc(hl + 20000);
+
+	assert_non_null(csv);
+	memcpy(csv, head, hl);
+	memset(csv + n, '1', 10000);                               /* 7 */
+	n += 10000;
+	memcpy(csv + n, "\n10.0.0.0/8,eu-west-1,5", 23);             /* 8 */
+	n += 23;
+	assert_int_equal(dnsp_latency_parse(csv, n, "l.csv", "server.latency_db", f->arena,
+					    &f->rd, &f->errs), DNSP_ECONFIG);
+	assert_null(f->rd.latency);
+	assert_error(f, "l.csv:3: server.latency_db:", "too many fields");
+	assert_error(f, "l.csv:4: server.latency_db: cidr", "not an IPv4 or IPv6 prefix");
+	assert_error(f, "l.csv:5: server.latency_db:", "text after a closing quote");
+	assert_error(f, "l.csv:6: server.latency_db: cidr", NULL);
+	assert_error(f, "l.csv:7: server.latency_db:", "line longer than");
+	assert_int_equal(f->errs.n, 5);
+	free(csv);
+}
+
 static void test_latency_error_flood_is_capped(void **state)
 {
 	struct fx *f = *state;
@@ -530,6 +563,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_latency_longest_prefix_wins_whole_row, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_latency_bad_lines_report_file_line_and_key, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_latency_bad_header_is_reported, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_latency_hostile_lines_are_reported, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_latency_error_flood_is_capped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_latency_empty_file_is_an_empty_table, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_latency_load_missing_file_names_the_config_line, setup, teardown),

@@ -3,8 +3,10 @@
  * (ctrl/config_health.c: every bad field is one "FILE:LINE: KEY: message")
  * and the checker's status rules (ctrl/health.c, SEMANTICS §10), driven
  * through dnsp_health_checker_record() / _set_status() without sockets or
- * threads. Each checker writes into its own status table, so tests do not
- * see each other's statuses.
+ * threads, and the prober's reading of hostile HTTP answers (garbage,
+ * truncated, oversized, stalled, chunked) against a loopback server thread
+ * with a canned reply. Each checker writes into its own status table, so
+ * tests do not see each other's statuses.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,6 +19,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <pthread.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include "ctrl/config.h"
 #include "ctrl/config_health.h"
@@ -422,6 +429,12 @@ static void rec(dnsp_health_checker_t *hc, const char *id, bool good)
 								      : "HTTP Status Code 500, Internal Server Error"), 0);
 }
 
+/* A CLOUDWATCH_METRIC value set through the control API (accepted). */
+static void set_api(dnsp_health_checker_t *hc, const char *id, enum dnsp_hc_api_status st)
+{
+	assert_int_equal(dnsp_health_checker_set_status(hc, id, st), 0);
+}
+
 static const char *status_text(dnsp_health_checker_t *hc, const char *id)
 {
 	static struct dnsp_health_obs o;
@@ -538,18 +551,16 @@ static void test_api_set_check(void **state)
 	assert_true(ok("t-cw"));   /* LastKnownStatus without history: healthy */
 	assert_false(ok("t-cw-u"));
 	assert_true(ok("t-cw-h"));
-	assert_int_equal(dnsp_health_checker_set_status(hc, "t-cw", DNSP_HC_API_UNHEALTHY), 0);
+	set_api(hc, "t-cw", DNSP_HC_API_UNHEALTHY);
 	assert_false(ok("t-cw"));
 	assert_string_equal(status_text(hc, "t-cw"),
 			    "Failure: Status set through the control API: Unhealthy");
-	assert_int_equal(dnsp_health_checker_set_status(hc, "t-cw", DNSP_HC_API_INSUFFICIENT_DATA),
-			 0);
+	set_api(hc, "t-cw", DNSP_HC_API_INSUFFICIENT_DATA);
 	assert_false(ok("t-cw")); /* last known */
-	assert_int_equal(dnsp_health_checker_set_status(hc, "t-cw-h", DNSP_HC_API_UNHEALTHY), 0);
-	assert_int_equal(dnsp_health_checker_set_status(hc, "t-cw-h", DNSP_HC_API_INSUFFICIENT_DATA),
-			 0);
+	set_api(hc, "t-cw-h", DNSP_HC_API_UNHEALTHY);
+	set_api(hc, "t-cw-h", DNSP_HC_API_INSUFFICIENT_DATA);
 	assert_true(ok("t-cw-h"));
-	assert_int_equal(dnsp_health_checker_set_status(hc, "t-cw", DNSP_HC_API_HEALTHY), 0);
+	set_api(hc, "t-cw", DNSP_HC_API_HEALTHY);
 	assert_true(ok("t-cw"));
 	assert_int_equal(dnsp_health_checker_set_status(hc, "t-web", DNSP_HC_API_HEALTHY), -EINVAL);
 	assert_int_equal(dnsp_health_checker_set_status(hc, "nope", DNSP_HC_API_HEALTHY), -ENOENT);
@@ -616,6 +627,135 @@ static void test_thread_probes_and_stops(void **state)
 	dnsp_health_checker_destroy(hc);
 }
 
+/* ---- hostile HTTP answers (a loopback server with a canned reply) ---- */
+
+struct canned {
+	int lfd;
+	const char *resp;
+	size_t len;
+	bool hold;      /* keep the connection open after the reply */
+	pthread_t t;
+};
+
+static void *canned_run(void *arg)
+{
+	struct canned *s = arg;
+	char buf[4096];
+	int fd = accept(s->lfd, NULL, NULL);
+	if (fd < 0)
+		return NULL;
+	ssize_t r = recv(fd, buf, sizeof(buf), 0); /* the request fits one read */
+	(void)r;
+	for (size_t off = 0; off < s->len;) {
+		ssize_t w = send(fd, s->resp + off, s->len - off, MSG_NOSIGNAL);
+		if (w <= 0)
+			break;
+		off += (size_t)w;
+	}
+	if (s->hold)
+		while (recv(fd, buf, sizeof(buf), 0) > 0) /* until the checker gives up */
+			;
+	close(fd);
+	return NULL;
+}
+
+/* Serves resp (len bytes) once on a loopback port; returns the port. */
+static int canned_start(struct canned *s, const char *resp, size_t len, bool hold)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	socklen_t sl = sizeof(sa);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	s->resp = resp;
+	s->len = len;
+	s->hold = hold;
+	s->lfd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(s->lfd >= 0);
+	assert_int_equal(bind(s->lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(s->lfd, 4), 0);
+	assert_int_equal(getsockname(s->lfd, (struct sockaddr *)&sa, &sl), 0);
+	assert_int_equal(pthread_create(&s->t, NULL, canned_run, s), 0);
+	return ntohs(sa.sin_port);
+}
+
+/* One HTTP_STR_MATCH probe (SearchString "needle", TimeoutMs 200) against a
+ * server answering resp; returns the check's status text. */
+static const char *probe_once(const char *resp, size_t len, bool hold)
+{
+	static struct dnsp_health_obs o;
+	struct canned s;
+	char conf[512];
+	int port = canned_start(&s, resp, len, hold);
+	snprintf(conf, sizeof(conf),
+		 BASE "  - {Id: t-http, IntervalMs: 60000, TimeoutMs: 200, HealthCheckConfig: "
+		 "{Type: HTTP_STR_MATCH, IPAddress: 127.0.0.1, Port: %d, SearchString: needle, "
+		 "FailureThreshold: 1}}\n", port);
+	dnsp_health_checker_t *hc = checker(conf);
+	assert_int_equal(dnsp_health_checker_start(hc), 0);
+	memset(&o, 0, sizeof(o));
+	for (int i = 0; i < 1000 && o.probes_ok + o.probes_failed == 0; i++) {
+		struct timespec ts = { 0, 5 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+		assert_int_equal(dnsp_health_checker_observe(hc, "t-http", &o), 0);
+	}
+	assert_int_equal(o.probes_ok + o.probes_failed, 1); /* answered, no hang */
+	assert_int_equal(ok("t-http"), o.probes_ok == 1);
+	dnsp_health_checker_destroy(hc);
+	pthread_join(s.t, NULL);
+	close(s.lfd);
+	return o.status;
+}
+
+#define PROBE(lit, hold) probe_once(lit, sizeof(lit) - 1, hold)
+
+static void expect_status(const char *got, const char *prefix)
+{
+	if (strncmp(got, prefix, strlen(prefix)) != 0)
+		fail_msg("status \"%s\", wanted \"%s...\"", got, prefix);
+}
+
+/* SEMANTICS §10 HTTP_STR_MATCH: the search string is looked for in the
+ * decoded body, so chunk boundaries and extensions cannot hide it, and NUL
+ * bytes before it do not end the search. */
+static void test_probe_body_decoding(void **state)
+{
+	(void)state;
+	expect_status(PROBE("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+			    "3\r\nnee\r\n3;ext=1\r\ndle\r\n0\r\n\r\n", false),
+		      "Success: HTTP Status Code 200, OK. Search string found");
+	expect_status(PROBE("HTTP/1.1 200 OK\r\n\r\n\0\0\0needle", false),
+		      "Success: HTTP Status Code 200, OK. Search string found");
+	/* a chunk size with more hex digits than 64 bits hold: no overflow,
+	 * the data that follows is still searched */
+	expect_status(PROBE("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+			    "FFFFFFFFFFFFFFFFFFFFFFFF\r\nneedle", false),
+		      "Success: HTTP Status Code 200, OK. Search string found");
+	expect_status(PROBE("HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nneedle", false),
+		      "Failure: HTTP Status Code 200, OK. The search string was not found");
+}
+
+/* Garbage, truncated, oversized and stalled answers are failures with a
+ * reason, never a crash, a hang of the checker thread or a success. */
+static void test_probe_bad_answers_fail(void **state)
+{
+	(void)state;
+	static char huge[20000];
+	memcpy(huge, "HTTP/1.1 200 OK\r\nX-Pad: ", 24);
+	memset(huge + 24, 'a', sizeof(huge) - 24);
+	expect_status(PROBE("garbage\r\n\r\nneedle", false),
+		      "Failure: The response is not valid HTTP (bad status line)");
+	expect_status(PROBE("HTTP/1.1 200 OK\r\n", false),
+		      "Failure: The endpoint closed the connection before");
+	expect_status(probe_once(huge, sizeof(huge), true),
+		      "Failure: The response headers are larger than 16384 bytes");
+	expect_status(PROBE("HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\nneedle", false),
+		      "Failure: The response is not valid HTTP (bad Content-Length)");
+	expect_status(PROBE("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nneed", true),
+		      "Failure: HTTP Status Code 200, OK. The response body did not arrive");
+	expect_status(PROBE("HTTP/1.1 200 OK\r\n", true), "Failure: Timeout waiting");
+	expect_status(PROBE("HTTP/1.1 503 Service Unavailable\r\n\r\nneedle", false),
+		      "Failure: HTTP Status Code 503");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -638,6 +778,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_api_set_check, teardown),
 		cmocka_unit_test_teardown(test_update_keeps_adds_and_removes, teardown),
 		cmocka_unit_test_teardown(test_thread_probes_and_stops, teardown),
+		cmocka_unit_test_teardown(test_probe_body_decoding, teardown),
+		cmocka_unit_test_teardown(test_probe_bad_answers_fail, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -54,6 +54,18 @@ static int parse(const char *text, enum dnsp_dl_format f, struct got *g,
 	return dnsp_domainlist_parse(text, strlen(text), f, on_entry, on_error, g, st);
 }
 
+/* The errors reported were exactly on these lines, in order (lines ends
+ * with 0). */
+static void expect_err_lines(const struct got *g, const int *lines)
+{
+	int n = 0;
+	while (lines[n])
+		n++;
+	assert_int_equal(g->nerr, n);
+	for (int i = 0; i < n; i++)
+		assert_int_equal(g->err_lines[i], lines[i]);
+}
+
 static const char *norm(const char *in, char out[DNSP_DOMAIN_TEXT_MAX + 1])
 {
 	const char *why = NULL;
@@ -162,11 +174,8 @@ static void test_plain_bad_lines_reported_with_line_numbers(void **state)
 			   "*bad.example\n";
 	assert_int_equal(parse(text, DNSP_DL_PLAIN, &g, NULL), DNSP_ESYNTAX);
 	assert_int_equal(g.n, 2);
-	assert_int_equal(g.nerr, 3);
-	assert_int_equal(g.err_lines[0], 2);
+	expect_err_lines(&g, (const int[]){ 2, 3, 5, 0 });
 	assert_string_equal(g.err_text[0], "bad_name.example");
-	assert_int_equal(g.err_lines[1], 3);
-	assert_int_equal(g.err_lines[2], 5);
 	assert_string_equal(g.err_text[2], "*bad.example");
 }
 
@@ -202,10 +211,7 @@ static void test_hosts_bad_lines_reported(void **state)
 			   "0.0.0.0 bad_entry.example\n";
 	assert_int_equal(parse(text, DNSP_DL_HOSTS, &g, NULL), DNSP_ESYNTAX);
 	assert_int_equal(g.n, 1);
-	assert_int_equal(g.nerr, 3);
-	assert_int_equal(g.err_lines[0], 2);
-	assert_int_equal(g.err_lines[1], 3);
-	assert_int_equal(g.err_lines[2], 4);
+	expect_err_lines(&g, (const int[]){ 2, 3, 4, 0 });
 }
 
 /* ---- RPZ ---- */
@@ -344,6 +350,39 @@ static void test_reads_only_len_bytes(void **state)
 	assert_string_equal(g.entries[1], "c.d");
 }
 
+/* Hostile bytes in untrusted feeds (SEMANTICS §13: every bad line is
+ * reported, parsing goes on): a NUL inside the address of a hosts line
+ * does not make it an address; CRLF, binary and an overlong line in a plain
+ * list are errors of their own line only. */
+static void test_hostile_bytes_are_line_errors(void **state)
+{
+	(void)state;
+	struct got g;
+	static const char hosts[] = "0.0.0.0\0junk evil.example\n0.0.0.0 ok.example\r\n";
+	memset(&g, 0, sizeof(g));
+	assert_int_equal(dnsp_domainlist_parse(hosts, sizeof(hosts) - 1, DNSP_DL_HOSTS, on_entry,
+					       on_error, &g, NULL), DNSP_ESYNTAX);
+	assert_int_equal(g.n, 1);
+	assert_string_equal(g.entries[0], "ok.example");
+	expect_err_lines(&g, (const int[]){ 1, 0 });
+
+	static const char head[] = "a.example\r\n\x01\xff.example\r\nb\0.example\n";
+	static char plain[70000];
+	size_t o = sizeof(head) - 1;
+	memcpy(plain, head, o);
+	memset(plain + o, 'x', 65536); /* one 64 KiB line */
+	o += 65536;
+	memcpy(plain + o, "\nc.example", 10);
+	o += 10;
+	memset(&g, 0, sizeof(g));
+	assert_int_equal(dnsp_domainlist_parse(plain, o, DNSP_DL_PLAIN, on_entry, on_error, &g,
+					       NULL), DNSP_ESYNTAX);
+	assert_int_equal(g.n, 2);
+	assert_string_equal(g.entries[0], "a.example");
+	assert_string_equal(g.entries[1], "c.example");
+	expect_err_lines(&g, (const int[]){ 2, 3, 4, 0 });
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -362,6 +401,7 @@ int main(void)
 		cmocka_unit_test(test_auto_uses_detected_format),
 		cmocka_unit_test(test_callback_stop_value_is_returned),
 		cmocka_unit_test(test_reads_only_len_bytes),
+		cmocka_unit_test(test_hostile_bytes_are_line_errors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

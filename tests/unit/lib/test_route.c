@@ -168,6 +168,14 @@ static unsigned pick(const struct fx *f, const char *label, struct dnsp_route_cl
 	return n ? p[0] : 0;
 }
 
+/* client() then pick(): the member chosen for a client at ip/qplen. */
+static unsigned pick_for(const struct fx *f, struct dnsp_route_client *c, const char *label,
+			 const char *ip, int qplen)
+{
+	client(c, f, ip, qplen);
+	return pick(f, label, c);
+}
+
 /* Counts picks of members 0..15 over draws queries from one client. */
 static void tally(const struct fx *f, const char *label, unsigned draws, unsigned counts[16])
 {
@@ -484,8 +492,7 @@ static void test_failover_both_unhealthy_answers_primary(void **state)
 	struct fx f;
 	struct dnsp_route_client c;
 	failover_fx(&f, true);
-	client(&c, &f, NULL, 0);
-	assert_int_equal(pick(&f, "f", &c), 1);
+	assert_int_equal(pick_for(&f, &c, "f", NULL, 0), 1);
 	fx_end(&f);
 }
 
@@ -613,16 +620,12 @@ static void test_geolocation_most_specific_wins(void **state)
 	struct fx f;
 	struct dnsp_route_client c;
 	geo_fx(&f, true);
-	client(&c, &f, "198.51.100.7", -1);
-	assert_int_equal(pick(&f, "g", &c), 1);      /* US-WA */
-	client(&c, &f, "198.51.101.7", -1);
-	assert_int_equal(pick(&f, "g", &c), 2);      /* US without a state → US */
-	client(&c, &f, "203.0.113.9", -1);
-	assert_int_equal(pick(&f, "g", &c), 4);      /* DE → EU */
-	client(&c, &f, "192.0.2.1", -1);
-	assert_int_equal(pick(&f, "g", &c), 9);      /* JP: no record → "*" */
-	client(&c, &f, "8.8.8.8", -1);
-	assert_int_equal(pick(&f, "g", &c), 9);      /* not in the database → "*" */
+	assert_int_equal(pick_for(&f, &c, "g", "198.51.100.7", -1), 1); /* US-WA */
+	/* US without a state → US */
+	assert_int_equal(pick_for(&f, &c, "g", "198.51.101.7", -1), 2);
+	assert_int_equal(pick_for(&f, &c, "g", "203.0.113.9", -1), 4); /* DE → EU */
+	assert_int_equal(pick_for(&f, &c, "g", "192.0.2.1", -1), 9); /* JP: no record → "*" */
+	assert_int_equal(pick_for(&f, &c, "g", "8.8.8.8", -1), 9); /* not in the database → "*" */
 	fx_end(&f);
 }
 
@@ -633,10 +636,8 @@ static void test_geolocation_no_match_no_default_is_nodata(void **state)
 	struct fx f;
 	struct dnsp_route_client c;
 	geo_fx(&f, false);
-	client(&c, &f, "192.0.2.1", -1);
-	assert_int_equal(pick(&f, "g", &c), 0);
-	client(&c, &f, "198.51.100.7", -1);
-	assert_int_equal(pick(&f, "g", &c), 1);
+	assert_int_equal(pick_for(&f, &c, "g", "192.0.2.1", -1), 0);
+	assert_int_equal(pick_for(&f, &c, "g", "198.51.100.7", -1), 1);
 	fx_end(&f);
 }
 
@@ -649,8 +650,7 @@ static void test_geolocation_unhealthy_falls_to_larger_region(void **state)
 	struct dnsp_route_client c;
 	geo_fx(&f, true);
 	dnsp_health_set(&health, 1, false);
-	client(&c, &f, "198.51.100.7", -1);
-	assert_int_equal(pick(&f, "g", &c), 2);
+	assert_int_equal(pick_for(&f, &c, "g", "198.51.100.7", -1), 2);
 	fx_end(&f);
 }
 
@@ -662,8 +662,7 @@ static void test_geolocation_ecs_scope(void **state)
 	struct fx f;
 	struct dnsp_route_client c;
 	geo_fx(&f, true);
-	client(&c, &f, "198.51.100.0", 24);
-	assert_int_equal(pick(&f, "g", &c), 1);
+	assert_int_equal(pick_for(&f, &c, "g", "198.51.100.0", 24), 1);
 	assert_int_equal(c.scope, 24);
 	client(&c, &f, "192.0.2.0", 24);          /* matched a /25: scope ≤ source 24 */
 	pick(&f, "g", &c);
@@ -704,23 +703,19 @@ static void test_geoproximity_boundary_moves_with_bias(void **state)
 	struct fx f;
 	struct dnsp_route_client c;
 	prox_fx(&f, 0, 0);
-	client(&c, &f, "10.2.0.1", -1); /* at 4°E: 4° from A, 6° from B */
-	assert_int_equal(pick(&f, "p", &c), 1);
+	/* at 4°E: 4° from A, 6° from B */
+	assert_int_equal(pick_for(&f, &c, "p", "10.2.0.1", -1), 1);
 	assert_int_equal(c.scope, 16);
 	fx_end(&f);
 	prox_fx(&f, 0, 50);
-	client(&c, &f, "10.2.0.1", -1);
-	assert_int_equal(pick(&f, "p", &c), 2);
-	client(&c, &f, "10.1.0.1", -1); /* at A itself: 0 beats 5° */
-	assert_int_equal(pick(&f, "p", &c), 1);
+	assert_int_equal(pick_for(&f, &c, "p", "10.2.0.1", -1), 2);
+	assert_int_equal(pick_for(&f, &c, "p", "10.1.0.1", -1), 1); /* at A itself: 0 beats 5° */
 	fx_end(&f);
 	prox_fx(&f, -50, 0);
-	client(&c, &f, "10.2.0.1", -1);
-	assert_int_equal(pick(&f, "p", &c), 2);
+	assert_int_equal(pick_for(&f, &c, "p", "10.2.0.1", -1), 2);
 	fx_end(&f);
 	prox_fx(&f, -20, 0); /* 4 / 0.8 = 5 < 6: A keeps 4°E */
-	client(&c, &f, "10.2.0.1", -1);
-	assert_int_equal(pick(&f, "p", &c), 1);
+	assert_int_equal(pick_for(&f, &c, "p", "10.2.0.1", -1), 1);
 	fx_end(&f);
 }
 
@@ -731,10 +726,9 @@ static void test_geoproximity_unknown_location_first_set(void **state)
 	struct fx f;
 	struct dnsp_route_client c;
 	prox_fx(&f, 0, 99);
-	client(&c, &f, "100.64.1.1", -1); /* known country, no coordinates */
-	assert_int_equal(pick(&f, "p", &c), 1);
-	client(&c, &f, NULL, 0);
-	assert_int_equal(pick(&f, "p", &c), 1);
+	/* known country, no coordinates */
+	assert_int_equal(pick_for(&f, &c, "p", "100.64.1.1", -1), 1);
+	assert_int_equal(pick_for(&f, &c, "p", NULL, 0), 1);
 	fx_end(&f);
 }
 
@@ -766,13 +760,12 @@ static void test_latency_lowest_rtt_region(void **state)
 	struct fx f;
 	struct dnsp_route_client c;
 	latency_fx(&f);
-	client(&c, &f, "198.51.100.0", 24);
-	assert_int_equal(pick(&f, "l", &c), 2); /* eu-west-1: 20 ms < 80 ms */
+	/* eu-west-1: 20 ms < 80 ms */
+	assert_int_equal(pick_for(&f, &c, "l", "198.51.100.0", 24), 2);
 	assert_int_equal(c.scope, 24);
 	/* §7 PHZ wording, and §1.1: the next lowest healthy Region */
 	dnsp_health_set(&health, 2, false);
-	client(&c, &f, "198.51.100.0", 24);
-	assert_int_equal(pick(&f, "l", &c), 1);
+	assert_int_equal(pick_for(&f, &c, "l", "198.51.100.0", 24), 1);
 	fx_end(&f);
 }
 
@@ -784,12 +777,11 @@ static void test_latency_not_in_table_nearest_region(void **state)
 	struct fx f;
 	struct dnsp_route_client c;
 	latency_fx(&f);
-	client(&c, &f, "192.0.2.1", -1);
-	assert_int_equal(pick(&f, "l", &c), 3);
-	client(&c, &f, "203.0.113.1", -1); /* row measures us-east-1 only */
-	assert_int_equal(pick(&f, "l", &c), 1);
-	client(&c, &f, "8.8.8.8", -1); /* no data at all: configuration order */
-	assert_int_equal(pick(&f, "l", &c), 1);
+	assert_int_equal(pick_for(&f, &c, "l", "192.0.2.1", -1), 3);
+	/* row measures us-east-1 only */
+	assert_int_equal(pick_for(&f, &c, "l", "203.0.113.1", -1), 1);
+	/* no data at all: configuration order */
+	assert_int_equal(pick_for(&f, &c, "l", "8.8.8.8", -1), 1);
 	fx_end(&f);
 }
 
@@ -821,15 +813,11 @@ static void test_ipbased_longest_prefix_match(void **state)
 	struct fx f;
 	struct dnsp_route_client c;
 	ip_fx(&f, true);
-	client(&c, &f, "10.1.2.3", -1);
-	assert_int_equal(pick(&f, "i", &c), 2);
-	client(&c, &f, "10.1.2.0", 24);
-	assert_int_equal(pick(&f, "i", &c), 2);
+	assert_int_equal(pick_for(&f, &c, "i", "10.1.2.3", -1), 2);
+	assert_int_equal(pick_for(&f, &c, "i", "10.1.2.0", 24), 2);
 	assert_int_equal(c.scope, 16);
-	client(&c, &f, "10.2.3.4", -1);
-	assert_int_equal(pick(&f, "i", &c), 1);
-	client(&c, &f, "192.0.2.1", -1);
-	assert_int_equal(pick(&f, "i", &c), 9);
+	assert_int_equal(pick_for(&f, &c, "i", "10.2.3.4", -1), 1);
+	assert_int_equal(pick_for(&f, &c, "i", "192.0.2.1", -1), 9);
 	fx_end(&f);
 }
 
@@ -841,16 +829,12 @@ static void test_ipbased_query_prefix_shorter_than_block(void **state)
 	struct fx f;
 	struct dnsp_route_client c;
 	ip_fx(&f, true);
-	client(&c, &f, "10.0.0.0", 12);
-	assert_int_equal(pick(&f, "i", &c), 1);
-	client(&c, &f, "2001:db8::", 32);
-	assert_int_equal(pick(&f, "i", &c), 2);
-	client(&c, &f, "2001:db8::", 56);
-	assert_int_equal(pick(&f, "i", &c), 3);
+	assert_int_equal(pick_for(&f, &c, "i", "10.0.0.0", 12), 1);
+	assert_int_equal(pick_for(&f, &c, "i", "2001:db8::", 32), 2);
+	assert_int_equal(pick_for(&f, &c, "i", "2001:db8::", 56), 3);
 	fx_end(&f);
 	ip_fx(&f, false);
-	client(&c, &f, "192.0.2.1", -1);
-	assert_int_equal(pick(&f, "i", &c), 0); /* no match, no "*": NODATA */
+	assert_int_equal(pick_for(&f, &c, "i", "192.0.2.1", -1), 0); /* no match, no "*": NODATA */
 	fx_end(&f);
 }
 
@@ -868,8 +852,7 @@ static void test_simple_ignores_health(void **state)
 	a.health = 1;
 	member_a(&f, r, a, 4);
 	fx_compile(&f);
-	client(&c, &f, NULL, 0);
-	assert_int_equal(pick(&f, "s", &c), 4);
+	assert_int_equal(pick_for(&f, &c, "s", NULL, 0), 4);
 	assert_int_equal(c.scope, 0);
 	fx_end(&f);
 }
@@ -985,6 +968,24 @@ static void expect_compile_error(struct fx *f, const char *what)
 	if (!strstr(err, what))
 		fail_msg("error '%s' does not mention '%s'", err, what);
 	fx_end(f);
+}
+
+/* A latency set's Region indexes the latency rows (dnsp_nregions cells
+ * each): an index past the built-in table is refused, not read past the
+ * row at query time. */
+static void test_compile_rejects_region_past_table(void **state)
+{
+	(void)state;
+	struct fx f;
+	fx_start(&f);
+	dnsp_zb_rule_t r = routed(&f, "l.ex.", DNSP_ROUTE_LATENCY);
+	struct dnsp_route_attr a = attr("far");
+	assert_true(dnsp_nregions < DNSP_NREGIONS_MAX);
+	a.region = (int16_t)dnsp_nregions;
+	a.lat = 1;
+	a.lon = 1;
+	member_a(&f, r, a, 1);
+	expect_compile_error(&f, "unknown Region");
 }
 
 static void test_compile_rejects_two_primaries(void **state)
@@ -1178,6 +1179,7 @@ int main(void)
 		cmocka_unit_test(test_alias_without_eth_keeps_branch),
 		cmocka_unit_test(test_nested_rule_health),
 		cmocka_unit_test(test_compile_rejects_two_primaries),
+		cmocka_unit_test(test_compile_rejects_region_past_table),
 		cmocka_unit_test(test_compile_rejects_alias_loop_through_rules),
 		cmocka_unit_test(test_compile_rejects_multivalue_alias_member),
 		cmocka_unit_test(test_builder_rejects_mixed_policies),
