@@ -326,6 +326,24 @@ bool dnsp_cfgld_want_seq(struct dnsp_cfg_ld *ld, const ynode *n, const char *key
 }
 
 /*
+ * The array behind a list: one zeroed slot of size bytes per item of v (at
+ * least one, so an empty list still gets an array). NULL for a null value
+ * (an empty section), and after reporting a value that is not a list or a
+ * failed allocation, so that no section is ever half loaded in silence.
+ * Callers give every item a slot, mapping or not, so that slot i is KEY[i]
+ * in the messages of their cross-checks.
+ */
+void *dnsp_cfgld_seq_alloc(struct dnsp_cfg_ld *ld, const ynode *v, const char *key, size_t size)
+{
+	if (!v || dnsp_yaml_is_null(v) || !dnsp_cfgld_want_seq(ld, v, key))
+		return NULL;
+	void *a = calloc(v->n ? v->n : 1, size);
+	if (!a)
+		dnsp_cfgld_err(ld, v->line, key, "out of memory");
+	return a;
+}
+
+/*
  * Reports keys of map m that are not in allowed (NULL terminated), and
  * allowed keys given twice. Non-scalar keys were reported by yamldom.
  */
@@ -732,9 +750,10 @@ static void load_server(struct dnsp_cfg_ld *ld, const ynode *m)
 /* ------------------------------------------------------------------------ */
 /* vpcs                                                                     */
 
-static const struct dnsp_cfg_vpc *vpc_find(const struct dnsp_config *c, const char *id)
+/* The VPC with this id, or NULL (also for a NULL id). */
+const struct dnsp_cfg_vpc *dnsp_cfgld_vpc_find(const struct dnsp_config *c, const char *id)
 {
-	for (size_t i = 0; i < c->nvpcs; i++)
+	for (size_t i = 0; id && i < c->nvpcs; i++)
 		if (c->vpcs[i].id && strcmp(c->vpcs[i].id, id) == 0)
 			return &c->vpcs[i];
 	return NULL;
@@ -758,7 +777,7 @@ static void load_vpc(struct dnsp_cfg_ld *ld, const ynode *m, const char *path, s
 
 	dnsp_cfgld_key_join(key, path, "VpcId");
 	if ((v = dnsp_cfgld_need(ld, m, path, "VpcId")) && (vpc->id = dnsp_cfgld_str(ld, v, key, 1, 64))) {
-		const struct dnsp_cfg_vpc *dup = vpc_find(c, vpc->id);
+		const struct dnsp_cfg_vpc *dup = dnsp_cfgld_vpc_find(c, vpc->id);
 		if (dup && dup != vpc)
 			dnsp_cfgld_err(ld, v->line, key, "duplicate VpcId \"%s\" (first at %s:%d)",
 			     dnsp_cfgld_shows(sh, vpc->id), dup->loc.file, dup->loc.line);
@@ -811,13 +830,8 @@ static void load_vpcs(struct dnsp_cfg_ld *ld, const ynode *v)
 {
 	struct dnsp_config *c = ld->c;
 	char item[DNSP_CFG_KEY_CAP];
-	if (dnsp_yaml_is_null(v) || !dnsp_cfgld_want_seq(ld, v, "vpcs"))
+	if (!(c->vpcs = dnsp_cfgld_seq_alloc(ld, v, "vpcs", sizeof(*c->vpcs))))
 		return;
-	c->vpcs = calloc(v->n ? v->n : 1, sizeof(*c->vpcs));
-	if (!c->vpcs) {
-		dnsp_cfgld_err(ld, v->line, "vpcs", "out of memory");
-		return;
-	}
 	for (size_t i = 0; i < v->n; i++) {
 		dnsp_cfgld_key_index(item, "vpcs", i);
 		if (!dnsp_cfgld_want_map(ld, v->items[i], item))
@@ -865,7 +879,8 @@ static void load_listener(struct dnsp_cfg_ld *ld, const ynode *m, const char *pa
 	if ((vpc_node = dnsp_yaml_get(m, "vpc"))) {
 		if (role >= 0 && role != DNSP_CFG_RESOLVER)
 			dnsp_cfgld_err(ld, vpc_node->line, key, "only resolver listeners take a vpc");
-		else if ((l->vpc = dnsp_cfgld_str(ld, vpc_node, key, 1, 64)) && !vpc_find(ld->c, l->vpc))
+		else if ((l->vpc = dnsp_cfgld_str(ld, vpc_node, key, 1, 64)) &&
+			 !dnsp_cfgld_vpc_find(ld->c, l->vpc))
 			dnsp_cfgld_err(ld, vpc_node->line, key, "VPC \"%s\" is not defined in vpcs",
 			     dnsp_cfgld_shows(sh, l->vpc));
 	}
@@ -886,28 +901,25 @@ static void load_listeners(struct dnsp_cfg_ld *ld, const ynode *v)
 {
 	struct dnsp_config *c = ld->c;
 	char item[DNSP_CFG_KEY_CAP], key[DNSP_CFG_KEY_CAP], abuf[INET6_ADDRSTRLEN];
-	if (dnsp_yaml_is_null(v) || !dnsp_cfgld_want_seq(ld, v, "listeners"))
+	if (!(c->listeners = dnsp_cfgld_seq_alloc(ld, v, "listeners", sizeof(*c->listeners))))
 		return;
-	c->listeners = calloc(v->n ? v->n : 1, sizeof(*c->listeners));
 	bool *ok = calloc(v->n ? v->n : 1, sizeof(*ok));
-	size_t *idx = calloc(v->n ? v->n : 1, sizeof(*idx));
-	if (!c->listeners || !ok || !idx) {
+	if (!ok) {
 		dnsp_cfgld_err(ld, v->line, "listeners", "out of memory");
-		free(ok);
-		free(idx);
 		return;
 	}
+	/* every item gets a slot: listeners[i] is item i in every message */
 	for (size_t i = 0; i < v->n; i++) {
+		struct dnsp_cfg_listener *l = &c->listeners[c->nlisteners++];
 		dnsp_cfgld_key_index(item, "listeners", i);
+		l->loc.file = ld->file;
+		l->loc.line = v->items[i]->line;
 		if (!dnsp_cfgld_want_map(ld, v->items[i], item))
 			continue;
-		size_t k = c->nlisteners++;
-		struct dnsp_cfg_listener *l = &c->listeners[k];
-		load_listener(ld, v->items[i], item, l, &ok[k]);
-		idx[k] = i;
-		if (!ok[k])
+		load_listener(ld, v->items[i], item, l, &ok[i]);
+		if (!ok[i])
 			continue;
-		for (size_t j = 0; j < k; j++) {
+		for (size_t j = 0; j < i; j++) {
 			const struct dnsp_cfg_listener *o = &c->listeners[j];
 			if (!ok[j] || o->port != l->port || !addr_equal(&o->addr, &l->addr))
 				continue;
@@ -916,12 +928,11 @@ static void load_listeners(struct dnsp_cfg_ld *ld, const ynode *v)
 			dnsp_cfgld_key_join(key, item, "address");
 			const ynode *a = dnsp_yaml_get(v->items[i], "address");
 			dnsp_cfgld_err(ld, line_of(a), key, "%s port %u is already used by listeners[%zu] (%s:%d)",
-			     abuf, l->port, idx[j], o->loc.file, o->loc.line);
+			     abuf, l->port, j, o->loc.file, o->loc.line);
 			break;
 		}
 	}
 	free(ok);
-	free(idx);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -945,13 +956,28 @@ static void routing_init(struct dnsp_cfg_routing *r)
 	r->multivalue = -1;
 }
 
-static bool all_upper(const char *s, size_t min, size_t max, bool digits)
+/* Upper-case letters (digits too when allowed), min..max long: the country,
+ * subdivision and continent codes of record sets and traffic policies. */
+bool dnsp_cfgld_upper_code(const char *s, size_t min, size_t max, bool digits)
 {
 	size_t n = strlen(s);
 	if (n < min || n > max)
 		return false;
 	for (size_t i = 0; i < n; i++)
 		if (!((s[i] >= 'A' && s[i] <= 'Z') || (digits && s[i] >= '0' && s[i] <= '9')))
+			return false;
+	return true;
+}
+
+/* [0-9A-Za-z_-]{lo,hi}: CIDR collection and location names (SEMANTICS §8). */
+bool dnsp_cfgld_name_chars(const char *s, size_t lo, size_t hi)
+{
+	size_t n = strlen(s);
+	if (n < lo || n > hi)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+		      (s[i] >= '0' && s[i] <= '9') || s[i] == '_' || s[i] == '-'))
 			return false;
 	return true;
 }
@@ -987,7 +1013,7 @@ static void load_geolocation(struct dnsp_cfg_ld *ld, const ynode *m, const char 
 	if (country) {
 		dnsp_cfgld_key_join(key, path, "CountryCode");
 		char *cc = dnsp_cfgld_str(ld, country, key, 1, 2);
-		if (cc && strcmp(cc, "*") != 0 && !all_upper(cc, 2, 2, false)) {
+		if (cc && strcmp(cc, "*") != 0 && !dnsp_cfgld_upper_code(cc, 2, 2, false)) {
 			dnsp_cfgld_err(ld, country->line, key,
 			     "expected a two-letter ISO 3166 country code or \"*\", got \"%s\"",
 			     dnsp_cfgld_shows(sh, cc));
@@ -999,7 +1025,7 @@ static void load_geolocation(struct dnsp_cfg_ld *ld, const ynode *m, const char 
 	if (sub) {
 		dnsp_cfgld_key_join(key, path, "SubdivisionCode");
 		char *sc = dnsp_cfgld_str(ld, sub, key, 1, 3);
-		if (sc && !all_upper(sc, 1, 3, true)) {
+		if (sc && !dnsp_cfgld_upper_code(sc, 1, 3, true)) {
 			dnsp_cfgld_err(ld, sub->line, key, "expected a subdivision code such as WA, got \"%s\"",
 			     dnsp_cfgld_shows(sh, sc));
 			free(sc);
@@ -1014,7 +1040,7 @@ static void load_geolocation(struct dnsp_cfg_ld *ld, const ynode *m, const char 
 
 /* Latitude [-+]?[0-9]{1,2}(\.[0-9]{0,2})?, Longitude with up to 3 integer
  * digits (API Coordinates); returns false on mismatch. */
-static bool coordinate_parse(const char *s, int int_digits, double limit, double *out)
+bool dnsp_cfgld_coordinate(const char *s, int int_digits, double limit, double *out)
 {
 	const char *p = s;
 	int d = 0;
@@ -1076,7 +1102,7 @@ static void load_geoproximity(struct dnsp_cfg_ld *ld, const ynode *m, const char
 		bool ok = lat && lon;
 		dnsp_cfgld_key_join(ckey, key, "Latitude");
 		if (lat && (t = dnsp_cfgld_str(ld, lat, ckey, 1, 16))) {
-			if (!coordinate_parse(t, 2, 90.0, &r->gp_latitude)) {
+			if (!dnsp_cfgld_coordinate(t, 2, 90.0, &r->gp_latitude)) {
 				dnsp_cfgld_err(ld, lat->line, ckey,
 				     "expected a latitude -90..90 with at most 2 decimals, got \"%s\"",
 				     dnsp_cfgld_shows(sh, t));
@@ -1088,7 +1114,7 @@ static void load_geoproximity(struct dnsp_cfg_ld *ld, const ynode *m, const char
 		}
 		dnsp_cfgld_key_join(ckey, key, "Longitude");
 		if (lon && (t = dnsp_cfgld_str(ld, lon, ckey, 1, 16))) {
-			if (!coordinate_parse(t, 3, 180.0, &r->gp_longitude)) {
+			if (!dnsp_cfgld_coordinate(t, 3, 180.0, &r->gp_longitude)) {
 				dnsp_cfgld_err(ld, lon->line, ckey,
 				     "expected a longitude -180..180 with at most 2 decimals, got \"%s\"",
 				     dnsp_cfgld_shows(sh, t));
@@ -1107,16 +1133,7 @@ static void load_geoproximity(struct dnsp_cfg_ld *ld, const ynode *m, const char
 
 static bool location_name_valid(const char *s)
 {
-	size_t n = strlen(s);
-	if (strcmp(s, "*") == 0)
-		return true;
-	if (n < 1 || n > 16)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
-		      (s[i] >= '0' && s[i] <= '9') || s[i] == '_' || s[i] == '-'))
-			return false;
-	return true;
+	return strcmp(s, "*") == 0 || dnsp_cfgld_name_chars(s, 1, 16);
 }
 
 static void load_cidr_routing(struct dnsp_cfg_ld *ld, const ynode *m, const char *path,
@@ -1704,7 +1721,7 @@ static void load_zone_vpcs(struct dnsp_cfg_ld *ld, const ynode *v, const char *z
 		z->vpc_ids[k] = vid;
 		z->vpc_regions[k] = reg;
 		z->nvpcs++;
-		if (!vpc_find(c, vid)) {
+		if (!dnsp_cfgld_vpc_find(c, vid)) {
 			dnsp_cfgld_err(ld, id->line, ikey, "VPC \"%s\" is not defined in vpcs", dnsp_cfgld_shows(sh, vid));
 			continue;
 		}

@@ -300,14 +300,6 @@ const struct dnsp_cfg_fw_group *dnsp_cfg_fw_group_find(const struct dnsp_config 
 	return NULL;
 }
 
-static bool vpc_exists(const struct dnsp_config *c, const char *id)
-{
-	for (size_t i = 0; id && i < c->nvpcs; i++)
-		if (c->vpcs[i].id && strcmp(c->vpcs[i].id, id) == 0)
-			return true;
-	return false;
-}
-
 bool dnsp_cfg_fw_fail_open(const struct dnsp_config *c, const char *vpc_id)
 {
 	const struct dnsp_cfg_firewall *f = c->firewall;
@@ -679,13 +671,8 @@ static void load_vpcconf(struct dnsp_cfg_ld *ld, const ynode *m, const char *pat
 		const ynode *sv_ = dnsp_yaml_get(sec_, name_);                          \
 		char k_[DNSP_CFG_KEY_CAP], it_[DNSP_CFG_KEY_CAP];                       \
 		snprintf(k_, sizeof(k_), "firewall.%s", name_);                         \
-		if (!sv_ || dnsp_yaml_is_null(sv_) || !dnsp_cfgld_want_seq(ld_, sv_, k_)) \
+		if (!sv_ || !(arr_ = dnsp_cfgld_seq_alloc(ld_, sv_, k_, sizeof(*arr_))))  \
 			break;                                                          \
-		arr_ = calloc(sv_->n ? sv_->n : 1, sizeof(*arr_));                      \
-		if (!arr_) {                                                            \
-			dnsp_cfgld_err(ld_, sv_->line, k_, "out of memory");            \
-			break;                                                          \
-		}                                                                       \
 		for (size_t i_ = 0; i_ < sv_->n; i_++) {                                \
 			dnsp_cfgld_key_index(it_, k_, i_);                              \
 			arr_[cnt_].loc.file = ld_->file;                                \
@@ -760,7 +747,7 @@ static void firewall_check(struct dnsp_cfg_ld *ld)
 			dnsp_cfgld_err(ld, a->loc.line, key, "rule group \"%s\" is not defined in "
 				       "firewall.rule_groups", dnsp_cfgld_shows(sh, a->group_id));
 		}
-		if (a->vpc_id && !vpc_exists(c, a->vpc_id)) {
+		if (a->vpc_id && !dnsp_cfgld_vpc_find(c, a->vpc_id)) {
 			snprintf(key, sizeof(key), "firewall.rule_group_associations[%zu].VpcId", i);
 			dnsp_cfgld_err(ld, a->loc.line, key, "VPC \"%s\" is not defined in vpcs",
 				       dnsp_cfgld_shows(sh, a->vpc_id));
@@ -788,7 +775,7 @@ static void firewall_check(struct dnsp_cfg_ld *ld)
 	for (size_t i = 0; f && i < f->nconfigs; i++) {
 		const struct dnsp_cfg_fw_vpcconf *fc = &f->configs[i];
 		snprintf(key, sizeof(key), "firewall.configs[%zu].ResourceId", i);
-		if (fc->resource_id && !vpc_exists(c, fc->resource_id))
+		if (fc->resource_id && !dnsp_cfgld_vpc_find(c, fc->resource_id))
 			dnsp_cfgld_err(ld, fc->loc.line, key, "VPC \"%s\" is not defined in vpcs",
 				       dnsp_cfgld_shows(sh, fc->resource_id));
 		for (size_t j = 0; j < i && fc->resource_id; j++)

@@ -36,6 +36,9 @@ void dnsp_cfgld_err(struct dnsp_cfg_ld *ld, int line, const char *key, const cha
 bool dnsp_cfgld_want_map(struct dnsp_cfg_ld *ld, const ynode *n, const char *key);
 bool dnsp_cfgld_want_seq(struct dnsp_cfg_ld *ld, const ynode *n, const char *key);
 /* Reports keys of map m not in allowed (NULL terminated) and duplicates. */
+/* Array of one zeroed slot per item of list v, or NULL (null value, or
+ * after reporting a non-list / out of memory). */
+void *dnsp_cfgld_seq_alloc(struct dnsp_cfg_ld *ld, const ynode *v, const char *key, size_t size);
 void dnsp_cfgld_check_keys(struct dnsp_cfg_ld *ld, const ynode *m, const char *path,
 			   const char *const *allowed);
 /* Value of a required key, or NULL after reporting it missing. */
@@ -61,6 +64,15 @@ bool dnsp_cfgld_addr(const char *text, struct dnsp_cfg_addr *a);
 /* "a.b.c.d/n" or "x::/n": NULL on success or a static reason. */
 const char *dnsp_cfgld_cidr(const char *text, struct dnsp_cfg_addr *a);
 bool dnsp_cfgld_hostport_valid(const char *s);
+/* [A-Z]{min,max} ([A-Z0-9] with digits): country/subdivision codes. */
+bool dnsp_cfgld_upper_code(const char *s, size_t min, size_t max, bool digits);
+/* [0-9A-Za-z_-]{lo,hi}: CIDR collection and location names. */
+bool dnsp_cfgld_name_chars(const char *s, size_t lo, size_t hi);
+/* API Coordinates text: [-+]?digits{1,int_digits}(.d{0,2})? within
+ * -limit..limit; false on mismatch (caller reports). */
+bool dnsp_cfgld_coordinate(const char *s, int int_digits, double limit, double *out);
+/* The VPC with this id (NULL id: none). */
+const struct dnsp_cfg_vpc *dnsp_cfgld_vpc_find(const struct dnsp_config *c, const char *id);
 /* Quotes user text for messages (cut to cap). */
 const char *dnsp_cfgld_show(char *buf, size_t cap, const char *s, size_t len);
 const char *dnsp_cfgld_shows(char *buf, const char *s);

@@ -135,14 +135,16 @@ static void load_profile(struct dnsp_cfg_ld *ld, const ynode *m, const char *pat
 	if ((v = dnsp_cfgld_need(ld, m, path, "Name")))
 		p->name = dnsp_cfgld_str(ld, v, key, 1, 64);
 	dnsp_cfgld_key_join(key, path, "Resources");
-	if ((v = dnsp_yaml_get(m, "Resources")) && !dnsp_yaml_is_null(v) &&
-	    dnsp_cfgld_want_seq(ld, v, key)) {
-		p->resources = calloc(v->n ? v->n : 1, sizeof(*p->resources));
-		for (size_t i = 0; p->resources && i < v->n; i++) {
+	if ((v = dnsp_yaml_get(m, "Resources")) &&
+	    (p->resources = dnsp_cfgld_seq_alloc(ld, v, key, sizeof(*p->resources)))) {
+		/* every item gets a slot, so slot i is item i in messages */
+		for (size_t i = 0; i < v->n; i++) {
+			struct dnsp_cfg_profile_res *r = &p->resources[p->nresources++];
 			dnsp_cfgld_key_index(item, key, i);
-			if (!dnsp_cfgld_want_map(ld, v->items[i], item))
-				continue;
-			load_resource(ld, v->items[i], item, &p->resources[p->nresources++]);
+			r->line = v->items[i]->line;
+			r->priority = -1;
+			if (dnsp_cfgld_want_map(ld, v->items[i], item))
+				load_resource(ld, v->items[i], item, r);
 		}
 	}
 }
@@ -150,20 +152,24 @@ static void load_profile(struct dnsp_cfg_ld *ld, const ynode *m, const char *pat
 static void profiles_load(struct dnsp_cfg_ld *ld, const ynode *v)
 {
 	char item[DNSP_CFG_KEY_CAP];
-	if (dnsp_yaml_is_null(v) || !dnsp_cfgld_want_seq(ld, v, "profiles"))
+	struct dnsp_cfg_profiles *p;
+	void *slots = dnsp_cfgld_seq_alloc(ld, v, "profiles", sizeof(*p->profiles));
+	if (!slots)
 		return;
-	struct dnsp_cfg_profiles *p = model(ld->c);
-	if (p)
-		p->profiles = calloc(v->n ? v->n : 1, sizeof(*p->profiles));
-	if (!p || !p->profiles) {
+	if (!(p = model(ld->c))) {
+		free(slots);
 		dnsp_cfgld_err(ld, v->line, "profiles", "out of memory");
 		return;
 	}
+	p->profiles = slots;
+	/* every item gets a slot, so slot i is item i in messages */
 	for (size_t i = 0; i < v->n; i++) {
 		dnsp_cfgld_key_index(item, "profiles", i);
-		if (!dnsp_cfgld_want_map(ld, v->items[i], item))
-			continue;
-		load_profile(ld, v->items[i], item, &p->profiles[p->nprofiles++]);
+		p->profiles[p->nprofiles].loc.file = ld->file;
+		p->profiles[p->nprofiles].loc.line = v->items[i]->line;
+		if (dnsp_cfgld_want_map(ld, v->items[i], item))
+			load_profile(ld, v->items[i], item, &p->profiles[p->nprofiles]);
+		p->nprofiles++;
 	}
 }
 
@@ -300,29 +306,25 @@ static void load_assoc(struct dnsp_cfg_ld *ld, const ynode *m, const char *path,
 static void assocs_load(struct dnsp_cfg_ld *ld, const ynode *v)
 {
 	char item[DNSP_CFG_KEY_CAP];
-	if (dnsp_yaml_is_null(v) || !dnsp_cfgld_want_seq(ld, v, "profile_associations"))
+	struct dnsp_cfg_profiles *p;
+	void *slots = dnsp_cfgld_seq_alloc(ld, v, "profile_associations", sizeof(*p->assocs));
+	if (!slots)
 		return;
-	struct dnsp_cfg_profiles *p = model(ld->c);
-	if (p)
-		p->assocs = calloc(v->n ? v->n : 1, sizeof(*p->assocs));
-	if (!p || !p->assocs) {
+	if (!(p = model(ld->c))) {
+		free(slots);
 		dnsp_cfgld_err(ld, v->line, "profile_associations", "out of memory");
 		return;
 	}
+	p->assocs = slots;
+	/* every item gets a slot, so slot i is item i in messages */
 	for (size_t i = 0; i < v->n; i++) {
 		dnsp_cfgld_key_index(item, "profile_associations", i);
-		if (!dnsp_cfgld_want_map(ld, v->items[i], item))
-			continue;
-		load_assoc(ld, v->items[i], item, &p->assocs[p->nassocs++]);
+		p->assocs[p->nassocs].loc.file = ld->file;
+		p->assocs[p->nassocs].loc.line = v->items[i]->line;
+		if (dnsp_cfgld_want_map(ld, v->items[i], item))
+			load_assoc(ld, v->items[i], item, &p->assocs[p->nassocs]);
+		p->nassocs++;
 	}
-}
-
-static bool vpc_exists(const struct dnsp_config *c, const char *id)
-{
-	for (size_t i = 0; i < c->nvpcs; i++)
-		if (c->vpcs[i].id && strcmp(c->vpcs[i].id, id) == 0)
-			return true;
-	return false;
 }
 
 static void assocs_check(struct dnsp_cfg_ld *ld)
@@ -338,7 +340,7 @@ static void assocs_check(struct dnsp_cfg_ld *ld)
 		if (!a->vpc_id)
 			continue;
 		snprintf(key, sizeof(key), "profile_associations[%zu].ResourceId", i);
-		if (!vpc_exists(ld->c, a->vpc_id)) {
+		if (!dnsp_cfgld_vpc_find(ld->c, a->vpc_id)) {
 			dnsp_cfgld_err(ld, a->loc.line, key, "VPC \"%s\" is not defined in vpcs",
 				       dnsp_cfgld_shows(sh, a->vpc_id));
 			continue;

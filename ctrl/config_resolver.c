@@ -28,14 +28,6 @@ static struct dnsp_cfg_resolver *model(struct dnsp_config *c)
 	return c->resolver;
 }
 
-static bool vpc_exists(const struct dnsp_config *c, const char *id)
-{
-	for (size_t i = 0; id && i < c->nvpcs; i++)
-		if (c->vpcs[i].id && strcmp(c->vpcs[i].id, id) == 0)
-			return true;
-	return false;
-}
-
 static bool addr_same(const struct dnsp_cfg_addr *a, const struct dnsp_cfg_addr *b)
 {
 	return a->family == b->family && memcmp(a->addr, b->addr, a->family == 4 ? 4 : 16) == 0;
@@ -165,7 +157,7 @@ static void load_endpoint(struct dnsp_cfg_ld *ld, const ynode *m, const char *pa
 		e->direction = (enum dnsp_cfg_ep_direction)d;
 	dnsp_cfgld_key_join(key, path, "VpcId");
 	if ((v = dnsp_cfgld_need(ld, m, path, "VpcId")) &&
-	    (e->vpc_id = dnsp_cfgld_str(ld, v, key, 1, 64)) && !vpc_exists(c, e->vpc_id))
+	    (e->vpc_id = dnsp_cfgld_str(ld, v, key, 1, 64)) && !dnsp_cfgld_vpc_find(c, e->vpc_id))
 		dnsp_cfgld_err(ld, v->line, key, "VPC \"%s\" is not defined in vpcs",
 			       dnsp_cfgld_shows(sh, e->vpc_id));
 	dnsp_cfgld_key_join(key, path, "QpsPerEni");
@@ -233,14 +225,17 @@ static void load_endpoint(struct dnsp_cfg_ld *ld, const ynode *m, const char *pa
 static void load_endpoints(struct dnsp_cfg_ld *ld, struct dnsp_cfg_resolver *r, const ynode *v)
 {
 	char item[DNSP_CFG_KEY_CAP];
-	if (dnsp_yaml_is_null(v) || !dnsp_cfgld_want_seq(ld, v, "resolver.endpoints"))
+	if (!(r->endpoints = dnsp_cfgld_seq_alloc(ld, v, "resolver.endpoints",
+						  sizeof(*r->endpoints))))
 		return;
-	r->endpoints = calloc(v->n ? v->n : 1, sizeof(*r->endpoints));
-	for (size_t i = 0; r->endpoints && i < v->n; i++) {
+	/* every item gets a slot, so slot i is item i in messages */
+	for (size_t i = 0; i < v->n; i++) {
+		struct dnsp_cfg_endpoint *x = &r->endpoints[r->nendpoints++];
 		dnsp_cfgld_key_index(item, "resolver.endpoints", i);
-		if (!dnsp_cfgld_want_map(ld, v->items[i], item))
-			continue;
-		load_endpoint(ld, v->items[i], item, &r->endpoints[r->nendpoints++]);
+		x->loc.file = ld->file;
+		x->loc.line = v->items[i]->line;
+		if (dnsp_cfgld_want_map(ld, v->items[i], item))
+			load_endpoint(ld, v->items[i], item, x);
 	}
 }
 
@@ -362,14 +357,16 @@ static void load_rule(struct dnsp_cfg_ld *ld, const ynode *m, const char *path,
 static void load_rules(struct dnsp_cfg_ld *ld, struct dnsp_cfg_resolver *r, const ynode *v)
 {
 	char item[DNSP_CFG_KEY_CAP];
-	if (dnsp_yaml_is_null(v) || !dnsp_cfgld_want_seq(ld, v, "resolver.rules"))
+	if (!(r->rules = dnsp_cfgld_seq_alloc(ld, v, "resolver.rules", sizeof(*r->rules))))
 		return;
-	r->rules = calloc(v->n ? v->n : 1, sizeof(*r->rules));
-	for (size_t i = 0; r->rules && i < v->n; i++) {
+	/* every item gets a slot, so slot i is item i in messages */
+	for (size_t i = 0; i < v->n; i++) {
+		struct dnsp_cfg_rule *x = &r->rules[r->nrules++];
 		dnsp_cfgld_key_index(item, "resolver.rules", i);
-		if (!dnsp_cfgld_want_map(ld, v->items[i], item))
-			continue;
-		load_rule(ld, v->items[i], item, &r->rules[r->nrules++]);
+		x->loc.file = ld->file;
+		x->loc.line = v->items[i]->line;
+		if (dnsp_cfgld_want_map(ld, v->items[i], item))
+			load_rule(ld, v->items[i], item, x);
 	}
 }
 
@@ -381,17 +378,18 @@ static void load_assocs(struct dnsp_cfg_ld *ld, struct dnsp_cfg_resolver *r, con
 	static const char *const keys[] = { "ResolverRuleId", "VPCId", "Name", NULL };
 	char item[DNSP_CFG_KEY_CAP], key[DNSP_CFG_KEY_CAP];
 	const ynode *x;
-	if (dnsp_yaml_is_null(v) || !dnsp_cfgld_want_seq(ld, v, "resolver.rule_associations"))
+	if (!(r->assocs = dnsp_cfgld_seq_alloc(ld, v, "resolver.rule_associations",
+					       sizeof(*r->assocs))))
 		return;
-	r->assocs = calloc(v->n ? v->n : 1, sizeof(*r->assocs));
-	for (size_t i = 0; r->assocs && i < v->n; i++) {
+	/* every item gets a slot, so slot i is item i in messages */
+	for (size_t i = 0; i < v->n; i++) {
 		const ynode *m = v->items[i];
-		dnsp_cfgld_key_index(item, "resolver.rule_associations", i);
-		if (!dnsp_cfgld_want_map(ld, m, item))
-			continue;
 		struct dnsp_cfg_rule_assoc *a = &r->assocs[r->nassocs++];
+		dnsp_cfgld_key_index(item, "resolver.rule_associations", i);
 		a->loc.file = ld->file;
 		a->loc.line = m->line;
+		if (!dnsp_cfgld_want_map(ld, m, item))
+			continue;
 		dnsp_cfgld_check_keys(ld, m, item, keys);
 		dnsp_cfgld_key_join(key, item, "ResolverRuleId");
 		if ((x = dnsp_cfgld_need(ld, m, item, "ResolverRuleId")))
@@ -409,10 +407,9 @@ static void load_configs(struct dnsp_cfg_ld *ld, struct dnsp_cfg_resolver *r, co
 	static const char *const flags[] = { "DISABLE", "ENABLE", NULL };
 	char item[DNSP_CFG_KEY_CAP], key[DNSP_CFG_KEY_CAP], sh[DNSP_CFG_SHOW_CAP];
 	const ynode *x;
-	if (dnsp_yaml_is_null(v) || !dnsp_cfgld_want_seq(ld, v, "resolver.configs"))
+	if (!(r->configs = dnsp_cfgld_seq_alloc(ld, v, "resolver.configs", sizeof(*r->configs))))
 		return;
-	r->configs = calloc(v->n ? v->n : 1, sizeof(*r->configs));
-	for (size_t i = 0; r->configs && i < v->n; i++) {
+	for (size_t i = 0; i < v->n; i++) {
 		const ynode *m = v->items[i];
 		dnsp_cfgld_key_index(item, "resolver.configs", i);
 		if (!dnsp_cfgld_want_map(ld, m, item))
@@ -425,7 +422,7 @@ static void load_configs(struct dnsp_cfg_ld *ld, struct dnsp_cfg_resolver *r, co
 		dnsp_cfgld_key_join(key, item, "ResourceId");
 		if ((x = dnsp_cfgld_need(ld, m, item, "ResourceId")) &&
 		    (rc->resource_id = dnsp_cfgld_str(ld, x, key, 1, 64))) {
-			if (!vpc_exists(ld->c, rc->resource_id))
+			if (!dnsp_cfgld_vpc_find(ld->c, rc->resource_id))
 				dnsp_cfgld_err(ld, x->line, key, "VPC \"%s\" is not defined in vpcs",
 					       dnsp_cfgld_shows(sh, rc->resource_id));
 			for (size_t j = 0; j < r->nconfigs; j++)
@@ -571,7 +568,7 @@ static void check_assocs(struct dnsp_cfg_ld *ld, const struct dnsp_cfg_resolver 
 			dnsp_cfgld_err(ld, a->loc.line, key, "rule \"%s\" is not defined in "
 				       "resolver.rules", dnsp_cfgld_shows(sh, a->rule_id));
 		snprintf(key, sizeof(key), "resolver.rule_associations[%zu].VPCId", i);
-		if (a->vpc_id && !vpc_exists(ld->c, a->vpc_id))
+		if (a->vpc_id && !dnsp_cfgld_vpc_find(ld->c, a->vpc_id))
 			dnsp_cfgld_err(ld, a->loc.line, key, "VPC \"%s\" is not defined in vpcs",
 				       dnsp_cfgld_shows(sh, a->vpc_id));
 		if (!ru || !a->vpc_id || !ru->domain)

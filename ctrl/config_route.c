@@ -36,20 +36,6 @@ static bool streq(const char *a, const char *b)
 	return a && b && strcmp(a, b) == 0;
 }
 
-/* [0-9A-Za-z_-]{lo,hi} (SEMANTICS §8 names). */
-static bool name_chars_ok(const char *s, size_t lo, size_t hi)
-{
-	size_t n = strlen(s);
-
-	if (n < lo || n > hi)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
-		      (s[i] >= '0' && s[i] <= '9') || s[i] == '_' || s[i] == '-'))
-			return false;
-	return true;
-}
-
 static struct dnsp_cfg_route *route_model(struct dnsp_config *c)
 {
 	if (!c->route)
@@ -116,13 +102,14 @@ static void load_collection(struct dnsp_cfg_ld *ld, const ynode *m, const char *
 	dnsp_cfgld_check_keys(ld, m, path, keys);
 	dnsp_cfgld_key_join(key, path, "Id");
 	if ((v = dnsp_cfgld_need(ld, m, path, "Id")) && (cc->id = dnsp_cfgld_str(ld, v, key, 1, 64)) &&
-	    !name_chars_ok(cc->id, 1, 64)) {
+	    !dnsp_cfgld_name_chars(cc->id, 1, 64)) {
 		dnsp_cfgld_err(ld, v->line, key, "expected 1-64 of [0-9A-Za-z_-], got \"%s\"",
 			       dnsp_cfgld_shows(sh, cc->id));
 	}
 	dnsp_cfgld_key_join(key, path, "Name");
 	if ((v = dnsp_cfgld_need(ld, m, path, "Name")) &&
-	    (cc->name = dnsp_cfgld_str(ld, v, key, 1, 64)) && !name_chars_ok(cc->name, 1, 64)) {
+	    (cc->name = dnsp_cfgld_str(ld, v, key, 1, 64)) &&
+	    !dnsp_cfgld_name_chars(cc->name, 1, 64)) {
 		dnsp_cfgld_err(ld, v->line, key, "expected 1-64 of [0-9A-Za-z_-], got \"%s\"",
 			       dnsp_cfgld_shows(sh, cc->name));
 	}
@@ -150,7 +137,7 @@ static void load_collection(struct dnsp_cfg_ld *ld, const ynode *m, const char *
 		dnsp_cfgld_key_join(k2, item, "LocationName");
 		if ((x = dnsp_cfgld_need(ld, lm, item, "LocationName")) &&
 		    (l->name = dnsp_cfgld_str(ld, x, k2, 1, 16))) {
-			if (!name_chars_ok(l->name, 1, 16))
+			if (!dnsp_cfgld_name_chars(l->name, 1, 16))
 				dnsp_cfgld_err(ld, x->line, k2, "expected 1-16 of [0-9A-Za-z_-], got "
 					       "\"%s\"%s", dnsp_cfgld_shows(sh, l->name),
 					       strcmp(l->name, "*") == 0 ? " (\"*\" is the default "
@@ -202,21 +189,17 @@ static void cidr_load(struct dnsp_cfg_ld *ld, const ynode *v)
 		dnsp_cfgld_err(ld, v->line, "cidr_collections", "out of memory");
 		return;
 	}
-	if (dnsp_yaml_is_null(v) || !dnsp_cfgld_want_seq(ld, v, "cidr_collections"))
+	if (!(r->collections = dnsp_cfgld_seq_alloc(ld, v, "cidr_collections",
+						    sizeof(*r->collections))))
 		return;
-	r->collections = calloc(v->n ? v->n : 1, sizeof(*r->collections));
-	if (!r->collections) {
-		dnsp_cfgld_err(ld, v->line, "cidr_collections", "out of memory");
-		return;
-	}
+	/* every item gets a slot, so slot i is item i in messages */
 	for (size_t i = 0; i < v->n; i++) {
-		struct dnsp_cfg_cidr_collection *cc = &r->collections[r->ncollections];
+		struct dnsp_cfg_cidr_collection *cc = &r->collections[r->ncollections++];
 		dnsp_cfgld_key_index(item, "cidr_collections", i);
-		if (!dnsp_cfgld_want_map(ld, v->items[i], item))
-			continue;
-		r->ncollections++;
 		cc->loc.file = ld->file;
 		cc->loc.line = v->items[i]->line;
+		if (!dnsp_cfgld_want_map(ld, v->items[i], item))
+			continue;
 		load_collection(ld, v->items[i], item, cc);
 		for (size_t j = 0; j + 1 < r->ncollections; j++) {
 			const struct dnsp_cfg_cidr_collection *o = &r->collections[j];
@@ -345,55 +328,23 @@ static bool tp_bool(struct dnsp_cfg_ld *ld, const ynode *v, const char *key, boo
 	return dnsp_cfgld_bool(ld, v, key, out);
 }
 
-/* Latitude [-+]?[0-9]{1,2}(\.[0-9]{0,2})? / longitude with 3 integer digits
- * (API Coordinates), as a string or a number. */
+/* Latitude / Longitude of API Coordinates (dnsp_cfgld_coordinate), given
+ * as a string or a number. */
 static bool tp_coordinate(struct dnsp_cfg_ld *ld, const ynode *v, const char *key, int digits,
 			  double limit, double *out)
 {
 	char sh[DNSP_CFG_SHOW_CAP];
-	const char *p;
-	int d = 0;
 
 	if (v->kind != DNSP_YAML_SCALAR || dnsp_yaml_is_null(v)) {
 		dnsp_cfgld_err(ld, v->line, key, "expected a coordinate, got %s", dnsp_yaml_describe(v));
 		return false;
 	}
-	p = v->str;
-	if (*p == '-' || *p == '+')
-		p++;
-	while (*p >= '0' && *p <= '9' && d <= digits) {
-		p++;
-		d++;
-	}
-	bool ok = d >= 1 && d <= digits;
-	if (ok && *p == '.') {
-		p++;
-		for (d = 0; *p >= '0' && *p <= '9'; p++)
-			d++;
-		ok = d <= 2;
-	}
-	ok = ok && !*p;
-	double x = ok ? strtod(v->str, NULL) : 0;
-	if (!ok || x < -limit || x > limit) {
+	if (!dnsp_cfgld_coordinate(v->str, digits, limit, out)) {
 		dnsp_cfgld_err(ld, v->line, key, "expected %s -%.0f..%.0f with at most 2 decimals, "
 			       "got \"%s\"", digits == 2 ? "a latitude" : "a longitude", limit, limit,
 			       dnsp_cfgld_show(sh, sizeof(sh), v->str, v->len));
 		return false;
 	}
-	*out = x;
-	return true;
-}
-
-/* Upper-case letters (digits too when allowed), lo..hi long. */
-static bool code_ok(const char *s, size_t lo, size_t hi, bool digits)
-{
-	size_t n = strlen(s);
-
-	if (n < lo || n > hi)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!((s[i] >= 'A' && s[i] <= 'Z') || (digits && s[i] >= '0' && s[i] <= '9')))
-			return false;
 	return true;
 }
 
@@ -573,7 +524,7 @@ static void tp_item(struct tpv *t, const ynode *m, const char *path, enum dnsp_t
 			memcpy(it->continent, continents[ci], 3);
 		dnsp_cfgld_key_join(key, path, "Country");
 		if (country && (s = dnsp_cfgld_str(ld, country, key, 1, 2))) {
-			if (code_ok(s, 2, 2, false))
+			if (dnsp_cfgld_upper_code(s, 2, 2, false))
 				memcpy(it->country, s, 3);
 			else
 				dnsp_cfgld_err(ld, country->line, key, "expected a two-letter ISO 3166 "
@@ -582,7 +533,7 @@ static void tp_item(struct tpv *t, const ynode *m, const char *path, enum dnsp_t
 		}
 		dnsp_cfgld_key_join(key, path, "Subdivision");
 		if (sub && (s = dnsp_cfgld_str(ld, sub, key, 1, 3))) {
-			if (!code_ok(s, 1, 3, true))
+			if (!dnsp_cfgld_upper_code(s, 1, 3, true))
 				dnsp_cfgld_err(ld, sub->line, key, "expected a subdivision code such "
 					       "as WA, got \"%s\"", dnsp_cfgld_shows(sh, s));
 			else if (!country || strcmp(it->country, "US") != 0)
@@ -1181,21 +1132,16 @@ static void tp_load(struct dnsp_cfg_ld *ld, const ynode *v)
 		dnsp_cfgld_err(ld, v->line, "traffic_policies", "out of memory");
 		return;
 	}
-	if (dnsp_yaml_is_null(v) || !dnsp_cfgld_want_seq(ld, v, "traffic_policies"))
+	if (!(r->policies = dnsp_cfgld_seq_alloc(ld, v, "traffic_policies", sizeof(*r->policies))))
 		return;
-	r->policies = calloc(v->n ? v->n : 1, sizeof(*r->policies));
-	if (!r->policies) {
-		dnsp_cfgld_err(ld, v->line, "traffic_policies", "out of memory");
-		return;
-	}
+	/* every item gets a slot, so slot i is item i in messages */
 	for (size_t i = 0; i < v->n; i++) {
-		struct dnsp_cfg_traffic_policy *p = &r->policies[r->npolicies];
+		struct dnsp_cfg_traffic_policy *p = &r->policies[r->npolicies++];
 		dnsp_cfgld_key_index(item, "traffic_policies", i);
-		if (!dnsp_cfgld_want_map(ld, v->items[i], item))
-			continue;
-		r->npolicies++;
 		p->loc.file = ld->file;
 		p->loc.line = v->items[i]->line;
+		if (!dnsp_cfgld_want_map(ld, v->items[i], item))
+			continue;
 		load_policy(ld, v->items[i], item, p);
 		for (size_t j = 0; j + 1 < r->npolicies; j++) {
 			const struct dnsp_cfg_traffic_policy *o = &r->policies[j];
@@ -1264,21 +1210,17 @@ static void tpi_load(struct dnsp_cfg_ld *ld, const ynode *v)
 		dnsp_cfgld_err(ld, v->line, "traffic_policy_instances", "out of memory");
 		return;
 	}
-	if (dnsp_yaml_is_null(v) || !dnsp_cfgld_want_seq(ld, v, "traffic_policy_instances"))
+	if (!(r->instances = dnsp_cfgld_seq_alloc(ld, v, "traffic_policy_instances",
+						  sizeof(*r->instances))))
 		return;
-	r->instances = calloc(v->n ? v->n : 1, sizeof(*r->instances));
-	if (!r->instances) {
-		dnsp_cfgld_err(ld, v->line, "traffic_policy_instances", "out of memory");
-		return;
-	}
+	/* every item gets a slot, so slot i is item i in messages */
 	for (size_t i = 0; i < v->n; i++) {
-		struct dnsp_cfg_tp_instance *ti = &r->instances[r->ninstances];
+		struct dnsp_cfg_tp_instance *ti = &r->instances[r->ninstances++];
 		dnsp_cfgld_key_index(item, "traffic_policy_instances", i);
-		if (!dnsp_cfgld_want_map(ld, v->items[i], item))
-			continue;
-		r->ninstances++;
 		ti->loc.file = ld->file;
 		ti->loc.line = v->items[i]->line;
+		if (!dnsp_cfgld_want_map(ld, v->items[i], item))
+			continue;
 		load_instance(ld, v->items[i], item, ti);
 		for (size_t j = 0; j + 1 < r->ninstances; j++)
 			if (streq(r->instances[j].id, ti->id)) {

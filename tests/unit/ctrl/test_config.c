@@ -1079,6 +1079,191 @@ static void test_load_file_missing(void **state)
 	assert_string_equal(errs.msgs[0], "configs/nope.yaml:1: config: cannot read: No such file or directory");
 }
 
+/* ---- hostile shapes (SPEC §3 "Contract details": every problem is one
+ * "FILE:LINE: KEY: message" line; a bad file never crashes the loader) ---- */
+
+/* "FILE:LINE: KEY: message" with a file, a line >= 1 and a key. */
+static bool well_formed(const char *m)
+{
+	const char *c = strchr(m, ':');
+	char *end;
+	if (!c || c == m)
+		return false;
+	long line = strtol(c + 1, &end, 10);
+	if (line < 1 || end == c + 1 || strncmp(end, ": ", 2) != 0)
+		return false;
+	const char *k = end + 2, *ke = strstr(k, ": ");
+	return ke && ke > k && ke[2] != '\0';
+}
+
+static void expect_sane(const char *text, const char *dir, const char *what)
+{
+	reset();
+	int rc = dnsp_config_load_string(text, strlen(text), "t.yaml", dir, &cfg, &errs);
+	if (rc == 0 ? (errs.n != 0 || !cfg) : (rc != DNSP_ECONFIG || errs.n == 0 || cfg)) {
+		dump(what);
+		fail_msg("rc=%d for:\n%s", rc, text);
+	}
+	for (size_t i = 0; i < errs.n; i++)
+		if (!well_formed(errs.msgs[i])) {
+			dump(what);
+			fail_msg("malformed message \"%s\" for:\n%s", errs.msgs[i], text);
+		}
+}
+
+/* End of the flow value that starts at v: the next ',', '}' or ']' at depth
+ * 0 outside quotes, or the end of the line. */
+static const char *value_end(const char *v)
+{
+	int depth = 0;
+	char q = 0;
+	for (; *v && *v != '\n'; v++) {
+		if (q) {
+			q = *v == q ? 0 : q;
+			continue;
+		}
+		if (*v == '"' || *v == '\'')
+			q = *v;
+		else if (*v == '[' || *v == '{')
+			depth++;
+		else if ((*v == ']' || *v == '}' || *v == ',') && depth-- == 0)
+			break;
+	}
+	return v;
+}
+
+static size_t indent_of(const char *l)
+{
+	size_t n = 0;
+	while (l[n] == ' ')
+		n++;
+	return n;
+}
+
+/*
+ * Replaces each value of a known-good file in turn (block values with their
+ * nested lines, flow values up to their comma) by each wrong shape: a list,
+ * a mapping, null, an empty string, a huge and a negative integer, a word.
+ * The load may pass or fail, but must not crash or leak (ASan build), and
+ * every message must be well formed.
+ */
+static void mutate_file(const char *path, const char *dir)
+{
+	static const char *const shapes[] = { "[1, [2]]", "{zz: 1}", "~", "''",
+		"123456789012345678901234567890", "-1", "x", NULL };
+	FILE *f = fopen(path, "rb");
+	assert_non_null(f);
+	char *text = calloc(1, 65536);
+	assert_non_null(text);
+	size_t len = fread(text, 1, 65535, f);
+	fclose(f);
+	assert_true(len > 0 && len < 65535);
+	char *out = malloc(len + 256);
+	assert_non_null(out);
+
+	for (const char *line = text, *eol; *line; line = *eol ? eol + 1 : eol) {
+		eol = strchr(line, '\n') ? strchr(line, '\n') : line + strlen(line);
+		size_t ind = indent_of(line);
+		if (line[ind] == '#')
+			continue;
+		char q = 0;
+		for (const char *p = line; p < eol; p++) {
+			if (q) {
+				q = *p == q ? 0 : q;
+				continue;
+			}
+			if (*p == '"' || *p == '\'') {
+				q = *p;
+				continue;
+			}
+			if (*p != ':' || (p + 1 < eol && p[1] != ' '))
+				continue;
+			const char *v = p + 1, *ve, *rest;
+			if (v == eol) {
+				/* block value: drop the lines nested under the key */
+				size_t key_col = line[ind] == '-' ? ind + 2 : ind;
+				rest = *eol ? eol + 1 : eol;
+				while (*rest && indent_of(rest) > key_col) {
+					const char *nl = strchr(rest, '\n');
+					rest = nl ? nl + 1 : rest + strlen(rest);
+				}
+				ve = eol;
+			} else {
+				v++;
+				ve = value_end(v);
+				rest = ve;
+			}
+			for (size_t s = 0; shapes[s]; s++) {
+				size_t a = (size_t)(v - text);
+				bool nl = ve == eol && rest != eol;
+				int n = snprintf(out, len + 256, "%.*s%s%s%s", (int)a, text,
+						 v == eol ? " " : "", shapes[s], nl ? "\n" : "");
+				snprintf(out + n, len + 256 - (size_t)n, "%s", rest);
+				expect_sane(out, dir, path);
+			}
+		}
+	}
+	free(out);
+	free(text);
+}
+
+static void test_wrong_shapes_at_every_level(void **state)
+{
+	(void)state;
+	mutate_file("configs/good.yaml", "configs");
+	mutate_file("../../fuzz/corpus/config/health.yaml", "/nonexistent");
+	mutate_file("../../fuzz/corpus/config/resolver.yaml", "/nonexistent");
+	mutate_file("../../fuzz/corpus/config/route_data.yaml", "/nonexistent");
+	mutate_file("../../fuzz/corpus/config/embedded.yaml", "/nonexistent");
+}
+
+static void test_hostile_documents(void **state)
+{
+	(void)state;
+	char deep[600];
+	size_t o = 0;
+	o += (size_t)snprintf(deep, sizeof(deep), "server: {workers: ");
+	for (int i = 0; i < 200; i++)
+		deep[o++] = '[';
+	for (int i = 0; i < 200; i++)
+		deep[o++] = ']';
+	snprintf(deep + o, sizeof(deep) - o, "}\n");
+	expect_sane(deep, "configs", "deep nesting");
+	assert_int_equal(load(deep), DNSP_ECONFIG);
+	expect_sane("", "configs", "empty");
+	expect_sane("---\n...\n", "configs", "empty document");
+	expect_sane("~\n", "configs", "null root");
+	expect_sane("42\n", "configs", "scalar root");
+	/* duplicate keys at the top, in a feature section and in an item */
+	expect_has(BASE "health_checks: []\nhealth_checks: []\n",
+		   "t.yaml:11: health_checks: duplicate key");
+	expect_has(BASE "firewall: {configs: [], configs: []}\n",
+		   "t.yaml:10: firewall.configs: duplicate key");
+	expect_has(BASE "resolver:\n  rules:\n    - {Id: r, Id: s, RuleType: SYSTEM, DomainName: a.}\n",
+		   "t.yaml:12: resolver.rules[0].Id: duplicate key");
+	expect_has("server: {workers: 99999999999999999999999999}\n" BASE,
+		   "t.yaml:1: server.workers: expected an integer 1..64");
+}
+
+/* A list item that is not a mapping still counts: the cross-check messages
+ * of later items name their own index (SPEC §3: KEY is the path of the
+ * offending value). */
+static void test_item_index_survives_a_bad_item(void **state)
+{
+	(void)state;
+	expect_has(BASE "profile_associations:\n  - 7\n  - {ProfileId: nope, ResourceId: vpc-a}\n",
+		   "t.yaml:12: profile_associations[1].ProfileId: profile \"nope\" is not defined");
+	expect_has(BASE "resolver:\n  rule_associations:\n    - x\n"
+		   "    - {ResolverRuleId: nope, VPCId: vpc-a}\n",
+		   "t.yaml:13: resolver.rule_associations[1].ResolverRuleId: rule \"nope\"");
+	expect_has("listeners:\n  - 1\n  - {address: 127.0.0.1, role: inbound, endpoint: e}\n",
+		   "t.yaml:3: listeners[1].endpoint: endpoint \"e\" is not defined");
+	expect_has(BASE "traffic_policy_instances:\n  - []\n"
+		   "  - {Id: i, HostedZoneId: Znope, Name: a.example.com, TTL: 1, "
+		   "TrafficPolicyId: p, TrafficPolicyVersion: 1}\n",
+		   "t.yaml:12: traffic_policy_instances[1].HostedZoneId: hosted zone \"Znope\"");
+}
+
 static int teardown(void **state)
 {
 	(void)state;
@@ -1144,6 +1329,9 @@ int main(void)
 		cmocka_unit_test(test_zone_file_conflict_names_both_places),
 		cmocka_unit_test(test_zone_file_errors_use_zone_file_location),
 		cmocka_unit_test(test_load_file_missing),
+		cmocka_unit_test(test_wrong_shapes_at_every_level),
+		cmocka_unit_test(test_hostile_documents),
+		cmocka_unit_test(test_item_index_survives_a_bad_item),
 	};
 	return cmocka_run_group_tests(tests, NULL, teardown);
 }

@@ -48,6 +48,11 @@ static struct dnsp_config *cfg;
 	"\"b\": {\"Type\": \"value\", \"Value\": \"192.0.2.20\"}}, "
 #define KEY "t.yaml:13: traffic_policies[0].Document"
 
+/* A policy whose start rule id, of RuleType type, holds items in list. */
+#define RULE(id, type, list, items)                                                          \
+	POLICY("{" HDR EP2 "\"StartRule\": \"" id "\", \"Rules\": {\"" id "\": {\"RuleType\": \"" \
+	       type "\", \"" list "\": [" items "]}}}")
+
 static void reset(void)
 {
 	dnsp_config_destroy(cfg);
@@ -271,11 +276,12 @@ static void test_tp_failover_document(void **state)
 static void test_tp_geo_document(void **state)
 {
 	(void)state;
-	expect_ok(POLICY("{" HDR EP2 "\"StartRule\": \"g\", \"Rules\": {\"g\": {\"RuleType\": "
-			 "\"geo\", \"Locations\": [{\"EndpointReference\": \"a\", \"Country\": \"US\", "
-			 "\"Subdivision\": \"WA\"}, {\"EndpointReference\": \"b\", \"Continent\": "
-			 "\"EU\"}, {\"EndpointReference\": \"a\", \"Country\": \"US\"}, "
-			 "{\"EndpointReference\": \"b\", \"IsDefault\": true}]}}}"));
+	expect_ok(RULE("g", "geo", "Locations",
+		       "{\"EndpointReference\": \"a\", \"Country\": \"US\", "
+		       "\"Subdivision\": \"WA\"}, {\"EndpointReference\": \"b\", "
+		       "\"Continent\": \"EU\"}, {\"EndpointReference\": \"a\", "
+		       "\"Country\": \"US\"}, {\"EndpointReference\": \"b\", "
+		       "\"IsDefault\": true}"));
 	const struct dnsp_tp_rule *r = &doc0()->rules[0];
 	assert_int_equal(r->type, DNSP_TPR_GEO);
 	assert_int_equal(r->nitems, 4);
@@ -288,9 +294,9 @@ static void test_tp_geo_document(void **state)
 static void test_tp_latency_document(void **state)
 {
 	(void)state;
-	expect_ok(POLICY("{" HDR EP2 "\"StartRule\": \"l\", \"Rules\": {\"l\": {\"RuleType\": "
-			 "\"latency\", \"Regions\": [{\"EndpointReference\": \"a\", \"Region\": "
-			 "\"us-east-1\"}, {\"EndpointReference\": \"b\", \"Region\": \"eu-west-1\"}]}}}"));
+	expect_ok(RULE("l", "latency", "Regions",
+		       "{\"EndpointReference\": \"a\", \"Region\": \"us-east-1\"}, "
+		       "{\"EndpointReference\": \"b\", \"Region\": \"eu-west-1\"}"));
 	const struct dnsp_tp_rule *r = &doc0()->rules[0];
 	assert_int_equal(r->type, DNSP_TPR_LATENCY);
 	assert_string_equal(dnsp_regions[r->items[1].region].code, "eu-west-1");
@@ -317,9 +323,9 @@ static void test_tp_geoproximity_document(void **state)
 static void test_tp_multivalue_document(void **state)
 {
 	(void)state;
-	expect_ok(POLICY("{" HDR EP2 "\"StartRule\": \"m\", \"Rules\": {\"m\": {\"RuleType\": "
-			 "\"multivalue\", \"Items\": [{\"EndpointReference\": \"a\", \"HealthCheck\": "
-			 "\"hc1\"}, {\"EndpointReference\": \"b\"}]}}}"));
+	expect_ok(RULE("m", "multivalue", "Items",
+		       "{\"EndpointReference\": \"a\", \"HealthCheck\": \"hc1\"}, "
+		       "{\"EndpointReference\": \"b\"}"));
 	assert_int_equal(doc0()->rules[0].type, DNSP_TPR_MULTIVALUE);
 }
 
@@ -418,18 +424,18 @@ static void test_tp_start_rule_xor_start_endpoint(void **state)
 static void test_tp_references_must_resolve(void **state)
 {
 	(void)state;
-	expect_one(POLICY("{" HDR EP2 "\"StartRule\": \"m\", \"Rules\": {\"m\": {\"RuleType\": "
-			  "\"multivalue\", \"Items\": [{\"EndpointReference\": \"x\"}]}}}"),
+	expect_one(RULE("m", "multivalue", "Items",
+			"{\"EndpointReference\": \"x\"}"),
 		   KEY ".Rules.m.Items[0].EndpointReference:", "no endpoint \"x\"");
-	expect_one(POLICY("{" HDR EP2 "\"StartRule\": \"w\", \"Rules\": {\"w\": {\"RuleType\": "
-			  "\"weighted\", \"Items\": [{\"RuleReference\": \"y\", \"Weight\": 1}]}}}"),
+	expect_one(RULE("w", "weighted", "Items",
+			"{\"RuleReference\": \"y\", \"Weight\": 1}"),
 		   KEY ".Rules.w.Items[0].RuleReference:", "no rule \"y\"");
-	expect_one(POLICY("{" HDR EP2 "\"StartRule\": \"w\", \"Rules\": {\"w\": {\"RuleType\": "
-			  "\"weighted\", \"Items\": [{\"RuleReference\": \"w\", \"EndpointReference\": "
-			  "\"a\", \"Weight\": 1}]}}}"),
+	expect_one(RULE("w", "weighted", "Items",
+			"{\"RuleReference\": \"w\", \"EndpointReference\": \"a\", "
+			"\"Weight\": 1}"),
 		   KEY ".Rules.w.Items[0].RuleReference:", "not both");
-	expect_one(POLICY("{" HDR EP2 "\"StartRule\": \"w\", \"Rules\": {\"w\": {\"RuleType\": "
-			  "\"weighted\", \"Items\": [{\"Weight\": 1}]}}}"),
+	expect_one(RULE("w", "weighted", "Items",
+			"{\"Weight\": 1}"),
 		   KEY ".Rules.w.Items[0]:", "needs EndpointReference or RuleReference");
 }
 
@@ -441,8 +447,8 @@ static void test_tp_reference_cycle_is_rejected(void **state)
 			  "\"r2\": {\"RuleType\": \"failover\", \"Primary\": {\"RuleReference\": "
 			  "\"r1\"}, \"Secondary\": {\"EndpointReference\": \"a\"}}}}"),
 		   KEY ".Rules.r2:", "cycle");
-	expect_one(POLICY("{" HDR EP2 "\"StartRule\": \"r\", \"Rules\": {\"r\": {\"RuleType\": "
-			  "\"weighted\", \"Items\": [{\"RuleReference\": \"r\", \"Weight\": 1}]}}}"),
+	expect_one(RULE("r", "weighted", "Items",
+			"{\"RuleReference\": \"r\", \"Weight\": 1}"),
 		   KEY ".Rules.r:", "cycle");
 }
 
@@ -475,64 +481,60 @@ static void test_tp_unknown_keys_suggest_the_member_name(void **state)
 {
 	(void)state;
 	/* "GeoproximityLocations" has a lower-case p inside the document */
-	expect_has(POLICY("{" HDR EP2 "\"StartRule\": \"p\", \"Rules\": {\"p\": {\"RuleType\": "
-			  "\"geoproximity\", \"GeoProximityLocations\": [{\"EndpointReference\": "
-			  "\"a\", \"Region\": \"us-east-1\"}]}}}"),
+	expect_has(RULE("p", "geoproximity", "GeoProximityLocations",
+			"{\"EndpointReference\": \"a\", \"Region\": \"us-east-1\"}"),
 		   KEY ".Rules.p.GeoProximityLocations:", "did you mean GeoproximityLocations?");
 	expect_one(POLICY("{" HDR EP2 "\"StartEndpoint\": \"a\", \"Comment\": \"x\"}"),
 		   KEY ".Comment:", "unknown key");
-	expect_one(POLICY("{" HDR EP2 "\"StartRule\": \"r\", \"Rules\": {\"r\": {\"RuleType\": "
-			  "\"roundrobin\", \"Items\": []}}}"),
+	expect_one(RULE("r", "roundrobin", "Items",
+			""),
 		   KEY ".Rules.r.RuleType:", "failover, geo, latency, geoproximity, multivalue, weighted");
 }
 
 static void test_tp_weight_and_bias_ranges(void **state)
 {
 	(void)state;
-	expect_one(POLICY("{" HDR EP2 "\"StartRule\": \"w\", \"Rules\": {\"w\": {\"RuleType\": "
-			  "\"weighted\", \"Items\": [{\"EndpointReference\": \"a\", \"Weight\": 256}]}}}"),
+	expect_one(RULE("w", "weighted", "Items",
+			"{\"EndpointReference\": \"a\", \"Weight\": 256}"),
 		   KEY ".Rules.w.Items[0].Weight:", "0..255");
-	expect_one(POLICY("{" HDR EP2 "\"StartRule\": \"w\", \"Rules\": {\"w\": {\"RuleType\": "
-			  "\"weighted\", \"Items\": [{\"EndpointReference\": \"a\"}]}}}"),
+	expect_one(RULE("w", "weighted", "Items",
+			"{\"EndpointReference\": \"a\"}"),
 		   KEY ".Rules.w.Items[0].Weight:", "missing");
-	expect_one(POLICY("{" HDR EP2 "\"StartRule\": \"p\", \"Rules\": {\"p\": {\"RuleType\": "
-			  "\"geoproximity\", \"GeoproximityLocations\": [{\"EndpointReference\": "
-			  "\"a\", \"Region\": \"us-east-1\", \"Bias\": \"100\"}]}}}"),
+	expect_one(RULE("p", "geoproximity", "GeoproximityLocations",
+			"{\"EndpointReference\": \"a\", \"Region\": \"us-east-1\", "
+			"\"Bias\": \"100\"}"),
 		   KEY ".Rules.p.GeoproximityLocations[0].Bias:", "-99..99");
 }
 
 static void test_tp_geoproximity_location_rules(void **state)
 {
 	(void)state;
-	expect_one(POLICY("{" HDR EP2 "\"StartRule\": \"p\", \"Rules\": {\"p\": {\"RuleType\": "
-			  "\"geoproximity\", \"GeoproximityLocations\": [{\"EndpointReference\": "
-			  "\"a\", \"Latitude\": \"45.123\", \"Longitude\": \"1\"}]}}}"),
+	expect_one(RULE("p", "geoproximity", "GeoproximityLocations",
+			"{\"EndpointReference\": \"a\", \"Latitude\": \"45.123\", "
+			"\"Longitude\": \"1\"}"),
 		   KEY ".Rules.p.GeoproximityLocations[0].Latitude:", "at most 2 decimals");
-	expect_one(POLICY("{" HDR EP2 "\"StartRule\": \"p\", \"Rules\": {\"p\": {\"RuleType\": "
-			  "\"geoproximity\", \"GeoproximityLocations\": [{\"EndpointReference\": "
-			  "\"a\", \"Region\": \"us-east-1\", \"Latitude\": \"1\", \"Longitude\": "
-			  "\"1\"}]}}}"),
+	expect_one(RULE("p", "geoproximity", "GeoproximityLocations",
+			"{\"EndpointReference\": \"a\", \"Region\": \"us-east-1\", "
+			"\"Latitude\": \"1\", \"Longitude\": \"1\"}"),
 		   KEY ".Rules.p.GeoproximityLocations[0]:", "exactly one of Region");
-	expect_one(POLICY("{" HDR EP2 "\"StartRule\": \"p\", \"Rules\": {\"p\": {\"RuleType\": "
-			  "\"geoproximity\", \"GeoproximityLocations\": [{\"EndpointReference\": "
-			  "\"a\", \"Region\": \"us-west-2-lax-1\"}]}}}"),
+	expect_one(RULE("p", "geoproximity", "GeoproximityLocations",
+			"{\"EndpointReference\": \"a\", \"Region\": \"us-west-2-lax-1\"}"),
 		   KEY ".Rules.p.GeoproximityLocations[0].Region:", "2023-05-09");
-	expect_one(POLICY("{" HDR EP2 "\"StartRule\": \"p\", \"Rules\": {\"p\": {\"RuleType\": "
-			  "\"geoproximity\", \"GeoproximityLocations\": [{\"EndpointReference\": "
-			  "\"a\", \"Region\": \"mars-north-1\"}]}}}"),
+	expect_one(RULE("p", "geoproximity", "GeoproximityLocations",
+			"{\"EndpointReference\": \"a\", \"Region\": \"mars-north-1\"}"),
 		   KEY ".Rules.p.GeoproximityLocations[0].Region:", "not an AWS Region");
 }
 
 static void test_tp_two_items_for_one_location(void **state)
 {
 	(void)state;
-	expect_one(POLICY("{" HDR EP2 "\"StartRule\": \"l\", \"Rules\": {\"l\": {\"RuleType\": "
-			  "\"latency\", \"Regions\": [{\"EndpointReference\": \"a\", \"Region\": "
-			  "\"us-east-1\"}, {\"EndpointReference\": \"b\", \"Region\": \"us-east-1\"}]}}}"),
+	expect_one(RULE("l", "latency", "Regions",
+			"{\"EndpointReference\": \"a\", \"Region\": \"us-east-1\"}, "
+			"{\"EndpointReference\": \"b\", \"Region\": \"us-east-1\"}"),
 		   KEY ".Rules.l.Regions[1]:", "same Region");
-	expect_one(POLICY("{" HDR EP2 "\"StartRule\": \"g\", \"Rules\": {\"g\": {\"RuleType\": "
-			  "\"geo\", \"Locations\": [{\"EndpointReference\": \"a\", \"IsDefault\": true}, "
-			  "{\"EndpointReference\": \"b\", \"IsDefault\": true}]}}}"),
+	expect_one(RULE("g", "geo", "Locations",
+			"{\"EndpointReference\": \"a\", \"IsDefault\": true}, "
+			"{\"EndpointReference\": \"b\", \"IsDefault\": true}"),
 		   KEY ".Rules.g.Locations[1]:", "second default");
 }
 
@@ -540,16 +542,16 @@ static void test_tp_geo_location_rules(void **state)
 {
 	(void)state;
 	/* SEMANTICS §5: a subdivision needs country US */
-	expect_one(POLICY("{" HDR EP2 "\"StartRule\": \"g\", \"Rules\": {\"g\": {\"RuleType\": "
-			  "\"geo\", \"Locations\": [{\"EndpointReference\": \"a\", \"Country\": \"CA\", "
-			  "\"Subdivision\": \"BC\"}]}}}"),
+	expect_one(RULE("g", "geo", "Locations",
+			"{\"EndpointReference\": \"a\", \"Country\": \"CA\", "
+			"\"Subdivision\": \"BC\"}"),
 		   KEY ".Rules.g.Locations[0].Subdivision:", "requires Country: US");
-	expect_one(POLICY("{" HDR EP2 "\"StartRule\": \"g\", \"Rules\": {\"g\": {\"RuleType\": "
-			  "\"geo\", \"Locations\": [{\"EndpointReference\": \"a\", \"Continent\": \"EU\", "
-			  "\"Country\": \"FR\"}]}}}"),
+	expect_one(RULE("g", "geo", "Locations",
+			"{\"EndpointReference\": \"a\", \"Continent\": \"EU\", "
+			"\"Country\": \"FR\"}"),
 		   KEY ".Rules.g.Locations[0].Continent:", "cannot be combined");
-	expect_one(POLICY("{" HDR EP2 "\"StartRule\": \"g\", \"Rules\": {\"g\": {\"RuleType\": "
-			  "\"geo\", \"Locations\": [{\"EndpointReference\": \"a\"}]}}}"),
+	expect_one(RULE("g", "geo", "Locations",
+			"{\"EndpointReference\": \"a\"}"),
 		   KEY ".Rules.g.Locations[0]:", "needs Continent, Country");
 }
 
@@ -579,9 +581,8 @@ static void test_tp_endpoint_rules(void **state)
 static void test_tp_health_check_must_exist(void **state)
 {
 	(void)state;
-	expect_one(POLICY("{" HDR EP2 "\"StartRule\": \"m\", \"Rules\": {\"m\": {\"RuleType\": "
-			  "\"multivalue\", \"Items\": [{\"EndpointReference\": \"a\", \"HealthCheck\": "
-			  "\"hc-missing\"}]}}}"),
+	expect_one(RULE("m", "multivalue", "Items",
+			"{\"EndpointReference\": \"a\", \"HealthCheck\": \"hc-missing\"}"),
 		   "t.yaml:13: traffic_policies[0].Document.Rules.m.HealthCheck:",
 		   "\"hc-missing\" is not defined");
 }
