@@ -248,6 +248,8 @@ int dnsp_pkt_parse_query(const uint8_t *pkt, size_t len, struct dnsp_query *q)
 
 /* ---- response builder ---- */
 
+#define LAB_NONE 0xff /* end of a list in the compression index (pkt.h) */
+
 void dnsp_resp_init(struct dnsp_resp *r, uint8_t *buf, uint16_t cap, uint16_t limit,
 		    const struct dnsp_query *q)
 {
@@ -263,9 +265,10 @@ void dnsp_resp_init(struct dnsp_resp *r, uint8_t *buf, uint16_t cap, uint16_t li
 	r->count[0] = r->count[1] = r->count[2] = 0;
 	r->truncated = false;
 	r->rcode = 0;
-	r->ncompress = 0;
-	if (has_q)
-		r->compress[r->ncompress++] = DNSP_HDR_LEN;
+	r->nlab = 0;
+	r->lab_top = LAB_NONE;
+	r->lab_question = !has_q; /* nothing to index without a question */
+	r->qend = qend;
 	r->reserve = 0;
 	if (q->has_edns)
 		r->reserve = (uint16_t)(11 + (q->has_ecs ? 8 + ecs_addr_bytes(q->ecs_source_prefix) : 0));
@@ -288,94 +291,158 @@ void dnsp_resp_set_rcode(struct dnsp_resp *r, uint8_t rcode)
 	wr16(r->buf + 2, (uint16_t)((rd16(r->buf + 2) & ~0xfu) | (rcode & 0xfu)));
 }
 
-/*
- * Collects the packet offsets of the labels of the name at off in the
- * message being built (bound = bytes valid so far), following pointers.
- * The names were written by us, but the walk is bounded all the same.
- */
-static int packet_labels(const uint8_t *buf, size_t bound, size_t off,
-			 uint16_t labs[DNSP_LABELS_MAX])
+static inline uint64_t ld64(const uint8_t *p)
 {
-	int n = 0;
-	size_t pos = off, seq = off;
-	while (pos < bound && n < DNSP_LABELS_MAX) {
-		uint8_t c = buf[pos];
-		if (c == 0)
-			return n;
-		if (c >= 0xC0) {
-			if (pos + 1 >= bound)
-				return n;
-			size_t t = ((size_t)(c & 0x3f) << 8) | buf[pos + 1];
-			if (t >= seq)
-				return n;
-			pos = seq = t;
-			continue;
-		}
-		if (c >= 0x40 || pos + 1 + c >= bound)
-			return n;
-		labs[n++] = (uint16_t)pos;
-		pos += (size_t)c + 1;
-	}
-	return n;
+	uint64_t v;
+	memcpy(&v, p, 8);
+	return v;
 }
 
+static inline uint32_t ld32(const uint8_t *p)
+{
+	uint32_t v;
+	memcpy(&v, p, 4);
+	return v;
+}
+
+/*
+ * Labels a (from a name) and b (in the message) equal, ASCII case
+ * ignored. Names in one answer almost always share their case, so the
+ * bytes are first compared whole, with loads that stay inside the label
+ * (overlapping at its end), and letter by letter only when that fails.
+ */
 static inline bool label_eq(const uint8_t *a, const uint8_t *b)
 {
-	if (a[0] != b[0])
+	unsigned n = a[0];
+	if (n != b[0])
 		return false;
-	for (unsigned i = 1; i <= a[0]; i++)
-		if (dnsp_lower_tab[a[i]] != dnsp_lower_tab[b[i]])
+	const uint8_t *x = a + 1, *y = b + 1;
+	bool same = true;
+	if (n >= 8) {
+		for (unsigned k = 0; k + 8 <= n; k += 8)
+			same &= ld64(x + k) == ld64(y + k);
+		same &= ld64(x + n - 8) == ld64(y + n - 8);
+	} else if (n >= 4) {
+		same = ld32(x) == ld32(y) && ld32(x + n - 4) == ld32(y + n - 4);
+	} else {
+		for (unsigned k = 0; k < n; k++)
+			same &= x[k] == y[k];
+	}
+	if (likely(same))
+		return true;
+	for (unsigned k = 0; k < n; k++)
+		if (dnsp_lower_tab[x[k]] != dnsp_lower_tab[y[k]])
 			return false;
 	return true;
 }
 
+/* Adds an entry for the label at off under parent (LAB_NONE: top level). */
+static inline unsigned index_add(struct dnsp_resp *r, unsigned parent, size_t off)
+{
+	unsigned e = r->nlab++;
+	uint8_t *head = parent == LAB_NONE ? &r->lab_top : &r->lab_kid[parent];
+
+	r->lab_off[e] = (uint16_t)off;
+	r->lab_up[e] = (uint8_t)parent;
+	r->lab_kid[e] = LAB_NONE;
+	r->lab_sib[e] = *head;
+	*head = (uint8_t)e;
+	return e;
+}
+
+/* Removes the entries added after the index held n (newest first, so
+ * each one is still at the head of its parent's list). */
+static void index_rollback(struct dnsp_resp *r, uint8_t n)
+{
+	while (r->nlab > n) {
+		unsigned e = --r->nlab;
+		unsigned p = r->lab_up[e];
+		uint8_t *head = p == LAB_NONE ? &r->lab_top : &r->lab_kid[p];
+		*head = r->lab_sib[e];
+	}
+}
+
+/*
+ * Adds the question's labels to the compression index: at most the
+ * rightmost DNSP_COMPRESS_MAX / 2 of them, so that answer names keep
+ * room. The question was validated by the parser (no pointers), but the
+ * walk is bounded by the question's end all the same.
+ */
+static void index_question(struct dnsp_resp *r)
+{
+	uint16_t at[DNSP_LABELS_MAX];
+	unsigned n = 0;
+	size_t pos = DNSP_HDR_LEN;
+
+	r->lab_question = true;
+	while (pos < r->qend && n < DNSP_LABELS_MAX) {
+		uint8_t c = r->buf[pos];
+		if (c == 0)
+			break;
+		if (c > DNSP_LABEL_MAX || pos + 1 + c >= r->qend)
+			return; /* not a plain name: leave it out */
+		at[n++] = (uint16_t)pos;
+		pos += (size_t)c + 1;
+	}
+	unsigned first = n > DNSP_COMPRESS_MAX / 2 ? n - DNSP_COMPRESS_MAX / 2 : 0;
+	unsigned parent = LAB_NONE;
+	for (unsigned k = n; k-- > first && r->nlab < DNSP_COMPRESS_MAX;)
+		parent = index_add(r, parent, at[k]);
+}
+
 /*
  * Writes name at *pos (< end), replacing its longest suffix already present
- * in the message by a pointer (RFC 1035 §4.1.4). Labels are matched from
- * the right, case-insensitively, against every remembered name; the literal
- * part keeps the caller's case. Returns 0 or DNSP_ENOSPACE.
+ * in the message by a pointer (RFC 1035 §4.1.4): labels are matched from
+ * the right, case-insensitively, down the compression index; the literal
+ * part keeps the caller's case and its labels join the index.
+ * Returns 0 or DNSP_ENOSPACE.
  */
 static int put_name(struct dnsp_resp *r, size_t *pos, size_t end, const uint8_t *name)
 {
 	uint8_t offs[DNSP_LABELS_MAX];
-	int n = dnsp_name_label_offsets(name, offs);
-	size_t nlen = dnsp_name_len(name);
-	int best = 0;
-	uint16_t best_ptr = 0;
 	uint8_t *b = r->buf;
+	int n = 0;
+	size_t p = 0;
 
-	for (unsigned e = 0; e < r->ncompress && best < n; e++) {
-		uint16_t labs[DNSP_LABELS_MAX];
-		int np = packet_labels(b, *pos, r->compress[e], labs);
-		int i = n - 1, j = np - 1;
-		while (i >= 0 && j >= 0 && label_eq(name + offs[i], b + labs[j])) {
-			i--;
-			j--;
-		}
-		/* Pointers hold 14 bits: skip labels that lie beyond 0x3fff. */
-		int k = j + 1;
-		while (k < np && labs[k] > 0x3fff)
-			k++;
-		int matched = np - k;
-		if (matched > best) {
-			best = matched;
-			best_ptr = labs[k];
-		}
+	if (!r->lab_question)
+		index_question(r);
+	/* name is valid (the caller checked it): at most 127 labels */
+	while (name[p] != 0) {
+		offs[n++] = (uint8_t)p;
+		p += (size_t)name[p] + 1;
+	}
+	size_t nlen = p + 1;
+
+	unsigned cur = LAB_NONE, e = r->lab_top;
+	int i = n - 1;
+	for (; i >= 0; i--) {
+		const uint8_t *lab = name + offs[i];
+		while (e != LAB_NONE && !label_eq(lab, b + r->lab_off[e]))
+			e = r->lab_sib[e];
+		if (e == LAB_NONE)
+			break;
+		cur = e;
+		e = r->lab_kid[e];
 	}
 
-	size_t prefix = best ? offs[n - best] : nlen - 1;
-	size_t need = prefix + (best ? 2 : 1);
+	/* Labels 0..i are written out; the rest is the pointer to cur. */
+	size_t prefix = i + 1 < n ? offs[i + 1] : nlen - 1;
+	size_t need = prefix + (cur != LAB_NONE ? 2 : 1);
 	if (*pos + need > end)
 		return DNSP_ENOSPACE;
 	uint8_t *dst = b + *pos;
 	memcpy(dst, name, prefix);
-	if (best) {
-		wr16(dst + prefix, (uint16_t)(0xC000 | best_ptr));
-	} else {
+	if (cur != LAB_NONE)
+		wr16(dst + prefix, (uint16_t)(0xC000 | r->lab_off[cur]));
+	else
 		dst[prefix] = 0;
+	/* Right to left, so every entry's parent is already indexed. */
+	for (int j = i; j >= 0 && r->nlab < DNSP_COMPRESS_MAX; j--) {
+		size_t at = *pos + offs[j];
+		if (at > 0x3fff)
+			break;
+		cur = index_add(r, cur, at);
 	}
-	if (prefix > 0 && *pos <= 0x3fff && r->ncompress < DNSP_COMPRESS_MAX)
-		r->compress[r->ncompress++] = (uint16_t)*pos;
 	*pos += need;
 	return 0;
 }
@@ -492,10 +559,12 @@ static __attribute__((noinline)) int put_rr_general(struct dnsp_resp *r,
 		uint16_t rclass, uint32_t ttl, const uint8_t *rdata, uint16_t rdlen)
 {
 	size_t end = r->limit > r->reserve ? (size_t)(r->limit - r->reserve) : 0;
-	uint8_t saved_ncompress = r->ncompress;
+	uint8_t saved_nlab = r->nlab;
+	bool saved_question = r->lab_question;
 	int rc = write_rr(r, end, owner, type, rclass, ttl, rdata, rdlen);
 	if (rc < 0) {
-		r->ncompress = saved_ncompress;
+		index_rollback(r, saved_nlab);
+		r->lab_question = saved_question;
 		r->truncated = true;
 		return DNSP_ENOSPACE;
 	}

@@ -99,7 +99,8 @@ int dnsp_pkt_parse_query(const uint8_t *pkt, size_t len, struct dnsp_query *q);
 /* Sections a record can be appended to. */
 enum dnsp_section { DNSP_SEC_ANSWER, DNSP_SEC_AUTHORITY, DNSP_SEC_ADDITIONAL };
 
-#define DNSP_COMPRESS_MAX 32
+/* Label positions a response remembers for name compression. */
+#define DNSP_COMPRESS_MAX 128
 
 /*
  * Response under construction in the query's own buffer.
@@ -114,8 +115,22 @@ struct dnsp_resp {
 	uint16_t reserve;  /* bytes held back for the OPT record */
 	bool truncated;    /* a record did not fit (public, read-only) */
 	uint8_t rcode;     /* full rcode incl. extended bits (set_rcode) */
-	uint8_t ncompress;
-	uint16_t compress[DNSP_COMPRESS_MAX]; /* offsets of names written */
+	/*
+	 * Compression index: a tree of the labels written literally at
+	 * offsets a pointer can reach (<= 0x3fff), rooted at the top-level
+	 * labels: an entry's children are the labels seen in front of it.
+	 * Each (parent, label) pair appears once, so matching a name from
+	 * the right visits only the siblings at each level. The question's
+	 * labels join on the first name that needs them. 0xff ends a list.
+	 */
+	uint8_t nlab;
+	bool lab_question;       /* the question's labels are indexed */
+	uint8_t lab_top;         /* first top-level entry */
+	uint16_t qend;           /* end of the question */
+	uint16_t lab_off[DNSP_COMPRESS_MAX];
+	uint8_t lab_up[DNSP_COMPRESS_MAX];  /* parent entry, or 0xff at the top */
+	uint8_t lab_kid[DNSP_COMPRESS_MAX]; /* first child */
+	uint8_t lab_sib[DNSP_COMPRESS_MAX]; /* next sibling */
 };
 
 /*

@@ -708,10 +708,11 @@ static void deep_name(uint64_t seed, int depth, uint8_t out[DNSP_NAME_MAX])
 }
 
 /*
- * RFC 1035 §4.1.4 with the per-target label cache (DNSP_COMPRESS_LABS):
- * names deeper than the cache (walked each time), a question deeper than
- * the cache, and many names sharing suffixes at every depth all decode to
- * what was written, and a name seen before is written as a bare pointer.
+ * RFC 1035 §4.1.4 with the compression index (DNSP_COMPRESS_MAX labels):
+ * a deep question, and many names sharing suffixes at every depth until
+ * the index is full and past it, all decode to what was written; a name
+ * whose labels were indexed is written again as a bare pointer, and so is
+ * a suffix of the question.
  */
 static void test_resp_compress_deep_and_shared_suffixes(void **state)
 {
@@ -746,10 +747,11 @@ static void test_resp_compress_deep_and_shared_suffixes(void **state)
 		assert_int_equal(l, (int)dnsp_name_len(names[i]));
 		assert_memory_equal(out, names[i], (size_t)l);
 	}
-	/* The first ten names were written below offset 0x3fff and took at
-	 * most ten of the 32 targets: written again, each is a bare pointer. */
-	assert_true(at[10] < 0x3fff);
-	for (int i = 0; i < 10; i++) {
+	/* The question takes 22 entries and the first name at most 24 more,
+	 * so all of its labels are indexed: written again, a bare pointer.
+	 * The 200 names need more than the index holds. */
+	assert_true(r.nlab == DNSP_COMPRESS_MAX); /* the rest filled the index */
+	for (int i = 0; i < 1; i++) {
 		size_t p = r.len;
 		assert_int_equal(dnsp_resp_put_rr(&r, DNSP_SEC_ANSWER, names[i], DNSP_T_A, 1, 60, a,
 						  4), 0);
@@ -759,8 +761,8 @@ static void test_resp_compress_deep_and_shared_suffixes(void **state)
 		assert_int_equal(wl, 2);
 		assert_memory_equal(out, names[i], dnsp_name_len(names[i]));
 	}
-	/* The question's own suffix, deeper than the cache: a bare pointer
-	 * into the question (label 6 of the qname). */
+	/* The question's own suffix: a bare pointer into the question
+	 * (label 6 of the qname). */
 	text_name("a.b.c.a.b.c.a.b.c.a.b.c.a.b.example.com.", name);
 	size_t pos = r.len;
 	assert_int_equal(dnsp_resp_put_rr(&r, DNSP_SEC_ANSWER, name, DNSP_T_A, 1, 60, a, 4), 0);
@@ -769,7 +771,7 @@ static void test_resp_compress_deep_and_shared_suffixes(void **state)
 			 (int)dnsp_name_len(name));
 	assert_memory_equal(out, name, dnsp_name_len(name));
 	uint16_t len = dnsp_resp_finish(&r, &q, 65535, 0);
-	assert_int_equal(check_response(big.buf, len), 211);
+	assert_int_equal(check_response(big.buf, len), 202);
 }
 
 /* RFC 1035 §4.1.4 / RFC 3597 §4: names in NS, CNAME, PTR, MX, SOA rdata. */
@@ -907,19 +909,35 @@ static void test_resp_failed_put_restores(void **state)
 	uint8_t owner[DNSP_NAME_MAX], big[400];
 	make_query(&b, &q, "example.com.", 0, false, false);
 	dnsp_resp_init(&r, b.buf, sizeof(b.buf), 100, &q);
+	/* A first name indexes the question, so the failed put's labels
+	 * hang below entries that stay. */
+	const uint8_t a[4] = { 192, 0, 2, 7 };
+	text_name("www.example.com.", owner);
+	assert_int_equal(dnsp_resp_put_rr(&r, DNSP_SEC_ANSWER, owner, DNSP_T_A, 1, 60, a, 4), 0);
 	text_name("new.name.example.com.", owner);
 	memset(big, 0, sizeof(big));
 	uint16_t len0 = r.len;
-	uint8_t nc = r.ncompress;
+	uint8_t nc = r.nlab;
+	bool qi = r.lab_question;
 	assert_int_equal(dnsp_resp_put_rr(&r, DNSP_SEC_ANSWER, owner, DNSP_T_TXT, 1, 60, big, 200),
 			 DNSP_ENOSPACE);
 	assert_int_equal(r.len, len0);
-	assert_int_equal(r.ncompress, nc);
-	assert_int_equal(r.count[0], 0);
+	assert_int_equal(r.nlab, nc);
+	assert_int_equal(r.lab_question, qi);
+	assert_int_equal(r.count[0], 1);
+	/* The labels the failed put wrote are gone from the index: a name
+	 * sharing them is written out, not pointed at overwritten bytes. */
+	uint8_t other[DNSP_NAME_MAX], out[DNSP_NAME_MAX];
+	size_t wl;
+	text_name("x.new.name.example.com.", other);
+	uint16_t at = r.len;
+	assert_int_equal(dnsp_resp_put_rr(&r, DNSP_SEC_ANSWER, other, DNSP_T_A, 1, 60, a, 4), 0);
+	assert_int_equal(dnsp_name_unpack(b.buf, r.len, at, out, &wl, false),
+			 (int)dnsp_name_len(other));
+	assert_memory_equal(out, other, dnsp_name_len(other));
 	uint16_t len = dnsp_resp_finish(&r, &q, 1232, 0);
-	assert_int_equal(len, len0);
 	assert_true(get16(b.buf + 2) & DNSP_FLAG_TC);
-	assert_int_equal(check_response(b.buf, len), 0);
+	assert_int_equal(check_response(b.buf, len), 2);
 }
 
 /* RFC 6891 §7: room is kept for the OPT record, so it is always echoed. */
@@ -1096,18 +1114,26 @@ static void test_resp_compress_offset_limit(void **state)
 	assert_int_equal(r.len, 0x3ff0);
 	text_name("xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx.example.net.", owner);
 	text_name("example.net.", tail);
-	/* Starts below 0x4000 (a valid target), its later labels lie above. */
+	/* Starts below 0x4000, its later labels lie above: none of them can
+	 * be a target (an index entry needs its whole suffix indexed). */
 	assert_int_equal(dnsp_resp_put_rr(&r, DNSP_SEC_ANSWER, owner, DNSP_T_A, 1, 0, a, 4), 0);
 	size_t at = r.len;
 	assert_int_equal(dnsp_resp_put_rr(&r, DNSP_SEC_ANSWER, tail, DNSP_T_A, 1, 0, a, 4), 0);
 	assert_memory_equal(big + at, tail, 13); /* written in full */
 	at = r.len;
 	assert_int_equal(dnsp_resp_put_rr(&r, DNSP_SEC_ANSWER, owner, DNSP_T_A, 1, 0, a, 4), 0);
-	assert_int_equal(get16(big + at), 0xC000 | 0x3ff0); /* whole name: pointer */
+	assert_memory_equal(big + at, owner, 54); /* no pointer above 0x3fff */
 	assert_int_equal(dnsp_name_unpack(big, r.len, at, out, &wl, false), 54);
 	assert_memory_equal(out, owner, 54);
+	/* A name that fits below 0x4000 is still compressed against the
+	 * question there. */
+	text_name("www.example.com.", tail);
+	at = r.len;
+	assert_int_equal(dnsp_resp_put_rr(&r, DNSP_SEC_ANSWER, tail, DNSP_T_A, 1, 0, a, 4), 0);
+	assert_memory_equal(big + at, "\003www", 4);
+	assert_int_equal(get16(big + at + 4), 0xC000 | DNSP_HDR_LEN);
 	uint16_t len = dnsp_resp_finish(&r, &q, 1232, 0);
-	assert_int_equal(check_response(big, len), 4);
+	assert_int_equal(check_response(big, len), 5);
 }
 
 /* owner NULL needs a question to point at. */
