@@ -6,12 +6,15 @@
  * builder and interns the values (geo locations, latency rows) in a hash
  * table, so a database with millions of networks but a few hundred thousand
  * distinct locations compiles to a value array the size of the locations.
- * Text files are mapped read-only and parsed in place, line by line, with
- * every length bounded (lines, fields, numbers) and every problem reported
- * with its line; a MaxMind DB is walked node by node with an explicit stack
- * whose depth the address length bounds, and a visit budget that a corrupt
- * file with shared or cyclic subtrees cannot exceed. Nothing here runs on a
- * worker; nothing is cached between compiles (each snapshot owns its copy).
+ * Text files are read whole into the heap and parsed in place, line by
+ * line, with every length bounded (lines, fields, numbers) and every
+ * problem reported with its line; a MaxMind DB is copied into a sealed
+ * memfd that libmaxminddb maps, and walked node by node with an explicit
+ * stack whose depth the address length bounds, and a visit budget that a
+ * corrupt file with shared or cyclic subtrees cannot exceed. No mapping of
+ * the operator's file is ever touched, so a file truncated in place while it
+ * loads is a reported error, never SIGBUS. Nothing here runs on a worker;
+ * nothing is cached between compiles (each snapshot owns its copy).
  */
 #include "geodb.h"
 
@@ -307,51 +310,115 @@ static int geo_finish(dnsp_lpm_builder_t *lb, const struct loc_table *t, dnsp_ar
 /* ------------------------------------------------------------------------ */
 /* Files and lines                                                          */
 
-struct mapped {
-	const char *p;
+/*
+ * Files are read into the heap, not mapped: an operator rewriting a
+ * database in place (": > file", then the new text) while a snapshot
+ * compiles would make every mapped page past the new end raise SIGBUS and
+ * kill the daemon. A read() of a shrunken file is just short, and a short
+ * read or a file that changed under us is refused (DNSP_ETRUNC) so that
+ * half of an old file and half of a new one never load as one table.
+ */
+struct filebuf {
+	char *p;
 	size_t len;
-	bool is_map;
 };
 
-static int map_file(const char *path, struct mapped *m)
+int dnsp_geodb_read_fd(int fd, size_t size, char **out, size_t *len)
 {
-	struct stat st;
-	/* O_NONBLOCK: opening a FIFO must not wait for a writer */
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	char *buf;
+	size_t got = 0;
 
-	memset(m, 0, sizeof(*m));
+	*out = NULL;
+	*len = 0;
+	/* off_t bounds the offsets; size + 1 must not wrap */
+	if (size > (size_t)INT64_MAX - 1)
+		return -EFBIG;
+	if (!(buf = malloc(size + 1)))
+		return -ENOMEM;
+	while (got < size) {
+		size_t want = size - got > (1u << 30) ? (1u << 30) : size - got;
+		ssize_t n = pread(fd, buf + got, want, (off_t)got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			int e = n < 0 ? -errno : DNSP_ETRUNC;
+			free(buf);
+			return e;
+		}
+		got += (size_t)n;
+	}
+	buf[size] = 0;
+	*out = buf;
+	*len = size;
+	return 0;
+}
+
+/* Opens path for reading: a regular file only (a FIFO could block, a
+ * device never ends). Returns the fd, or -errno / -EINVAL. */
+static int open_regular(const char *path, struct stat *st)
+{
+	/* O_NONBLOCK: opening a FIFO must not wait for a writer */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+
 	if (fd < 0)
 		return -errno;
-	if (fstat(fd, &st) < 0) {
+	if (fstat(fd, st) < 0) {
 		int e = -errno;
 		close(fd);
 		return e;
 	}
-	if (!S_ISREG(st.st_mode)) {
+	if (!S_ISREG(st->st_mode)) {
 		close(fd);
 		return -EINVAL;
 	}
-	if (st.st_size == 0) {
-		close(fd);
-		m->p = "";
-		return 0;
-	}
-	void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-	int e = -errno;
-	close(fd);
-	if (p == MAP_FAILED)
-		return e;
-	m->p = p;
-	m->len = (size_t)st.st_size;
-	m->is_map = true;
-	return 0;
+	return fd;
 }
 
-static void unmap_file(struct mapped *m)
+/* True when the file behind fd still has the size and modification time
+ * of before (it was not rewritten while we read or copied it). */
+static bool unchanged(int fd, const struct stat *before)
 {
-	if (m->is_map)
-		munmap((void *)m->p, m->len);
+	struct stat now;
+
+	return fstat(fd, &now) == 0 && now.st_size == before->st_size &&
+	       now.st_mtim.tv_sec == before->st_mtim.tv_sec &&
+	       now.st_mtim.tv_nsec == before->st_mtim.tv_nsec;
+}
+
+static int read_file(const char *path, struct filebuf *m)
+{
+	struct stat st;
+	int fd = open_regular(path, &st);
+	int rc;
+
 	memset(m, 0, sizeof(*m));
+	if (fd < 0)
+		return fd;
+	rc = dnsp_geodb_read_fd(fd, (size_t)st.st_size, &m->p, &m->len);
+	if (rc == 0 && !unchanged(fd, &st)) {
+		free(m->p);
+		memset(m, 0, sizeof(*m));
+		rc = DNSP_ETRUNC;
+	}
+	close(fd);
+	return rc;
+}
+
+static void free_file(struct filebuf *m)
+{
+	free(m->p);
+	memset(m, 0, sizeof(*m));
+}
+
+/* Why a file could not be read, for messages. */
+static const char *read_error(int rc)
+{
+	if (rc == -EINVAL)
+		return "not a regular file";
+	if (rc == DNSP_ETRUNC)
+		return "the file changed while it was read (rewritten in place?); "
+		       "nothing was loaded from it";
+	return dnsp_strerror(rc);
 }
 
 struct lines {
@@ -821,7 +888,7 @@ static int load_csv_pair(const char *path, const char *key, const struct dnsp_cf
 	const char *other_tag = self[10] == '4' ? "Blocks-IPv6" : "Blocks-IPv4";
 	char *loc_path = name_beside(path, self, "Locations-en");
 	char *other = name_beside(path, self, other_tag);
-	struct mapped ml, mb, mo;
+	struct filebuf ml, mb, mo;
 	int rc;
 
 	memset(&ml, 0, sizeof(ml));
@@ -834,16 +901,24 @@ static int load_csv_pair(const char *path, const char *key, const struct dnsp_cf
 		rc = DNSP_ECONFIG;
 		goto out;
 	}
-	if ((rc = map_file(path, &mb)) < 0) {
-		origin_err(errs, origin, path, key, "cannot read %s: %s", path, strerror(-rc));
+	if ((rc = read_file(path, &mb)) < 0) {
+		origin_err(errs, origin, path, key, "cannot read %s: %s", path, read_error(rc));
 		goto out;
 	}
-	if ((rc = map_file(loc_path, &ml)) < 0) {
+	if ((rc = read_file(loc_path, &ml)) < 0) {
 		origin_err(errs, origin, path, key, "cannot read the Locations file %s beside %s: %s",
-			   loc_path, path, strerror(-rc));
+			   loc_path, path, read_error(rc));
 		goto out;
 	}
-	bool has_other = map_file(other, &mo) == 0;
+	/* the other family is optional, but one caught mid-rewrite is not
+	 * silently left out */
+	rc = read_file(other, &mo);
+	if (rc == DNSP_ETRUNC) {
+		origin_err(errs, origin, path, key, "cannot read %s beside %s: %s", other, path,
+			   read_error(rc));
+		goto out;
+	}
+	bool has_other = rc == 0;
 	bool four = self[10] == '4';
 	rc = dnsp_geodb_parse_csv(ml.p, ml.len, loc_path,
 				  four ? mb.p : has_other ? mo.p : NULL,
@@ -852,9 +927,9 @@ static int load_csv_pair(const char *path, const char *key, const struct dnsp_cf
 				  !four ? mb.len : mo.len, !four ? path : other,
 				  key, arena, rd, errs);
 out:
-	unmap_file(&ml);
-	unmap_file(&mb);
-	unmap_file(&mo);
+	free_file(&ml);
+	free_file(&mb);
+	free_file(&mo);
 	free(loc_path);
 	free(other);
 	return rc;
@@ -862,6 +937,54 @@ out:
 
 /* ------------------------------------------------------------------------ */
 /* MaxMind DB                                                               */
+
+int dnsp_geodb_copy_to_memfd(int fd, size_t size)
+{
+	enum { CHUNK = 256 * 1024 };
+	char *buf = malloc(CHUNK);
+	int copy = memfd_create("dnsplane-mmdb", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	size_t done = 0;
+	int rc = 0;
+
+	if (!buf || copy < 0) {
+		rc = !buf ? -ENOMEM : -errno;
+		goto fail;
+	}
+	while (done < size) {
+		size_t want = size - done < CHUNK ? size - done : CHUNK;
+		ssize_t n = pread(fd, buf, want, (off_t)done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			rc = n < 0 ? -errno : DNSP_ETRUNC;
+			goto fail;
+		}
+		for (ssize_t put = 0; put < n;) {
+			ssize_t m = write(copy, buf + put, (size_t)(n - put));
+			if (m < 0 && errno == EINTR)
+				continue;
+			if (m <= 0) {
+				rc = m < 0 ? -errno : -EIO;
+				goto fail;
+			}
+			put += m;
+		}
+		done += (size_t)n;
+	}
+	/* the copy can no longer change size or content: the mapping
+	 * libmaxminddb makes of it stays whole */
+	if (fcntl(copy, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0) {
+		rc = -errno;
+		goto fail;
+	}
+	free(buf);
+	return copy;
+fail:
+	free(buf);
+	if (copy >= 0)
+		close(copy);
+	return rc;
+}
 
 struct mmdb_walk {
 	MMDB_s *db;
@@ -1069,20 +1192,39 @@ int dnsp_geodb_load_mmdb(const char *path, const char *key, const struct dnsp_cf
 	struct rep r = { errs, path, key, 0, 0 };
 	struct mmdb_walk w;
 	struct stat sb;
-	int rc, st;
+	char copy_path[48];
+	int rc, st, fd, copy, open_errno;
 
-	/* libmaxminddb opens without O_NONBLOCK: never hand it a FIFO */
-	rc = stat(path, &sb) < 0 ? -errno : S_ISREG(sb.st_mode) ? 0 : -EINVAL;
-	if (rc < 0) {
-		origin_err(errs, origin, path, key, "cannot read %s: %s", path,
-			   rc == -EINVAL ? "not a regular file" : strerror(-rc));
-		return rc;
+	/* Never the operator's file itself (libmaxminddb opens without
+	 * O_NONBLOCK and maps what it opens): a sealed copy of it, read with
+	 * read(), through /proc (libmaxminddb 1.7 opens by name only). The
+	 * mapping lives until MMDB_close below; everything kept is copied into
+	 * the arena before that. */
+	fd = open_regular(path, &sb);
+	copy = fd < 0 ? fd : dnsp_geodb_copy_to_memfd(fd, (size_t)sb.st_size);
+	if (copy >= 0 && !unchanged(fd, &sb)) {
+		close(copy);
+		copy = DNSP_ETRUNC;
 	}
-	st = MMDB_open(path, MMDB_MODE_MMAP, &db);
+	if (fd >= 0)
+		close(fd);
+	if (copy < 0) {
+		origin_err(errs, origin, path, key, "cannot read %s: %s", path, read_error(copy));
+		return copy;
+	}
+	snprintf(copy_path, sizeof(copy_path), "/proc/self/fd/%d", copy);
+	st = MMDB_open(copy_path, MMDB_MODE_MMAP, &db);
+	open_errno = errno;
+	close(copy);
+	if (st == MMDB_FILE_OPEN_ERROR) {
+		origin_err(errs, origin, path, key, "cannot open the in-memory copy of %s as %s "
+			   "(is /proc mounted?): %s", path, copy_path, strerror(open_errno));
+		return -open_errno;
+	}
 	if (st != MMDB_SUCCESS) {
 		origin_err(errs, origin, path, key, "cannot open %s as a MaxMind DB: %s", path,
-			   st == MMDB_IO_ERROR ? strerror(errno) : MMDB_strerror(st));
-		return st == MMDB_FILE_OPEN_ERROR ? -ENOENT : DNSP_ECONFIG;
+			   st == MMDB_IO_ERROR ? strerror(open_errno) : MMDB_strerror(st));
+		return DNSP_ECONFIG;
 	}
 	memset(&locs, 0, sizeof(locs));
 	memset(&w, 0, sizeof(w));
@@ -1342,14 +1484,14 @@ int dnsp_latency_parse(const char *text, size_t len, const char *name, const cha
 int dnsp_latency_load(const char *path, const char *key, const struct dnsp_cfg_loc *origin,
 		      dnsp_arena_t *arena, struct dnsp_route_data *rd, struct dnsp_errlist *errs)
 {
-	struct mapped m;
-	int rc = map_file(path, &m);
+	struct filebuf m;
+	int rc = read_file(path, &m);
 
 	if (rc < 0) {
-		origin_err(errs, origin, path, key, "cannot read %s: %s", path, strerror(-rc));
+		origin_err(errs, origin, path, key, "cannot read %s: %s", path, read_error(rc));
 		return rc;
 	}
 	rc = dnsp_latency_parse(m.p, m.len, path, key, arena, rd, errs);
-	unmap_file(&m);
+	free_file(&m);
 	return rc;
 }

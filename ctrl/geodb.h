@@ -55,7 +55,7 @@ int dnsp_geodb_load_mmdb(const char *path, const char *key, const struct dnsp_cf
 			 struct dnsp_route_data *rd, struct dnsp_errlist *errs) DNSP_WUR;
 
 /*
- * GeoLite2-City CSV from memory (the file loader maps the files and calls
+ * GeoLite2-City CSV from memory (the file loader reads the files and calls
  * this): locations is the Locations-en text, blocks4/blocks6 the Blocks
  * texts (either may be NULL). The *_name arguments are the file names used
  * in messages. Columns are found by their header names: Locations needs
@@ -86,6 +86,24 @@ int dnsp_latency_load(const char *path, const char *key, const struct dnsp_cfg_l
 int dnsp_latency_parse(const char *text, size_t len, const char *name, const char *key,
 		       dnsp_arena_t *arena, struct dnsp_route_data *rd,
 		       struct dnsp_errlist *errs) DNSP_WUR;
+
+/*
+ * The file readers under the loaders, public for their tests. Neither maps
+ * the file: a file truncated in place while it loads must give an error,
+ * not SIGBUS (touching a mapping past the file's new end).
+ *
+ * dnsp_geodb_read_fd: reads bytes 0..size-1 of fd (size as fstat reported
+ * it) into a malloc'd buffer with a NUL after them; *out (the caller frees
+ * it) and *len are set on success. Returns 0, DNSP_ETRUNC when the file
+ * ends before size (it shrank since fstat), -ENOMEM, -EFBIG or -errno.
+ *
+ * dnsp_geodb_copy_to_memfd: copies bytes 0..size-1 of fd into a new memfd
+ * sealed against any change of size or content (what libmaxminddb maps).
+ * Returns the memfd (the caller closes it), DNSP_ETRUNC when fd ends before
+ * size, -ENOMEM or -errno.
+ */
+int dnsp_geodb_read_fd(int fd, size_t size, char **out, size_t *len) DNSP_WUR;
+int dnsp_geodb_copy_to_memfd(int fd, size_t size) DNSP_WUR;
 
 /* An empty LPM in arena (every lookup misses), for tables without data. */
 int dnsp_geodb_empty_lpm(dnsp_arena_t *arena, const dnsp_lpm_t **out) DNSP_WUR;

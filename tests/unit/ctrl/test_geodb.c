@@ -12,11 +12,14 @@
 
 #include <arpa/inet.h>
 #include <dirent.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "ctrl/geodb.h"
@@ -556,6 +559,113 @@ static void test_mmdb_bad_file_is_reported_at_the_config_line(void **state)
 	assert_null(f->rd.geo);
 }
 
+/* ---- files changing under the loader ---- */
+
+/* A file of n bytes ("0123456789" repeated) at path; returns an fd open
+ * for reading. */
+static int pattern_file(const char *path, size_t n)
+{
+	FILE *fp = fopen(path, "w");
+
+	assert_non_null(fp);
+	for (size_t i = 0; i < n; i++)
+		fputc('0' + (int)(i % 10), fp);
+	assert_int_equal(fclose(fp), 0);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	return fd;
+}
+
+/* SPEC §3 "Contract details" (geo_db, latency_db are read whole when a
+ * snapshot compiles): a file that is shorter than its fstat size said (an
+ * operator truncated it in place, ": > file", while it loaded) is a clean
+ * DNSP_ETRUNC, never SIGBUS. Reading a mapping of it past the new end
+ * raised SIGBUS and killed the daemon; the reader is given a size three
+ * pages past the real end to stand for the truncation between fstat and the
+ * read. */
+static void test_reading_a_file_shorter_than_its_size_is_an_error_not_sigbus(void **state)
+{
+	struct fx *f = *state;
+	char path[128];
+	long page = sysconf(_SC_PAGESIZE);
+	char *text = (char *)"x";
+	size_t len = 99;
+
+	snprintf(path, sizeof(path), "%s/shrunk.csv", f->dir);
+	int fd = pattern_file(path, 100);
+	assert_int_equal(dnsp_geodb_read_fd(fd, (size_t)page * 3, &text, &len), DNSP_ETRUNC);
+	assert_null(text);
+	assert_int_equal(len, 0);
+	/* the whole file (and nothing more) reads back, NUL-terminated */
+	assert_int_equal(dnsp_geodb_read_fd(fd, 100, &text, &len), 0);
+	assert_int_equal(len, 100);
+	assert_int_equal(text[0], '0');
+	assert_int_equal(text[99], '9');
+	assert_int_equal(text[100], 0);
+	free(text);
+	/* an empty file is an empty text */
+	assert_int_equal(dnsp_geodb_read_fd(fd, 0, &text, &len), 0);
+	assert_int_equal(len, 0);
+	assert_string_equal(text, "");
+	free(text);
+	close(fd);
+}
+
+/* SPEC §3 "Contract details" (geo_db as a MaxMind DB): libmaxminddb maps
+ * a sealed copy, so truncating the operator's file after the copy leaves
+ * every page of the mapping readable (a mapping of the file itself raised
+ * SIGBUS), and the copy cannot be shrunk either. A source shorter than its
+ * size is DNSP_ETRUNC. */
+static void test_mmdb_copy_outlives_truncation_of_the_file(void **state)
+{
+	struct fx *f = *state;
+	char path[128];
+	long page = sysconf(_SC_PAGESIZE);
+	size_t n = (size_t)page * 3 + 17;
+
+	snprintf(path, sizeof(path), "%s/db.mmdb", f->dir);
+	int fd = pattern_file(path, n);
+	int copy = dnsp_geodb_copy_to_memfd(fd, n);
+	assert_true(copy >= 0);
+	assert_int_equal(truncate(path, 0), 0); /* ": > db.mmdb" */
+	const char *p = mmap(NULL, n, PROT_READ, MAP_SHARED, copy, 0);
+	assert_true(p != MAP_FAILED);
+	for (size_t i = 0; i < n; i += (size_t)page)
+		assert_int_equal(p[i], '0' + (int)(i % 10));
+	assert_int_equal(p[n - 1], '0' + (int)((n - 1) % 10));
+	assert_int_equal(munmap((void *)p, n), 0);
+	assert_int_equal(ftruncate(copy, 0), -1);
+	assert_int_equal(errno, EPERM);
+	close(copy);
+	/* the file is empty now: copying the old size is refused cleanly */
+	assert_int_equal(dnsp_geodb_copy_to_memfd(fd, n), DNSP_ETRUNC);
+	close(fd);
+}
+
+/* Bad input gets a clear error: a directory or a FIFO named as a database
+ * is "not a regular file" at the config line, and the FIFO does not block
+ * the load waiting for a writer. */
+static void test_database_that_is_not_a_regular_file_is_reported(void **state)
+{
+	struct fx *f = *state;
+	struct dnsp_cfg_loc origin = { "c.yaml", 5 };
+	char path[128];
+
+	snprintf(path, sizeof(path), "%s/pipe.mmdb", f->dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	assert_true(dnsp_geodb_load(path, "server.geo_db", &origin, f->arena, &f->rd,
+				    &f->errs) < 0);
+	assert_error(f, "c.yaml:5: server.geo_db: cannot read", "not a regular file");
+	assert_true(dnsp_geodb_load_mmdb(f->dir, "server.geo_db", &origin, f->arena, &f->rd,
+					 &f->errs) < 0);
+	assert_error(f, "c.yaml:5: server.geo_db: cannot read", "not a regular file");
+	assert_true(dnsp_latency_load(path, "server.latency_db", &origin, f->arena, &f->rd,
+				      &f->errs) < 0);
+	assert_error(f, "c.yaml:5: server.latency_db: cannot read", "not a regular file");
+	assert_null(f->rd.geo);
+	assert_null(f->rd.latency);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -575,6 +685,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_mmdb_ipv6_tree_loads_ipv4_subtree_and_ipv6, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mmdb_ipv4_tree_loads, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mmdb_bad_file_is_reported_at_the_config_line, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reading_a_file_shorter_than_its_size_is_an_error_not_sigbus, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mmdb_copy_outlives_truncation_of_the_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_database_that_is_not_a_regular_file_is_reported, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
