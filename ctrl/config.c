@@ -666,11 +666,35 @@ static void load_interfaces(struct dnsp_cfg_ld *ld, const ynode *v, const char *
 	}
 }
 
+/* server.import_dir: must name an existing folder now, so that a typo is a
+ * --check error rather than every later import being refused. The API
+ * resolves it again (realpath) on each import: it may be a symlink that
+ * an operator repoints. */
+static void load_import_dir(struct dnsp_cfg_ld *ld, const ynode *v)
+{
+	struct dnsp_cfg_server *s = &ld->c->server;
+	char *dir = dnsp_cfgld_path(ld, v, "server.import_dir");
+	char sh[DNSP_CFG_SHOW_CAP];
+	struct stat st;
+
+	if (!dir)
+		return;
+	int e = stat(dir, &st) < 0 ? errno : S_ISDIR(st.st_mode) ? 0 : ENOTDIR;
+	if (e) {
+		dnsp_cfgld_err(ld, v->line, "server.import_dir", "expected an existing directory, "
+			       "got \"%s\" (%s)", dnsp_cfgld_shows(sh, dir), strerror(e));
+		free(dir);
+		return;
+	}
+	free(s->import_dir);
+	s->import_dir = dir;
+}
+
 static void load_server(struct dnsp_cfg_ld *ld, const ynode *m)
 {
 	static const char *const keys[] = { "dataplane", "workers", "interfaces", "dpdk_args",
 		"control", "geo_db", "latency_db", "udp_max", "tcp_idle_timeout_ms",
-		"tcp_max_connections", "xdp_mode", "rx_coalesce_us", NULL };
+		"tcp_max_connections", "xdp_mode", "rx_coalesce_us", "import_dir", NULL };
 	struct dnsp_cfg_server *s = &ld->c->server;
 	const ynode *v;
 	char key[DNSP_CFG_KEY_CAP];
@@ -727,6 +751,8 @@ static void load_server(struct dnsp_cfg_ld *ld, const ynode *m)
 		s->latency_db = dnsp_cfgld_path(ld, v, "server.latency_db");
 		s->latency_db_line = v->line;
 	}
+	if ((v = dnsp_yaml_get(m, "import_dir")))
+		load_import_dir(ld, v);
 	if ((v = dnsp_yaml_get(m, "udp_max")) && dnsp_cfgld_int(ld, v, "server.udp_max", 512, 4096, &x))
 		s->udp_max = (uint16_t)x;
 	if ((v = dnsp_yaml_get(m, "tcp_idle_timeout_ms")) &&
@@ -2578,6 +2604,7 @@ void dnsp_config_destroy(struct dnsp_config *c)
 	free(s->control_listen);
 	free(s->geo_db);
 	free(s->latency_db);
+	free(s->import_dir);
 	for (size_t i = 0; i < s->ndpdk_args; i++)
 		free(s->dpdk_args[i]);
 	free(s->dpdk_args);

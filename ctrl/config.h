@@ -133,6 +133,8 @@ struct dnsp_cfg_server {
 	int rx_coalesce_us;            /* receive coalescing under load, 0..1000 us, default 0 (off) */
 	char *geo_db, *latency_db;     /* resolved paths or NULL */
 	int geo_db_line, latency_db_line; /* where the config sets them (messages) */
+	char *import_dir;              /* resolved path or NULL: the only folder whose files
+					  ImportFirewallDomains' DomainFileUrl may name */
 	char **dpdk_args; size_t ndpdk_args;
 	char **if_names; int *if_queues; size_t ninterfaces;
 	int xdp_mode;                  /* afxdp: 0 auto, 1 native, 2 skb (server.xdp_mode) */

@@ -4,11 +4,18 @@
  * set is built outside the configuration, swapped into the list under the
  * daemon lock, compiled and published; if publishing fails the old set is
  * swapped back, so a list never holds a change that is not serving.
+ * ImportFirewallDomains reads a file with the daemon's rights, so it reads
+ * only files inside server.import_dir (none when that is unset), checked on
+ * resolved paths and again on the file actually opened.
  */
+#include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include "config_firewall.h"
 #include "firewall_api.h"
 #include "rrjson.h"
@@ -185,6 +192,108 @@ static int apply(struct dnsp_daemon *d, const char *id, enum op op,
 	return status;
 }
 
+/* True when path lies strictly inside folder dir (both resolved, absolute). */
+static bool path_inside(const char *dir, const char *path)
+{
+	size_t n = strlen(dir);
+
+	if (n && dir[n - 1] == '/')
+		n--; /* "/" itself */
+	return strncmp(path, dir, n) == 0 && path[n] == '/' && path[n + 1] != 0;
+}
+
+/*
+ * Opens the file of DomainFileUrl path for reading, only if it lies inside
+ * server.import_dir: both are resolved with realpath() ("..", symlinks) and
+ * the file must be below the folder. What was opened is checked again
+ * through /proc/self/fd, so a symlink swapped in after the first check
+ * cannot lead outside, and it must be a regular file (a FIFO would block
+ * the API thread). Returns the fd, or -1 with *status and *out set.
+ */
+static int open_import(struct dnsp_daemon *d, const char *path, int *status, json_t **out)
+{
+	char *dir = NULL, *rdir = NULL, *rpath = NULL;
+	char opened[PATH_MAX + 16], fdpath[32];
+	bool set;
+	int fd = -1;
+
+	pthread_mutex_lock(&d->lock);
+	set = d->cfg->server.import_dir != NULL;
+	if (set)
+		dir = strdup(d->cfg->server.import_dir);
+	pthread_mutex_unlock(&d->lock);
+	if (!set) {
+		*status = error(out, 400, "ValidationException", "DomainFileUrl is refused: the "
+				"server reads no files for the API until server.import_dir names the "
+				"folder they may come from (set server.import_dir, or give Domains)");
+		return -1;
+	}
+	if (!dir) {
+		*status = error(out, 500, "InternalServiceErrorException", "out of memory");
+		return -1;
+	}
+	if (!(rdir = realpath(dir, NULL))) {
+		*status = error(out, 500, "InternalServiceErrorException", "server.import_dir "
+				"%.300s: %s", dir, strerror(errno));
+		goto out;
+	}
+	rpath = realpath(path, NULL);
+	if (!rpath) {
+		/* name the reason only when the folder it would be in is inside:
+		 * the answer must not tell whether a file exists elsewhere */
+		int e = errno;
+		char *parent = strdup(path), *rparent = NULL;
+		char *slash = parent ? strrchr(parent, '/') : NULL;
+		if (slash) {
+			slash[slash == parent] = 0; /* "/x" → "/", "/a/x" → "/a" */
+			rparent = realpath(parent, NULL);
+		}
+		bool near = rparent && (strcmp(rparent, rdir) == 0 || path_inside(rdir, rparent));
+		free(parent);
+		free(rparent);
+		if (near) {
+			*status = error(out, 400, "ValidationException", "DomainFileUrl %.300s: %s",
+					path, strerror(e));
+			goto out;
+		}
+	}
+	if (!rpath || !path_inside(rdir, rpath)) {
+		*status = error(out, 400, "ValidationException", "DomainFileUrl %.300s is not an "
+				"existing file inside server.import_dir (%.300s): only files there are "
+				"read, after resolving '..' and symlinks", path, rdir);
+		goto out;
+	}
+	fd = open(rpath, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW | O_NOCTTY);
+	struct stat st;
+	ssize_t n = -1;
+	if (fd >= 0) {
+		snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fd);
+		n = readlink(fdpath, opened, sizeof(opened) - 1);
+	}
+	if (n >= 0)
+		opened[n] = 0;
+	if (fd < 0 || n < 0 || fstat(fd, &st) < 0) {
+		*status = error(out, 400, "ValidationException", "DomainFileUrl %.300s: %s", path,
+				strerror(errno));
+	} else if (!path_inside(rdir, opened)) {
+		*status = error(out, 400, "ValidationException", "DomainFileUrl %.300s changed "
+				"while it was opened and is no longer inside server.import_dir", path);
+	} else if (!S_ISREG(st.st_mode)) {
+		*status = error(out, 400, "ValidationException", "DomainFileUrl %.300s is not a "
+				"regular file", path);
+	} else {
+		goto out; /* fd is the file */
+	}
+	if (fd >= 0)
+		close(fd);
+	fd = -1;
+out:
+	free(dir);
+	free(rdir);
+	free(rpath);
+	return fd;
+}
+
 static int update_domains(struct dnsp_daemon *d, const char *id, const json_t *req, bool import,
 			  json_t **out)
 {
@@ -228,19 +337,27 @@ static int update_domains(struct dnsp_daemon *d, const char *id, const json_t *r
 		if (strncmp(url, "file://", 7) != 0 || url[7] != '/')
 			return error(out, 400, "ValidationException", "DomainFileUrl must be a "
 				     "file:///absolute/path URL (read by the server)");
+		const char *path = url + 7;
+		int fd = open_import(d, path, &st, out);
+		if (fd < 0)
+			return st;
+		/* read through the descriptor that passed the check */
+		char fdpath[32];
+		snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fd);
 		struct dnsp_errlist errs;
 		dnsp_errlist_init(&errs);
-		int rc = dnsp_cfg_fw_read_domain_file(url + 7, DNSP_DL_AUTO, "DomainFileUrl", id,
+		int rc = dnsp_cfg_fw_read_domain_file(fdpath, DNSP_DL_AUTO, "DomainFileUrl", id,
 						      &in, &errs);
+		close(fd);
 		if (rc < 0) {
 			/* The file is read with the server's rights: name the lines
-			 * that failed, never their text (it could be any file the
-			 * daemon can read, e.g. /etc/shadow). */
-			const char *path = url + 7;
-			size_t plen = strlen(path);
+			 * that failed, never their text (import_dir may hold files
+			 * that are not meant to be read out through the API). */
+			size_t plen = strlen(fdpath);
 			long first = 0;
 			for (size_t k = 0; k < errs.n && first == 0; k++)
-				if (strncmp(errs.msgs[k], path, plen) == 0 && errs.msgs[k][plen] == ':')
+				if (strncmp(errs.msgs[k], fdpath, plen) == 0 &&
+				    errs.msgs[k][plen] == ':')
 					first = strtol(errs.msgs[k] + plen + 1, NULL, 10);
 			dnsp_errlist_fini(&errs);
 			dnsp_cfg_fw_domains_fini(&in);

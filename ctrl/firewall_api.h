@@ -13,6 +13,7 @@
  *        {"Operation":"ADD|REMOVE|REPLACE","Domains":[...]}     (<= 1000)
  *   POST /v1/firewall/domain-lists/{Id}/import         ImportFirewallDomains
  *        {"Operation":"ADD|REMOVE|REPLACE","DomainFileUrl":"file:///path"}
+ *        (a file inside server.import_dir; refused when that is unset)
  *
  * A change edits the list in the running configuration and publishes a new
  * snapshot under the daemon lock, all or nothing (a bad domain, an

@@ -26,6 +26,7 @@ CONFIG = """# test_api
 server:
   workers: 1
   control: {listen: "%(ctl)s"}
+  import_dir: .
 listeners:
   - {address: %(addr)s, port: %(port)d, role: public}
 hosted_zones:

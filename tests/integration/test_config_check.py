@@ -189,6 +189,21 @@ def wrong_type_sequence_for_scalar_is_an_error():
 
 
 @s.rule
+def import_dir_that_is_not_a_directory_is_an_error():
+    # README server.import_dir: an existing directory, relative to the config's folder
+    text = make().replace("  workers: 1\n", "  workers: 1\n  import_dir: plain.txt #@\n")
+    line = expect_error("import_dir_file.yaml", text, ["server.import_dir", "import_dir"],
+                        extra_files={"plain.txt": "not a folder\n"})
+    assert "plain.txt" in line and "directory" in line, line
+    text = make().replace("  workers: 1\n", "  workers: 1\n  import_dir: no-such-dir #@\n")
+    expect_error("import_dir_missing.yaml", text, ["server.import_dir", "import_dir"])
+    os.makedirs(os.path.join(TMP, "imports"), exist_ok=True)
+    rc, out = run_check("import_dir_ok.yaml",
+                        make().replace("  workers: 1\n", "  workers: 1\n  import_dir: imports\n"))
+    assert rc == 0, "--check with an existing import_dir exited %d:\n%s" % (rc, out)
+
+
+@s.rule
 def cname_at_apex_is_an_error():
     rr = ("      - Name: example.com. #@begin\n        Type: CNAME\n        TTL: 300\n"
           "        ResourceRecords: [{Value: www.example.com.}] #@end\n")

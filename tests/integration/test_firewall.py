@@ -65,7 +65,7 @@ def listeners(port):
 
 
 MAIN = """# test_firewall main
-server: {workers: 2, control: {listen: "%(ctl)s"}}
+server: {workers: 2, control: {listen: "%(ctl)s"}, import_dir: imports}
 %(listeners)s%(vpcs)s%(zone)s
 firewall:
   domain_lists:
@@ -387,7 +387,7 @@ def dnsplanectl_update_add_remove_replace_apply_at_once():
     h.expect(q(A, "api-a.example."), rcode="SERVFAIL")
     listed = d.ctl_json("list-firewall-domains", "--firewall-domain-list-id", "fdl-api")
     assert listed["Domains"] == ["api-b.example", "api-c.example"], listed
-    path = d.path("import.txt")
+    path = d.path("imports/import.txt")
     with open(path, "w") as f:
         f.write("# imported\napi-z.example\n*.api-wild.example\n")
     js = d.ctl_json("import-firewall-domains", "--firewall-domain-list-id", "fdl-api",
@@ -410,7 +410,7 @@ def dnsplanectl_bad_domain_changes_nothing():
     assert d.generation() == gen, "a refused update published a snapshot"
     r = q(A, "fine.example.")
     assert r.rcode_text() != "NXDOMAIN", r
-    path = d.path("bad-import.txt")
+    path = d.path("imports/bad-import.txt")
     with open(path, "w") as f:
         f.write("ok.example\nnot ok\n")
     p = d.ctl("import-firewall-domains", "--firewall-domain-list-id", "fdl-nx",
@@ -418,6 +418,89 @@ def dnsplanectl_bad_domain_changes_nothing():
     assert p.returncode == 1 and "bad-import.txt:2" in p.stderr, (p.stdout, p.stderr)
     p = d.ctl("list-firewall-domains", "--firewall-domain-list-id", "fdl-nope")
     assert p.returncode == 1 and "ResourceNotFoundException" in p.stderr, p.stderr
+
+
+def import_url(daemon, list_id, url):
+    """POSTs ImportFirewallDomains (REPLACE) with DomainFileUrl url; returns
+    (HTTP status, parsed body)."""
+    body = json.dumps({"Operation": "REPLACE", "DomainFileUrl": url}).encode()
+    st, text = h.http_post(daemon.ctl_url + "/v1/firewall/domain-lists/%s/import" % list_id,
+                           body)
+    return st, json.loads(text)
+
+
+@s.rule
+def import_reads_only_files_inside_import_dir():
+    # README server.import_dir: DomainFileUrl must resolve (after '..' and
+    # symlinks) to a file inside it; anything else is a ValidationException
+    # that changes neither the list nor the snapshot, whether or not the file
+    # outside exists.
+    outside = d.path("outside.txt")
+    with open(outside, "w") as f:
+        f.write("outside.example\n")
+    link = d.path("imports/link-out.txt")
+    if not os.path.lexists(link):
+        os.symlink(outside, link)
+    dirlink = d.path("imports/up")
+    if not os.path.lexists(dirlink):
+        os.symlink("..", dirlink)
+    before = d.ctl_json("list-firewall-domains", "--firewall-domain-list-id", "fdl-nodata")
+    gen = d.generation()
+    for url, what in [
+            ("file://" + d.path("imports/../outside.txt"), "'..' out of the folder"),
+            ("file://" + link, "a symlink inside pointing outside"),
+            ("file://" + d.path("imports/up/outside.txt"), "a symlinked folder pointing up"),
+            ("file://" + outside, "a file outside"),
+            ("file://" + d.path("imports/../nonexistent.txt"), "a missing file outside"),
+            ("file://" + d.path("imports"), "the folder itself"),
+            ("file:///etc/passwd", "a system file")]:
+        st, js = import_url(d, "fdl-nodata", url)
+        e = js.get("Error", {})
+        assert st == 400 and e.get("Code") == "ValidationException", (what, st, js)
+        assert "import_dir" in e.get("Message", ""), (what, js)
+        assert "outside.example" not in json.dumps(js), (what, js)
+    assert d.ctl_json("list-firewall-domains", "--firewall-domain-list-id",
+                      "fdl-nodata") == before, "a refused import changed the list"
+    assert d.generation() == gen, "a refused import published a snapshot"
+    # inside the folder: by absolute path, through '..' that stays inside,
+    # and through dnsplanectl with a path relative to its working folder
+    st, js = import_url(d, "fdl-nodata", "file://" + d.path("imports/seed.txt"))
+    assert st == 200 and js["DomainCount"] == 1, (st, js)
+    assert d.ctl_json("list-firewall-domains", "--firewall-domain-list-id",
+                      "fdl-nodata") == {"Domains": ["seed.example"]}
+    with open(d.path("imports/two.txt"), "w") as f:
+        f.write("seed.example\nseed2.example\n")
+    st, js = import_url(d, "fdl-nodata", "file://" + d.path("imports/up/imports/two.txt"))
+    assert st == 200 and js["DomainCount"] == 2, (st, js)
+    with open(d.path("imports/restore.txt"), "w") as f:
+        f.write("\n".join(before["Domains"]) + "\n")
+    js = d.ctl_json("import-firewall-domains", "--firewall-domain-list-id", "fdl-nodata",
+                    "--operation", "REPLACE", "--domain-file-url", "file://imports/restore.txt")
+    assert js["DomainCount"] == len(before["Domains"]), js
+    assert d.ctl_json("list-firewall-domains", "--firewall-domain-list-id",
+                      "fdl-nodata") == before, "the list did not come back"
+    h.expect(q(A, "nodata.corp.example."), rcode="NOERROR", answer=0)
+    # a missing file inside the folder is named as such
+    st, js = import_url(d, "fdl-nodata", "file://" + d.path("imports/missing.txt"))
+    assert st == 400 and "No such file" in js["Error"]["Message"], (st, js)
+    # a FIFO inside the folder is refused at once, not waited on
+    os.mkfifo(d.path("imports/fifo"))
+    st, js = import_url(d, "fdl-nodata", "file://" + d.path("imports/fifo"))
+    assert st == 400 and "regular file" in js["Error"]["Message"], (st, js)
+
+
+@s.rule
+def import_without_import_dir_is_refused():
+    # README server.import_dir: unset, the API reads no files at all
+    path = dfault.path("list.txt")
+    with open(path, "w") as f:
+        f.write("other.example\n")
+    st, js = import_url(dfault, "fdl-x", "file://" + path)
+    e = js.get("Error", {})
+    assert st == 400 and e.get("Code") == "ValidationException", (st, js)
+    assert "server.import_dir" in e.get("Message", ""), js
+    js = dfault.ctl_json("list-firewall-domains", "--firewall-domain-list-id", "fdl-x")
+    assert js == {"Domains": ["evil.corp.example"]}, js
 
 
 # ---------------------------------------------------------------- --check
@@ -506,7 +589,8 @@ def main():
         h.skip("dnsplaned not built")
     err = None
     try:
-        d = h.Daemon(MAIN, files={"lists/hosts.txt": HOSTS, "lists/feed.rpz": RPZ},
+        d = h.Daemon(MAIN, files={"lists/hosts.txt": HOSTS, "lists/feed.rpz": RPZ,
+                                  "imports/seed.txt": "seed.example\n"},
                      probe=(A, PORT, "www.corp.example.", "A"),
                      ctl_url="http://" + CTL, name="fw-main")
         d.start()

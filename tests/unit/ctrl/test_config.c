@@ -407,6 +407,26 @@ static void test_paths_resolve_against_config_folder(void **state)
 	assert_string_equal(cfg->path, "<config>");
 }
 
+/* server.import_dir (README "dnsplane's own fields"): resolved against the
+ * config's folder, and it must be an existing directory; anything else is
+ * a FILE:LINE: KEY error, as --check prints it. */
+static void test_import_dir_must_be_an_existing_directory(void **state)
+{
+	(void)state;
+	expect_ok("server: {import_dir: zones}\n" BASE);
+	assert_string_equal(cfg->server.import_dir, "configs/zones");
+	expect_ok(BASE);
+	assert_null(cfg->server.import_dir);
+	expect_one("server:\n  import_dir: good.yaml\n" BASE,
+		   "t.yaml:2: server.import_dir: expected an existing directory, got "
+		   "\"configs/good.yaml\" (Not a directory)");
+	expect_one("server: {import_dir: no-such-dir}\n" BASE,
+		   "t.yaml:1: server.import_dir: expected an existing directory, got "
+		   "\"configs/no-such-dir\" (No such file or directory)");
+	expect_one("server: {import_dir: \"\"}\n" BASE, "t.yaml:1: server.import_dir:");
+	expect_one("server: {import_dir: [a]}\n" BASE, "t.yaml:1: server.import_dir:");
+}
+
 /* ZoneFile is read relative to the config's folder (load_string's dir). */
 static void test_zone_file_resolves_against_dir(void **state)
 {
@@ -1282,6 +1302,7 @@ int main(void)
 		cmocka_unit_test(test_embedded_default_loads_without_errors),
 		cmocka_unit_test(test_names_are_stored_absolute),
 		cmocka_unit_test(test_paths_resolve_against_config_folder),
+		cmocka_unit_test(test_import_dir_must_be_an_existing_directory),
 		cmocka_unit_test(test_zone_file_resolves_against_dir),
 		cmocka_unit_test(test_private_zone_with_empty_vpcs_is_allowed),
 		cmocka_unit_test(test_same_name_public_and_private_zones_are_allowed),
