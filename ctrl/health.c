@@ -5,8 +5,9 @@
  * through OpenSSL, one GET and a bounded read of the answer) and an eventfd
  * that wakes it on reloads and shutdown. Checks sit in one array in
  * configuration order; the thread scans it once per wakeup to start due
- * probes and expire deadlines, which costs nothing next to probe intervals
- * of 100 ms and more, and keeps the code free of timer structures.
+ * probes, expire deadlines and resume probes that stopped with work left
+ * (bytes OpenSSL holds raise no event), which costs nothing next to probe
+ * intervals of 100 ms and more, and keeps the code free of timer structures.
  *
  * Results go through record(): the checker's view flips after
  * FailureThreshold disagreeing results, Disabled/Inverted turn the view
@@ -119,6 +120,7 @@ struct check {
 	enum phase phase;
 	int fd;
 	uint32_t events;               /* registered epoll events */
+	bool resume;                   /* step() stopped with work left: no event will say so */
 	SSL *ssl;
 	int64_t due_ms, deadline_ms;   /* monotonic */
 	char *req;
@@ -392,6 +394,7 @@ static void probe_reset(struct dnsp_health_checker *hc, struct check *h)
 		h->fd = -1;
 	}
 	h->events = 0;
+	h->resume = false;
 	h->phase = IDLE;
 	free(h->req);
 	h->req = NULL;
@@ -738,7 +741,11 @@ static bool head_done(struct dnsp_health_checker *hc, struct check *h, size_t hl
 	return true;
 }
 
-/* Bytes in: -1 would block (events set), 0 EOF, >0 count; -2 finished. */
+/* Bytes in: -1 would block (events set), 0 EOF, >0 count; -2 finished.
+ * Over TLS only SSL_ERROR_WANT_READ means "wait for the socket": OpenSSL
+ * may hold decrypted bytes of a record larger than cap that it has
+ * already taken from the socket (SSL_pending()), so a caller keeps calling
+ * while this returns bytes; step() sees to it. */
 static ssize_t io_read(struct dnsp_health_checker *hc, struct check *h, char *buf, size_t cap)
 {
 	if (h->ssl) {
@@ -775,9 +782,14 @@ static ssize_t io_read(struct dnsp_health_checker *hc, struct check *h, char *bu
 	return -2;
 }
 
-/* Advances the probe as far as it goes without blocking. */
+/* Advances the probe as far as it goes without blocking. It returns when
+ * the probe must wait for an event (registered), has finished, or has had
+ * its share of work for this wakeup: then h->resume asks run() for another
+ * step, as no event may come (the bytes can sit in OpenSSL, not the
+ * socket, and the registered events can be stale). */
 static void step(struct dnsp_health_checker *hc, struct check *h)
 {
+	h->resume = false;
 	for (int guard = 0; guard < 64 && h->phase != IDLE; guard++) {
 		switch (h->phase) {
 		case IDLE:
@@ -894,6 +906,8 @@ static void step(struct dnsp_health_checker *hc, struct check *h)
 		}
 		}
 	}
+	if (h->phase != IDLE)
+		h->resume = true;
 }
 
 static void expire(struct dnsp_health_checker *hc, struct check *h)
@@ -949,8 +963,11 @@ static void *run(void *arg)
 			} else if (h->phase != IDLE && h->deadline_ms <= now) {
 				expire(hc, h);
 				inflight--;
+			} else if (h->resume) {
+				step(hc, h);
+				inflight -= h->phase == IDLE;
 			}
-			int64_t t = h->phase == IDLE ? h->due_ms : h->deadline_ms;
+			int64_t t = h->phase == IDLE ? h->due_ms : h->resume ? now : h->deadline_ms;
 			if (t < next)
 				next = t;
 		}

@@ -5,8 +5,9 @@
  * through dnsp_health_checker_record() / _set_status() without sockets or
  * threads, and the prober's reading of hostile HTTP answers (garbage,
  * truncated, oversized, stalled, chunked) against a loopback server thread
- * with a canned reply. Each checker writes into its own status table, so
- * tests do not see each other's statuses.
+ * with a canned reply, plain or over TLS (OpenSSL, a throwaway self-signed
+ * certificate). Each checker writes into its own status table, so tests do
+ * not see each other's statuses.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,11 +20,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <dirent.h>
 #include <pthread.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <openssl/evp.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 
 #include "ctrl/config.h"
 #include "ctrl/config_health.h"
@@ -756,6 +761,212 @@ static void test_probe_bad_answers_fail(void **state)
 		      "Failure: HTTP Status Code 503");
 }
 
+/* ---- TLS answers (a loopback TLS server with canned records) ---- */
+
+/* A throwaway self-signed P-256 certificate: the checker validates none. */
+static SSL_CTX *tls_server_ctx(void)
+{
+	EVP_PKEY *key = EVP_EC_gen("P-256");
+	X509 *x = X509_new();
+	assert_non_null(key);
+	assert_non_null(x);
+	X509_set_version(x, 2);
+	ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
+	X509_gmtime_adj(X509_getm_notBefore(x), 0);
+	X509_gmtime_adj(X509_getm_notAfter(x), 3600);
+	X509_set_pubkey(x, key);
+	X509_NAME *name = X509_get_subject_name(x);
+	X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)"health.test",
+				   -1, -1, 0);
+	X509_set_issuer_name(x, name);
+	assert_true(X509_sign(x, key, EVP_sha256()) > 0);
+	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+	assert_non_null(ctx);
+	assert_int_equal(SSL_CTX_use_certificate(ctx, x), 1);
+	assert_int_equal(SSL_CTX_use_PrivateKey(ctx, key), 1);
+	/* TLS 1.3 without session tickets: the server's first flight is all
+	 * it sends (tls_canned_run) */
+	SSL_CTX_set_num_tickets(ctx, 0);
+	SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION);
+	X509_free(x);
+	EVP_PKEY_free(key);
+	return ctx;
+}
+
+#define TLS_PARTS_MAX 80
+
+struct tls_canned {
+	int lfd;
+	SSL_CTX *ctx;
+	const char *part[TLS_PARTS_MAX]; /* one TLS record each */
+	size_t len[TLS_PARTS_MAX];
+	size_t nparts;
+	pthread_t t;
+};
+
+/* True while the checker thread ("dnsp-health", the only one in this
+ * process) sleeps in epoll_wait. */
+static bool checker_waits(void)
+{
+	bool waits = false;
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *e;
+	while (d && !waits && (e = readdir(d))) {
+		char path[300], comm[32] = "", wchan[64] = "";
+		snprintf(path, sizeof(path), "/proc/self/task/%s/comm", e->d_name);
+		FILE *f = fopen(path, "r");
+		if (!f)
+			continue;
+		bool ours = fgets(comm, sizeof(comm), f) && strcmp(comm, "dnsp-health\n") == 0;
+		fclose(f);
+		snprintf(path, sizeof(path), "/proc/self/task/%s/wchan", e->d_name);
+		if (ours && (f = fopen(path, "r"))) {
+			waits = fgets(wchan, sizeof(wchan), f) && (strstr(wchan, "epoll_wait") ||
+								   strstr(wchan, "ep_poll"));
+			fclose(f);
+		}
+	}
+	if (d)
+		closedir(d);
+	return waits;
+}
+
+/* Answers before the request, in the handshake's first flight (TLS 1.3
+ * "0.5-RTT" data): the server's handshake messages and every part, each
+ * sealed into its own record, leave in one send() once the checker sleeps
+ * waiting for them, so it takes the whole answer in the same wakeup that
+ * completes its handshake, always at the same point of its work. The
+ * connection then stays open, silent, until the checker closes it, so only
+ * bytes that OpenSSL already holds can complete the probe. */
+static void *tls_canned_run(void *arg)
+{
+	struct tls_canned *s = arg;
+	char buf[4096];
+	size_t got;
+	int fd = accept(s->lfd, NULL, NULL);
+	if (fd < 0)
+		return NULL;
+	SSL *ssl = SSL_new(s->ctx);
+	BIO *in = BIO_new_socket(fd, BIO_NOCLOSE), *out = BIO_new(BIO_s_mem());
+	if (ssl && in && out) {
+		SSL_set_bio(ssl, in, out);
+		in = out = NULL;
+		/* reads the ClientHello, seals the flight into memory */
+		bool sealed = SSL_read_early_data(ssl, buf, sizeof(buf), &got) ==
+			      SSL_READ_EARLY_DATA_FINISH;
+		for (size_t i = 0; i < s->nparts && sealed; i++)
+			sealed = SSL_write_early_data(ssl, s->part[i], s->len[i], &got) == 1 &&
+				 got == s->len[i];
+		/* the checker has sent its ClientHello: let it register for the
+		 * answer (a kernel without wchan only makes this a short delay) */
+		for (int i = 0; i < 1000 && !checker_waits(); i++) {
+			struct timespec ts = { 0, 1000 * 1000 };
+			nanosleep(&ts, NULL);
+		}
+		char *flight;
+		long n = BIO_get_mem_data(SSL_get_wbio(ssl), &flight);
+		for (long off = 0; sealed && off < n;) {
+			ssize_t w = send(fd, flight + off, (size_t)(n - off), MSG_NOSIGNAL);
+			if (w <= 0)
+				break;
+			off += w;
+		}
+		while (recv(fd, buf, sizeof(buf), 0) > 0) /* until the checker closes */
+			;
+	}
+	BIO_free(in);
+	BIO_free(out);
+	SSL_free(ssl);
+	close(fd);
+	return NULL;
+}
+
+static void tls_part(struct tls_canned *s, const char *p, size_t len)
+{
+	assert_true(s->nparts < TLS_PARTS_MAX);
+	assert_true(len > 0 && len <= 16384); /* fits one record */
+	s->part[s->nparts] = p;
+	s->len[s->nparts++] = len;
+}
+
+/* One HTTPS_STR_MATCH probe (SearchString "needle", TimeoutMs 5000) against
+ * s's records; waits for the result with a generous bound and returns the
+ * check's status text. */
+static const char *tls_probe_once(struct tls_canned *s)
+{
+	static struct dnsp_health_obs o;
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	socklen_t sl = sizeof(sa);
+	char conf[512];
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	s->lfd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(s->lfd >= 0);
+	assert_int_equal(bind(s->lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(s->lfd, 4), 0);
+	assert_int_equal(getsockname(s->lfd, (struct sockaddr *)&sa, &sl), 0);
+	assert_int_equal(pthread_create(&s->t, NULL, tls_canned_run, s), 0);
+	snprintf(conf, sizeof(conf),
+		 BASE "  - {Id: t-https, IntervalMs: 60000, TimeoutMs: 5000, HealthCheckConfig: "
+		 "{Type: HTTPS_STR_MATCH, IPAddress: 127.0.0.1, Port: %d, SearchString: needle, "
+		 "FailureThreshold: 1}}\n", ntohs(sa.sin_port));
+	dnsp_health_checker_t *hc = checker(conf);
+	assert_int_equal(dnsp_health_checker_start(hc), 0);
+	memset(&o, 0, sizeof(o));
+	for (int i = 0; i < 4000 && o.probes_ok + o.probes_failed == 0; i++) {
+		struct timespec ts = { 0, 5 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+		assert_int_equal(dnsp_health_checker_observe(hc, "t-https", &o), 0);
+	}
+	assert_int_equal(o.probes_ok + o.probes_failed, 1);
+	assert_int_equal(ok("t-https"), o.probes_ok == 1);
+	dnsp_health_checker_destroy(hc);
+	pthread_join(s->t, NULL);
+	close(s->lfd);
+	return o.status;
+}
+
+#define TLS_BODY 5000 /* body bytes in the last record: more than one 4096-byte read */
+#define FOUND "Success: HTTP Status Code 200, OK. Search string found"
+
+/* SEMANTICS §10 *_STR_MATCH over HTTPS: bytes that OpenSSL has taken from
+ * the socket but not yet handed out (the rest of a record larger than one
+ * read) complete the probe although the socket has nothing more to say;
+ * the search string sits past the first 4096 bytes of the last record.
+ * The answer is the head, n one-byte records, then the body's record: for
+ * some n the checker's reads for one wakeup end inside that last record,
+ * and a probe that then waited for the socket would report a timeout. */
+static void test_https_probe_reads_bytes_tls_holds(void **state)
+{
+	(void)state;
+	static char body[TLS_BODY + 1];
+	static char whole[128 + TLS_BODY];
+	char head[128];
+	memset(body, 'x', TLS_BODY);
+	memcpy(body + TLS_BODY - 10, "needle", 6);
+	struct tls_canned s = { .ctx = tls_server_ctx() };
+
+	/* head and body in one record */
+	int hl = snprintf(whole, sizeof(whole), "HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n",
+			  TLS_BODY);
+	memcpy(whole + hl, body, TLS_BODY);
+	tls_part(&s, whole, (size_t)hl + TLS_BODY);
+	expect_status(tls_probe_once(&s), FOUND);
+
+	for (int n = 0; n <= 70; n++) {
+		s.nparts = 0;
+		hl = snprintf(head, sizeof(head), "HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n",
+			      n + TLS_BODY);
+		tls_part(&s, head, (size_t)hl);
+		for (int i = 0; i < n; i++)
+			tls_part(&s, "-", 1);
+		tls_part(&s, body, TLS_BODY);
+		const char *st = tls_probe_once(&s);
+		if (strncmp(st, FOUND, strlen(FOUND)) != 0)
+			fail_msg("%d one-byte records: status \"%s\"", n, st);
+	}
+	SSL_CTX_free(s.ctx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -780,6 +991,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_thread_probes_and_stops, teardown),
 		cmocka_unit_test_teardown(test_probe_body_decoding, teardown),
 		cmocka_unit_test_teardown(test_probe_bad_answers_fail, teardown),
+		cmocka_unit_test_teardown(test_https_probe_reads_bytes_tls_holds, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
