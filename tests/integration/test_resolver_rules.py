@@ -6,8 +6,12 @@ What it is for: dnsplaned runs as the VPC Resolver of vpc-a in its own
 network namespace; an "on-premises" namespace holds the data centre's DNS
 (unbound with corp.example.com as local data, the FORWARD target; knotd
 authoritative for onprem.example.com, the DELEGATE target); a third
-namespace holds on-premises clients and this test. Real DNS messages then
-check that:
+namespace holds on-premises clients and this test. The on-premises
+namespace also holds the test internet, the root hints of public
+recursion: a knotd for "." delegating example.com. to a knotd whose data
+differs from what the private side answers; vpc-b (a resolver listener, no
+private zone, no rule) shows what public DNS answers. Real DNS messages
+then check that:
 
 * an inbound endpoint serves vpc-a's view (its private zone) to a client
   whose address is outside the VPC;
@@ -18,8 +22,13 @@ check that:
 * a SYSTEM rule carves a subtree out of the FORWARD rule (answered by the
   private zone, never forwarded) and a DELEGATE rule follows the NS
   delegation of the private zone to the delegated server (knotd);
-* a private zone without the name answers NXDOMAIN (no public fallback);
-  autodefined reverse zones answer locally;
+* the delegated cut isolates its subtree: every name below it goes to the
+  delegated servers alone (never public recursion, never the private zone
+  above the cut, SERVFAIL when they are dead), and only in the VPCs the
+  rule is associated with;
+* a private zone without the name answers NXDOMAIN with its SOA, even for
+  a name public DNS holds (no public fallback); autodefined reverse zones
+  answer locally;
 * the inbound per-ENI ceiling holds under a bounded dnsperf burst, drops
   are counted per ENI in /metrics, and the other ENI is not affected;
 * the outbound per-ENI ceiling caps forwarded queries (counted per ENI).
@@ -56,6 +65,8 @@ OUT_A, OUT_B = "198.18.1.10", "198.18.1.11"                         # outbound E
 VPC_GW_C, CLI = "198.18.3.1", "198.18.3.10"                         # vpc<->client link
 ONP_GW = "198.18.1.1"                                               # vpc<->on-prem link
 UNB, UNB_DEAD, KNOT = "198.18.2.53", "198.18.2.99", "198.18.2.55"   # on-prem servers
+PUB, PUB_EX = "198.18.2.60", "198.18.2.61"                          # test internet: ., example.com
+VPC_B = "198.18.0.13"                                               # vpc-b resolver listener
 CTL = "%s:8053" % VPC_GW_C
 CTL_URL = "http://" + CTL
 
@@ -118,7 +129,7 @@ def setup_net():
     nsx(NS_CLI, "ip", "link", "set", TAG + "ca", "up")
     nsx(NS_CLI, "ip", "route", "add", "198.18.0.0/24", "via", VPC_GW_C)
     nsx(NS_VPC, "ip", "addr", "add", VPC_GW_C + "/24", "dev", TAG + "ac")
-    for a in (IN_A, IN_B, IN_LOAD):
+    for a in (IN_A, IN_B, IN_LOAD, VPC_B):
         nsx(NS_VPC, "ip", "addr", "add", a + "/32", "dev", TAG + "ac")
     nsx(NS_VPC, "ip", "link", "set", TAG + "ac", "up")
     nsx(NS_VPC, "ip", "addr", "add", OUT_A + "/24", "dev", TAG + "ab")
@@ -126,7 +137,7 @@ def setup_net():
     nsx(NS_VPC, "ip", "link", "set", TAG + "ab", "up")
     nsx(NS_VPC, "ip", "route", "add", "198.18.2.0/24", "via", ONP_GW)
     nsx(NS_ONP, "ip", "addr", "add", ONP_GW + "/24", "dev", TAG + "ba")
-    for a in (UNB, KNOT):
+    for a in (UNB, KNOT, PUB, PUB_EX):
         nsx(NS_ONP, "ip", "addr", "add", a + "/32", "dev", TAG + "ba")
     nsx(NS_ONP, "ip", "link", "set", TAG + "ba", "up")
     # addresses are usable at once (no duplicate address detection for v4)
@@ -182,6 +193,54 @@ ONPREM_ZONE = """$ORIGIN onprem.example.com.
 ns1 300 A %s
 host 300 A 10.30.0.5
 """ % KNOT
+
+# The test internet: a knotd authoritative for "." (the root hints of
+# public recursion) delegating example.com. to a second knotd that holds
+# public data for names the private side answers otherwise.
+PUB_KNOT_CONF = """server:
+    listen: @ADDR@@53
+    rundir: %(tmp)s
+    user: root:root
+log:
+  - target: stderr
+    any: info
+database:
+    storage: %(tmp)s
+template:
+  - id: default
+    storage: %(tmp)s
+    semantic-checks: off
+zone:
+  - domain: @ORIGIN@
+    file: %(tmp)s/zone
+"""
+
+PUB_ROOT_ZONE = """$ORIGIN .
+.                        300 SOA a.root-servers.test. nstld.test. 1 3600 600 86400 60
+.                        300 NS  a.root-servers.test.
+a.root-servers.test.     300 A   %s
+example.com.             300 NS  ns.example-public.test.
+ns.example-public.test.  300 A   %s
+""" % (PUB, PUB_EX)
+
+PUB_EXAMPLE_ZONE = """$ORIGIN example.com.
+@                   300 SOA ns.example-public.test. hostmaster 1 3600 600 86400 60
+@                   300 NS  ns.example-public.test.
+host.onprem         300 A   192.0.2.66
+public-only.onprem  300 A   192.0.2.67
+host.dark           300 A   192.0.2.68
+public-only         300 A   192.0.2.70
+"""
+
+ROOT_HINTS = """.                        3600000  NS  A.ROOT-SERVERS.TEST.
+A.ROOT-SERVERS.TEST.     3600000  A   %s
+""" % PUB
+
+
+def pub_server(name, addr, origin, zone):
+    conf = PUB_KNOT_CONF.replace("@ADDR@", addr).replace("@ORIGIN@", origin)
+    return Server(name, NS_ONP, lambda c: [KNOTD, "-c", c], "knot.conf", conf,
+                  files={"zone": zone})
 
 
 class Server:
@@ -247,8 +306,10 @@ listeners:
   - {address: %(in_a)s, port: 53, role: inbound, endpoint: rslvr-in-1}
   - {address: %(in_b)s, port: 53, role: inbound, endpoint: rslvr-in-1}
   - {address: %(in_load)s, port: 53, role: inbound, endpoint: rslvr-in-load}
+  - {address: %(vpc_b)s, port: 53, role: resolver, vpc: vpc-b}
 vpcs:
   - {VpcId: vpc-a, Cidrs: [10.1.0.0/16], EnableDnsSupport: true, EnableDnsHostnames: true}
+  - {VpcId: vpc-b, Cidrs: [10.2.0.0/16], EnableDnsSupport: true, EnableDnsHostnames: true}
 hosted_zones:
   - Id: ZPRIV
     Name: example.com.
@@ -258,6 +319,9 @@ hosted_zones:
       - {Name: www.example.com., Type: A, TTL: 60, ResourceRecords: [{Value: 10.1.0.80}]}
       - {Name: onprem.example.com., Type: NS, TTL: 60, ResourceRecords: [{Value: ns1.onprem.example.com.}]}
       - {Name: ns1.onprem.example.com., Type: A, TTL: 60, ResourceRecords: [{Value: %(knot)s}]}
+      - {Name: occluded.onprem.example.com., Type: A, TTL: 60, ResourceRecords: [{Value: 10.1.0.66}]}
+      - {Name: dark.example.com., Type: NS, TTL: 60, ResourceRecords: [{Value: ns1.dark.example.com.}]}
+      - {Name: ns1.dark.example.com., Type: A, TTL: 60, ResourceRecords: [{Value: %(dead)s}]}
   - Id: ZCLOUD
     Name: aws.corp.example.com.
     Config: {PrivateZone: true}
@@ -265,6 +329,7 @@ hosted_zones:
     ResourceRecordSets:
       - {Name: api.aws.corp.example.com., Type: A, TTL: 60, ResourceRecords: [{Value: 10.1.0.90}]}
 resolver:
+  root_hints: root.hints
   endpoints:
     - {Id: rslvr-in-1, Direction: INBOUND, VpcId: vpc-a, QpsPerEni: 100000,
        IpAddresses: [{Ip: %(in_a)s}, {Ip: %(in_b)s}]}
@@ -280,10 +345,13 @@ resolver:
     - {Id: rslvr-rr-cloud, RuleType: SYSTEM, DomainName: aws.corp.example.com}
     - {Id: rslvr-rr-onprem, RuleType: DELEGATE, DelegationRecord: onprem.example.com,
        ResolverEndpointId: rslvr-out-1}
+    - {Id: rslvr-rr-dark, RuleType: DELEGATE, DelegationRecord: dark.example.com,
+       ResolverEndpointId: rslvr-out-1}
   rule_associations:
     - {ResolverRuleId: rslvr-rr-corp, VPCId: vpc-a}
     - {ResolverRuleId: rslvr-rr-failover, VPCId: vpc-a}
     - {ResolverRuleId: rslvr-rr-onprem, VPCId: vpc-a}
+    - {ResolverRuleId: rslvr-rr-dark, VPCId: vpc-a}
 profiles:
   - {Id: rp-org, Name: org, Resources: [{ResourceArn: ZCLOUD}, {ResourceArn: rslvr-rr-cloud}]}
 profile_associations:
@@ -293,6 +361,7 @@ profile_associations:
 dp = None
 unbound = None
 knot = None
+pub = None
 
 
 class NsDaemon(h.Daemon):
@@ -312,6 +381,22 @@ class NsDaemon(h.Daemon):
 
 def q(addr, name, qtype="A", timeout=3.0, rd=True):
     return h.query(addr, 53, name, qtype, rd=rd, timeout=timeout)
+
+
+def negative_soa(r):
+    """Owner of the SOA in the authority section of a negative answer."""
+    soas = r.rrsets_of("authority", "SOA")
+    assert len(soas) == 1, "expected one SOA in the authority section\n%s" % r
+    return soas[0].name.to_text().lower()
+
+
+def public_answer(name, want):
+    """What public DNS (the test internet) answers for name, as vpc-b (no
+    private zone, no rule) sees it: the address the private side must not
+    give."""
+    r = h.expect(q(VPC_B, name, timeout=5.0), rcode="NOERROR", ra=True,
+                 what="public recursion for %s from vpc-b" % name)
+    assert h.answer_values(r, "A") == [want], r
 
 
 def eni_metric(name, endpoint, ip):
@@ -336,8 +421,15 @@ def inbound_endpoint_serves_the_vpc_view_to_onpremises_clients():
 
 @s.rule
 def private_zone_without_the_name_is_nxdomain_without_public_fallback():
-    """SEMANTICS §11 PHZ matching."""
-    h.expect(q(IN_A, "not-there.example.com"), rcode="NXDOMAIN", aa=True)
+    """SEMANTICS §11 PHZ matching: "If a PHZ matches but holds no record for
+    the name and type, Resolver returns NXDOMAIN and does not fall back to
+    public DNS": public DNS holds public-only.example.com (vpc-b resolves
+    it), vpc-a's private zone example.com does not, so vpc-a gets NXDOMAIN
+    with that zone's SOA."""
+    public_answer("public-only.example.com", "192.0.2.70")
+    for name in ("public-only.example.com", "not-there.example.com"):
+        r = h.expect(q(IN_A, name), rcode="NXDOMAIN", aa=True, what=name)
+        assert negative_soa(r) == "example.com.", r
 
 
 @s.rule
@@ -384,6 +476,54 @@ def delegate_rule_follows_the_private_zone_delegation_to_onpremises():
     zone (glue 198.18.2.55, knotd) answers host.onprem.example.com."""
     r = h.expect(q(IN_A, "host.onprem.example.com", timeout=5.0), rcode="NOERROR")
     assert h.answer_values(r, "A") == ["10.30.0.5"], r
+
+
+@s.rule
+def delegated_cut_isolates_its_subtree_from_public_dns_and_the_private_zone():
+    """SEMANTICS §11 DELEGATE: "When a response contains NS records matching
+    the delegation record, Resolver queries those delegated nameservers":
+    every name at and below the cut onprem.example.com goes to them alone.
+    A name knotd lacks is knotd's NXDOMAIN (SOA onprem.example.com.): never
+    public DNS's address for it (public recursion), nor the private zone's
+    data below its own cut (occluded.onprem... in ZPRIV), nor the private
+    zone's NXDOMAIN (SOA example.com.)."""
+    public_answer("public-only.onprem.example.com", "192.0.2.67")
+    for name in ("public-only.onprem.example.com", "occluded.onprem.example.com"):
+        r = h.expect(q(IN_A, name, timeout=5.0), rcode="NXDOMAIN", what=name)
+        assert h.answer_values(r) == [], r
+        assert negative_soa(r) == "onprem.example.com.", r
+    # the cut itself: knotd's apex SOA (the private zone has none there)
+    r = h.expect(q(IN_A, "onprem.example.com", "SOA", timeout=5.0), rcode="NOERROR")
+    soa = h.answer_values(r, "SOA")
+    assert len(soa) == 1 and soa[0].startswith("ns1.onprem.example.com. "), r
+
+
+@s.rule
+def delegate_rule_reaches_only_the_vpcs_it_is_associated_with():
+    """SEMANTICS §11 (rules are associated with VPCs) and DELEGATE: after
+    vpc-a resolved host.onprem.example.com through its DELEGATE rule
+    (knotd, 10.30.0.5), vpc-b, which has no rule, still gets public DNS's
+    answer (192.0.2.66): neither the delegated cut nor the answer learned
+    through it leaks into public recursion or its cache."""
+    r = h.expect(q(IN_A, "host.onprem.example.com", timeout=5.0), rcode="NOERROR")
+    assert h.answer_values(r, "A") == ["10.30.0.5"], r
+    public_answer("host.onprem.example.com", "192.0.2.66")
+    r = h.expect(q(IN_A, "host.onprem.example.com", timeout=5.0), rcode="NOERROR")
+    assert h.answer_values(r, "A") == ["10.30.0.5"], r
+
+
+@s.rule
+def delegated_subtree_with_dead_servers_is_servfail_never_public_dns():
+    """SEMANTICS §11 DELEGATE: the delegated servers are the only source
+    below the cut: when they do not answer (dark.example.com, glue
+    198.18.2.99 where nobody listens) the query fails with SERVFAIL within
+    the query deadline (3 s); it does not fall back to public recursion,
+    which has host.dark.example.com (192.0.2.68)."""
+    public_answer("host.dark.example.com", "192.0.2.68")
+    t0 = time.monotonic()
+    r = h.expect(q(IN_A, "host.dark.example.com", timeout=8.0), rcode="SERVFAIL")
+    assert h.answer_values(r) == [], r
+    assert time.monotonic() - t0 < 6.0, "SERVFAIL took %.1f s" % (time.monotonic() - t0)
 
 
 @s.rule
@@ -504,7 +644,7 @@ def bad_resolver_config_is_rejected_with_file_line_and_key():
 
 
 def main():
-    global dp, unbound, knot
+    global dp, unbound, knot, pub
     if os.geteuid() != 0:
         h.skip("needs root for network namespaces")
     for tool in ("/usr/sbin/ip", UNBOUND, KNOTD, DNSPERF, "/usr/bin/kdig"):
@@ -517,12 +657,17 @@ def main():
                          "unbound.conf", UNBOUND_CONF)
         knot = Server("knotd", NS_ONP, lambda c: [KNOTD, "-c", c], "knot.conf", KNOT_CONF,
                       files={"onprem.zone": ONPREM_ZONE})
+        pub = [pub_server("knotd-root", PUB, ".", PUB_ROOT_ZONE),
+               pub_server("knotd-example", PUB_EX, "example.com.", PUB_EXAMPLE_ZONE)]
         unbound.start(UNB, "corp.example.com")
         knot.start(KNOT, "onprem.example.com")
+        pub[0].start(PUB, ".")
+        pub[1].start(PUB_EX, "example.com")
         dp = NsDaemon(DP_CONF % {"ctl": CTL, "in_a": IN_A, "in_b": IN_B, "in_load": IN_LOAD,
                                  "out_a": OUT_A, "out_b": OUT_B, "unb": UNB, "dead": UNB_DEAD,
-                                 "knot": KNOT, "load_qps": LOAD_QPS, "out_qps": OUT_QPS},
-                      ctl_url=CTL_URL, name="resolver-rules")
+                                 "knot": KNOT, "load_qps": LOAD_QPS, "out_qps": OUT_QPS,
+                                 "vpc_b": VPC_B},
+                      files={"root.hints": ROOT_HINTS}, ctl_url=CTL_URL, name="resolver-rules")
         dp.start()
         h.wait_until(lambda: q(IN_A, "www.example.com", timeout=0.3), 10.0,
                      what="dnsplaned to answer on the inbound endpoint")
@@ -531,7 +676,7 @@ def main():
     s.run_rules(setup_error)
     if s.failed and unbound:
         print("--- unbound log tail ---\n" + "\n".join(unbound.log().splitlines()[-15:]))
-    for srv in (unbound, knot):
+    for srv in [unbound, knot] + (pub or []):
         if srv:
             srv.stop()
     s.finish([dp])

@@ -41,6 +41,9 @@ static const char cfg_text[] =
 	"  - {VpcId: vpc-p, Cidrs: [10.4.0.0/16], DnssecValidation: DISABLED}\n"
 	"  - {VpcId: vpc-q, Cidrs: [10.5.0.0/16]}\n"
 	"  - {VpcId: vpc-pf, Cidrs: [10.6.0.0/16]}\n"
+	"  - {VpcId: vpc-pnh, Cidrs: [10.7.0.0/16], EnableDnsHostnames: false}\n"
+	"  - {VpcId: vpc-pr, Cidrs: [10.8.0.0/16]}\n"
+	"  - {VpcId: vpc-pe, Cidrs: [10.9.0.0/16]}\n"
 	"hosted_zones:\n"
 	"  - Id: ZPRIV\n"
 	"    Name: example.com\n"
@@ -92,14 +95,18 @@ static const char cfg_text[] =
 	"    - {ResolverRuleId: rr-rev, VPCId: vpc-a}\n"
 	"    - {ResolverRuleId: rr-corp, VPCId: vpc-nohost}\n"
 	"    - {ResolverRuleId: rr-cloud, VPCId: vpc-nohost}\n"
-	"  configs: [{ResourceId: vpc-q, AutodefinedReverseFlag: DISABLE}]\n"
+	"  configs: [{ResourceId: vpc-q, AutodefinedReverseFlag: DISABLE},\n"
+	"            {ResourceId: vpc-pe, AutodefinedReverseFlag: ENABLE}]\n"
 	"firewall: {rule_groups: [{Id: frg-1, Name: g1}]}\n"
 	"profiles:\n"
 	"  - {Id: rp-1, Name: org, Resources: [{ResourceArn: ZPROF}, {ResourceArn: frg-1, Priority: 200}]}\n"
 	"profile_associations:\n"
 	"  - {ProfileId: rp-1, ResourceId: vpc-a, DnssecValidation: ENABLED}\n"
 	"  - {ProfileId: rp-1, ResourceId: vpc-p, DnssecValidation: ENABLED}\n"
-	"  - {ProfileId: rp-1, ResourceId: vpc-pf, EvaluationOrder: PROFILE_FIRST}\n";
+	"  - {ProfileId: rp-1, ResourceId: vpc-pf, EvaluationOrder: PROFILE_FIRST}\n"
+	"  - {ProfileId: rp-1, ResourceId: vpc-pnh}\n"
+	"  - {ProfileId: rp-1, ResourceId: vpc-pr, AutodefinedReverse: DISABLE}\n"
+	"  - {ProfileId: rp-1, ResourceId: vpc-pe, AutodefinedReverse: DISABLE}\n";
 
 static int snap_setup(void **state)
 {
@@ -116,6 +123,8 @@ struct reply {
 	uint8_t rcode;
 	uint16_t flags, ancount, nscount;
 	uint16_t types[8];        /* answer record types, in order */
+	uint16_t auth_type;       /* first authority record's type, 0: none */
+	uint8_t auth_owner[DNSP_NAME_MAX]; /* ... and its owner */
 	uint8_t first_a[4];       /* first A record's address */
 	uint8_t ptr[DNSP_NAME_MAX]; /* first PTR target */
 	struct dnsp_punt punt;    /* the route, when punted */
@@ -168,6 +177,18 @@ static void ask(const struct dnsp_snapshot *s, int listener, const char *src, co
 			assert_true(dnsp_name_unpack(b, (size_t)r->len, a + 10, r->ptr, &wl, true) > 0);
 		a += 10 + rdlen;
 	}
+	if (r->ancount <= 8 && r->nscount > 0) {
+		assert_true(dnsp_name_unpack(b, (size_t)r->len, a, r->auth_owner, &wl, true) > 0);
+		a += wl;
+		r->auth_type = (uint16_t)(b[a] << 8 | b[a + 1]);
+	}
+}
+
+static void assert_name(const uint8_t *got, const char *want)
+{
+	uint8_t w[DNSP_NAME_MAX];
+	assert_true(dnsp_name_from_text(want, strlen(want), (const uint8_t *)"", w) > 0);
+	assert_true(dnsp_name_equal(got, w));
 }
 
 static void assert_a(const struct reply *r, const char *ip)
@@ -201,8 +222,9 @@ static const struct dnsp_resolver_vpc *rvpc(const struct dnsp_snapshot *s, const
 
 /* ---- SEMANTICS §11: private zones and rules ---- */
 
-/* §11 PHZ matching: a matching private zone without the name answers
- * NXDOMAIN; Resolver does not fall back to public DNS. */
+/* §11 PHZ matching: "If a PHZ matches but holds no record for the name
+ * and type, Resolver returns NXDOMAIN and does not fall back to public
+ * DNS": the zone's own negative answer, its SOA in the authority section. */
 static void test_private_zone_without_the_name_is_nxdomain(void **state)
 {
 	struct reply r;
@@ -210,6 +232,8 @@ static void test_private_zone_without_the_name_is_nxdomain(void **state)
 	assert_int_equal(r.rcode, DNSP_RCODE_NXDOMAIN);
 	assert_true(r.flags & DNSP_FLAG_AA);
 	assert_int_equal(r.nscount, 1);
+	assert_int_equal(r.auth_type, DNSP_T_SOA);
+	assert_name(r.auth_owner, "example.com");
 	ask(*state, L_VPC_A, "10.1.0.5", "www.example.com", DNSP_T_A, &r);
 	assert_a(&r, "10.0.0.1");
 }
@@ -291,6 +315,23 @@ static void test_delegate_rule_routes_to_the_delegated_servers(void **state)
 	assert_int_equal(u->nsources, 2);
 }
 
+/* §11 PHZ matching: "NS records in a PHZ cannot be used to delegate a
+ * subdomain" (delegation is what DELEGATE rules are for): vpc-p sees
+ * ZPRIV with its NS set for onprem.example.com but has no DELEGATE rule,
+ * so a name below it is never sent to the NS servers (198.18.5.53). */
+static void test_ns_records_in_a_private_zone_do_not_delegate(void **state)
+{
+	struct reply r;
+	ask(*state, L_BY_CIDR, "10.4.0.5", "host.onprem.example.com", DNSP_T_A, &r);
+	assert_true(r.len > 0); /* answered here, not punted */
+	assert_null(r.punt.upstream);
+	assert_int_equal(r.ancount, 0);
+	const struct dnsp_source *src =
+		dnsp_sources_lookup(&rvpc(*state, "vpc-p")->sources, r.buf + DNSP_HDR_LEN);
+	assert_int_equal(src->kind, DNSP_SRC_ZONE);
+	assert_string_equal(src->id, "ZPRIV");
+}
+
 /* Guide §5.2, SPEC §3: EnableDnsHostnames false → the VPC's private zones
  * are not used (rules still are). */
 static void test_dns_hostnames_false_ignores_private_zones(void **state)
@@ -301,6 +342,19 @@ static void test_dns_hostnames_false_ignores_private_zones(void **state)
 	/* ... nor the autodefined reverse zones */
 	ask(*state, L_BY_CIDR, "10.3.0.5", "4.3.2.10.in-addr.arpa", DNSP_T_PTR, &r);
 	assert_int_equal(r.rcode, DNSP_RCODE_SERVFAIL);
+}
+
+/* Guide §5.2 "the VPC must have both enableDnsSupport and
+ * enableDnsHostnames attributes enabled, or the Resolver will not use the
+ * PHZ at all": that includes the zones its Profile brings (vpc-pnh gets
+ * ZPROF through rp-1). */
+static void test_dns_hostnames_false_ignores_profile_zones_too(void **state)
+{
+	struct reply r;
+	ask(*state, L_BY_CIDR, "10.7.0.5", "payments.aws.example.com", DNSP_T_A, &r);
+	assert_int_equal(r.rcode, DNSP_RCODE_SERVFAIL); /* recursion (off here) */
+	assert_int_equal(rvpc(*state, "vpc-pnh")->profile, 0);
+	assert_int_equal(rvpc(*state, "vpc-pnh")->sources.n, 0);
 }
 
 /* ---- SEMANTICS §12 / guide §8.3: Profiles ---- */
@@ -407,6 +461,39 @@ static void test_rule_overrides_autodefined_reverse_zone(void **state)
 	assert_string_equal(r.punt.upstream->rule_id, "rr-rev");
 }
 
+/* §11 autodefined domains: exactly the RFC 6303 zones (10, 16-31.172,
+ * 168.192, 254.169.254.169, localhost, 127, ::1 and ::) plus the VPC CIDR
+ * ones; 15.172 and 32.172 or another 169.254 address are not among them. */
+static void test_autodefined_reverse_zones_are_the_rfc6303_list(void **state)
+{
+	const struct dnsp_sources *t = &rvpc(*state, "vpc-p")->sources;
+	static const char *const inside[] = {
+		"1.2.3.10.in-addr.arpa", "1.0.16.172.in-addr.arpa", "1.0.31.172.in-addr.arpa",
+		"1.1.168.192.in-addr.arpa", "254.169.254.169.in-addr.arpa", "localhost",
+		"a.localhost", "1.0.0.127.in-addr.arpa", "9.4.10.in-addr.arpa",
+		"1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.ip6.arpa",
+		"0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.ip6.arpa",
+	};
+	static const char *const outside[] = {
+		"1.0.15.172.in-addr.arpa", "1.0.32.172.in-addr.arpa", "1.1.169.192.in-addr.arpa",
+		"253.169.254.169.in-addr.arpa", "1.1.254.169.in-addr.arpa", "1.0.0.11.in-addr.arpa",
+		"2.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.ip6.arpa",
+		"ip6.arpa", "in-addr.arpa",
+	};
+	uint8_t n[DNSP_NAME_MAX];
+	for (size_t i = 0; i < sizeof(inside) / sizeof(inside[0]); i++) {
+		assert_true(dnsp_name_from_text(inside[i], strlen(inside[i]), (const uint8_t *)"", n) > 0);
+		const struct dnsp_source *src = dnsp_sources_lookup(t, n);
+		if (!src || src->origin != DNSP_ORIGIN_AUTO || src->kind != DNSP_SRC_ZONE)
+			fail_msg("%s: not in an autodefined zone", inside[i]);
+	}
+	for (size_t i = 0; i < sizeof(outside) / sizeof(outside[0]); i++) {
+		assert_true(dnsp_name_from_text(outside[i], strlen(outside[i]), (const uint8_t *)"", n) > 0);
+		if (dnsp_sources_lookup(t, n))
+			fail_msg("%s: in an autodefined zone", outside[i]);
+	}
+}
+
 /* §11 override: ResolverConfig AutodefinedReverseFlag DISABLE. */
 static void test_autodefined_reverse_can_be_disabled(void **state)
 {
@@ -415,6 +502,24 @@ static void test_autodefined_reverse_can_be_disabled(void **state)
 	assert_int_equal(r.rcode, DNSP_RCODE_SERVFAIL);
 	assert_false(rvpc(*state, "vpc-q")->autodefined_reverse);
 	assert_true(rvpc(*state, "vpc-a")->autodefined_reverse);
+}
+
+/* SEMANTICS §12: ResolverConfig.AutodefinedReverse is one of the settings
+ * a Profile can manage or leave to the VPC (USE_LOCAL_RESOURCE_SETTING,
+ * the default: vpc-a's association). Like DnssecValidation (SPEC §3
+ * "VPCs"), the Profile's value applies where the VPC sets none: vpc-pr's
+ * association DISABLEs the autodefined zones; vpc-pe's own ResolverConfig
+ * ENABLE is kept over its association's DISABLE. */
+static void test_profile_manages_autodefined_reverse_where_the_vpc_sets_none(void **state)
+{
+	struct reply r;
+	assert_false(rvpc(*state, "vpc-pr")->autodefined_reverse);
+	ask(*state, L_BY_CIDR, "10.8.0.5", "4.3.2.10.in-addr.arpa", DNSP_T_PTR, &r);
+	assert_int_equal(r.rcode, DNSP_RCODE_SERVFAIL); /* recursion (off here) */
+	assert_true(rvpc(*state, "vpc-pe")->autodefined_reverse);
+	ask(*state, L_BY_CIDR, "10.9.0.5", "4.3.2.10.in-addr.arpa", DNSP_T_PTR, &r);
+	assert_int_equal(r.rcode, DNSP_RCODE_NXDOMAIN);
+	assert_true(r.flags & DNSP_FLAG_AA);
 }
 
 /* ---- SPEC §3: endpoints ---- */
@@ -521,7 +626,9 @@ int main(void)
 		cmocka_unit_test(test_system_rule_resolves_locally),
 		cmocka_unit_test(test_system_rule_without_zone_goes_to_recursion),
 		cmocka_unit_test(test_delegate_rule_routes_to_the_delegated_servers),
+		cmocka_unit_test(test_ns_records_in_a_private_zone_do_not_delegate),
 		cmocka_unit_test(test_dns_hostnames_false_ignores_private_zones),
+		cmocka_unit_test(test_dns_hostnames_false_ignores_profile_zones_too),
 		cmocka_unit_test(test_profile_zone_answers),
 		cmocka_unit_test(test_local_zone_beats_profile_zone),
 		cmocka_unit_test(test_profile_first_makes_profile_zone_win),
@@ -530,7 +637,9 @@ int main(void)
 		cmocka_unit_test(test_autodefined_reverse_zones_answer_locally),
 		cmocka_unit_test(test_vpc_cidr_reverse_zone_is_autodefined),
 		cmocka_unit_test(test_rule_overrides_autodefined_reverse_zone),
+		cmocka_unit_test(test_autodefined_reverse_zones_are_the_rfc6303_list),
 		cmocka_unit_test(test_autodefined_reverse_can_be_disabled),
+		cmocka_unit_test(test_profile_manages_autodefined_reverse_where_the_vpc_sets_none),
 		cmocka_unit_test(test_inbound_listener_serves_its_endpoints_vpc),
 		cmocka_unit_test(test_inbound_eni_ceiling_drops_and_counts),
 		cmocka_unit_test(test_outbound_admit_hook_without_published_snapshot),

@@ -319,6 +319,37 @@ static void test_more_specific_profile_zone_beats_local_parent(void **state)
 	expect_id("www.example.com", "Z-A");
 }
 
+/* Guide §8.3: EvaluationOrder decides exact-name ties only; "overlapping
+ * names: most-specific wins" under PROFILE_FIRST too, whichever side the
+ * longer name comes from and whether it is a zone or a rule. */
+static void test_profile_first_still_lets_the_most_specific_name_win(void **state)
+{
+	(void)state;
+	zone("example.com", DNSP_ORIGIN_PROFILE, &zone_a);
+	zone("aws.example.com", DNSP_ORIGIN_VPC, &zone_b);
+	forward("corp.example.com", DNSP_ORIGIN_VPC, &route_a);
+	forward("lab.aws.example.com", DNSP_ORIGIN_PROFILE, &route_b);
+	compile();
+	expect_id("payments.aws.example.com", "Z-B");
+	expect_id("dc01.corp.example.com", "rr-a");
+	expect_id("x.lab.aws.example.com", "rr-b");
+	expect_id("www.example.com", "Z-A");
+}
+
+/* Guide §8.3 evaluation order "first Profile DNS then VPC DNS": with
+ * PROFILE_FIRST the Profile's private zone wins an exact-name tie against
+ * the VPC's own rule (the mirror of VPC_FIRST's local zone beating the
+ * Profile's rule: the origin decides before "rule beats zone"). */
+static void test_profile_first_profile_zone_beats_local_rule_of_same_name(void **state)
+{
+	(void)state;
+	zone("corp.example.com", DNSP_ORIGIN_PROFILE, &zone_a);
+	forward("corp.example.com", DNSP_ORIGIN_VPC, &route_a);
+	compile();
+	expect_id("dc.corp.example.com", "Z-A");
+	assert_int_equal(look("dc.corp.example.com")->origin, DNSP_ORIGIN_PROFILE);
+}
+
 /* Local rule vs the Profile's rule for one domain: local wins (VPC_FIRST). */
 static void test_local_rule_beats_profile_rule_of_same_domain(void **state)
 {
@@ -514,6 +545,8 @@ int main(void)
 		T(test_private_zone_captures_every_name_below_it),
 		T(test_local_zone_beats_profile_zone_of_same_name),
 		TP(test_profile_first_makes_profile_win_same_name),
+		TP(test_profile_first_still_lets_the_most_specific_name_win),
+		TP(test_profile_first_profile_zone_beats_local_rule_of_same_name),
 		T(test_more_specific_local_zone_beats_profile_parent),
 		T(test_more_specific_profile_zone_beats_local_parent),
 		T(test_local_rule_beats_profile_rule_of_same_domain),
