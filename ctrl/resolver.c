@@ -105,7 +105,7 @@ struct ns_entry {                 /* one name server of a zone cut */
 	bool lookup_started;          /* a sub-job was started for its address */
 	bool lookup_done;
 	struct dnsp_upstream_addr addr[NS_ADDR_MAX];
-	uint8_t tries[NS_ADDR_MAX];   /* per job */
+	uint8_t tries[NS_ADDR_MAX];   /* per job: tries without a usable answer */
 };
 
 struct deleg {                    /* remembered zone cut (slow path only) */
@@ -1082,7 +1082,8 @@ static bool start_ns_lookup(struct dnsp_resolver *r, struct job *j, struct ns_en
 /* Chooses the next address to ask: forwarders in order; else the lowest
  * smoothed RTT (unknown servers first, at a modest score so they get
  * measured), randomised among those within 25% of the best. Skips
- * addresses tried TRIES_PER_ADDR times and servers backed off. */
+ * addresses that failed TRIES_PER_ADDR tries (timeout, error, lame: an
+ * answer is not counted) and servers backed off. */
 static bool pick_server(struct dnsp_resolver *r, struct job *j, uint16_t *ns_i, uint16_t *ad_i)
 {
 	uint64_t now = now_ms();
@@ -1510,6 +1511,13 @@ static void job_response(struct dnsp_resolver *r, struct job *j, struct upq *q,
 		return;
 	}
 	ST_INC(r, up_ok);
+	/* A usable answer is not a failed try: the per-address bound counts
+	 * timeouts and errors only, so a server asked again by this job (the
+	 * next minimised label, the full name after a minimised NXDOMAIN) is
+	 * not used up by its own answers. What bounds the queries of a client
+	 * query is its work budget, charged on every send. */
+	if (j->ns[ns_i].tries[ad_i] > 0)
+		j->ns[ns_i].tries[ad_i]--;
 
 	if (minimised) {
 		if (c->kind == DNSP_UP_REFERRAL && dnsp_name_in(j->cur, c->cut)) {
@@ -1581,6 +1589,8 @@ static void job_response(struct dnsp_resolver *r, struct job *j, struct upq *q,
 		return;
 	}
 	default:
+		/* Nothing to take from it: this address is done for this job. */
+		j->ns[ns_i].tries[ad_i] = TRIES_PER_ADDR;
 		job_send(r, j);
 		return;
 	}

@@ -5,7 +5,9 @@ cache, issue #6) resolving iteratively against real authoritative servers
 it has never heard of except through its root hints. Every server runs in
 its own network namespace on one bridged segment (198.18.60.0/24):
 
-  root   198.18.60.2  knotd  "."       (delegates test. to the TLD server)
+  root   198.18.60.2  knotd  "."       (delegates test. to the TLD server;
+                                        holds a.b.c.d.deep. itself, below
+                                        four empty non-terminals)
   tld    198.18.60.3  nsd    "test."   (a., b., d. (glueless), evil., storm.
                                         (20 NS names, no glue), dead. (a
                                         server address nobody answers on))
@@ -19,7 +21,8 @@ its own network namespace on one bridged segment (198.18.60.0/24):
 Each rule is one behaviour: resolution works; a second query is a cache hit
 (the upstream query counter does not move, the hit counter does); TTLs
 count down; negative answers are cached (RFC 2308); entries expire; a
-CNAME into another zone is chased; a glueless delegation is resolved; an
+CNAME into another zone is chased; a glueless delegation is resolved; a
+name deep below one server's apex resolves with QNAME minimisation; an
 out-of-bailiwick record is ignored; a truncated upstream answer is retried
 over TCP; a dead upstream gives SERVFAIL within the bound; a referral storm
 stays within the work limits; serve-stale answers when the upstream dies.
@@ -81,6 +84,7 @@ $TTL 86400
 test.   172800 IN NS ns1.nic.test.
 ns1.nic.test. 172800 IN A %(tld)s
 a.root-servers.test. 172800 IN A %(root)s
+a.b.c.d.deep. 300 IN A 198.18.100.6
 """ % {"tld": NODES["tld"][1], "root": NODES["root"][1]}
 
 TLD_ZONE = """$ORIGIN test.
@@ -438,6 +442,23 @@ def cname_into_another_zone_is_chased():
 def glueless_delegation_is_resolved():
     r = h.expect(ask("www.d.test."), rcode="NOERROR")
     assert h.answer_values(r, "A") == ["198.18.100.4"], r
+
+
+@s.rule
+def deep_name_on_one_server_address_resolves_with_qname_minimisation():
+    # RFC 9156 §2.3: a.b.c.d.deep. lives in the root zone itself, below the
+    # empty non-terminals deep., d.deep., c.d.deep. and b.c.d.deep., and the
+    # root has one address. Each minimised question gets NOERROR/NODATA from
+    # that address and one more label is asked: five queries to the same
+    # address. An answer is not a failed try: the per-address retry bound
+    # must not end the lookup (it did after two queries: SERVFAIL).
+    sent = upstream_sent(RESOLVER)
+    r = h.expect(ask("a.b.c.d.deep."), rcode="NOERROR", ra=True,
+                 what="a.b.c.d.deep A (four empty non-terminals, one server address)")
+    assert h.answer_values(r, "A") == ["198.18.100.6"], r
+    used = upstream_sent(RESOLVER) - sent
+    assert 5 <= used <= MAX_UPSTREAM, \
+        "%d upstream queries: not one per minimised label (or beyond the budget)" % used
 
 
 @s.rule
