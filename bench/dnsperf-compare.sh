@@ -13,7 +13,12 @@
 #   (3) user-space instructions per query: the server runs under callgrind
 #       twice, answering N1 and N2 queries; (Ir(N2) - Ir(N1)) / (N2 - N1) is
 #       the marginal count (start-up and zone load cancel out). perf stat is
-#       used instead when the machine exposes the instructions counter.
+#       used instead when the machine exposes the instructions counter;
+#   (4) where perf can sample (cpu-clock, no PMU needed), the CPU-µs of (2)
+#       split into user space and kernel: the kernel part is the floor that
+#       no user-space work can lower (system calls, the UDP stack, and on
+#       loopback the client's receive path and wake-up, which run on the
+#       sender's CPU), printed as a ratio to knotd's whole CPU-µs.
 # Prints a table and writes bench/out/dnsperf-compare.{csv,png}.
 # All traffic goes to 127.0.0.1; every server started is stopped on exit.
 #
@@ -349,7 +354,7 @@ callgrind_ir() {
 CSV_ROWS=()
 rates_hdr=""
 for r in $RATES; do
-	rates_hdr+=",busy_pct_$r,idle_busy_pct_$r,answered_qps_$r,answered_pct_$r,cpu_us_per_query_$r,proc_cpu_us_per_query_$r"
+	rates_hdr+=",busy_pct_$r,idle_busy_pct_$r,answered_qps_$r,answered_pct_$r,cpu_us_per_query_$r,proc_cpu_us_per_query_$r,user_us_per_query_$r,kernel_us_per_query_$r"
 done
 CSV_HDR="server,max_qps,max_clients,max_answered_pct${rates_hdr},instr_per_query,instr_method"
 
@@ -390,7 +395,9 @@ measure_server() {
 		read -r b0 t0 < <(cpu_sample)
 		p0=$(proc_ticks "$SERVER_PID")
 		wall=$(date +%s.%N)
+		perf_split_start "$SERVER_CPU" "$WORK/$name.rate$r.perf"
 		dnsperf_run "$WORK/$name.rate$r.txt" -p "$port" -d "$QUERIES" -l "$DURATION" -c 4 -q 500 -Q "$r"
+		perf_split_stop
 		wall=$(awk -v a="$wall" -v b="$(date +%s.%N)" 'BEGIN { print b - a }')
 		read -r b1 t1 < <(cpu_sample)
 		p1=$(proc_ticks "$SERVER_PID")
@@ -407,7 +414,18 @@ measure_server() {
 		pcpuus=$(awk -v d=$((p1 - p0)) -v hz="$CLK_TCK" -v n="${done_q:-0}" \
 			'BEGIN { printf "%.2f", (n > 0 ? d / hz * 1e6 / n : 0) }')
 		log "$name: offered $r: answered ${ans:-?} QPS (${apct:-?}%), CPU$SERVER_CPU busy $busy% (idle baseline $idle%), $cpuus CPU-µs/query, process $pcpuus µs/query, average latency $(perf_field "$WORK/$name.rate$r.txt" "Average Latency (s)") s"
-		row+=",$busy,$idle,${ans:-0},${apct:-0},$cpuus,$pcpuus"
+		# The CPU-µs split into user space and kernel by perf's samples.
+		local us="" ks="" split
+		# shellcheck disable=SC2046
+		split=$(perf_split_shares "$WORK/$name.rate$r.perf" $(proc_tree "$SERVER_PID"))
+		if [ -n "$split" ]; then
+			read -r us ks <<<"$split"
+			log "$name: offered $r: busy samples ${us}% user space, ${ks}% kernel"
+			us=$(awk -v c="$cpuus" -v s="$us" 'BEGIN { printf "%.2f", c * s / 100 }')
+			ks=$(awk -v c="$cpuus" -v s="$ks" 'BEGIN { printf "%.2f", c * s / 100 }')
+		fi
+		rm -f "$WORK/$name.rate$r.perf"
+		row+=",$busy,$idle,${ans:-0},${apct:-0},$cpuus,$pcpuus,$us,$ks"
 	done
 	stop_server "$SERVER_PID"
 

@@ -31,6 +31,11 @@
 # dnsplane-afxdp alike; transmit work (copy mode) runs in the server's
 # sendto() on the server CPU.
 #
+# Where perf can sample (cpu-clock; no PMU needed) each run's CPU-us per
+# answer is split into user space and kernel (common.sh perf_split_*), and
+# the kernel part is compared with knotd-xdp's whole: no user-space change
+# can take a server below that ratio on this machine.
+#
 # Then (unless --no-callgrind) instructions per packet of the AF_XDP worker
 # loop: dnsplaned runs under callgrind collecting only inside the worker's
 # per-burst functions (rx_burst, complete, refill), answering kxdpgun at a
@@ -296,7 +301,7 @@ xsk_counters() {
 
 CSV="$OUT/kxdpgun-compare.csv"
 mkdir -p "$OUT"
-echo "server,rate,sent,answered,answered_pct,answered_qps,core_busy_pct,cpu_us_per_answer,proc_cpu_pct,proc_us_per_answer" >"$CSV"
+echo "server,rate,sent,answered,answered_pct,answered_qps,core_busy_pct,cpu_us_per_answer,proc_cpu_pct,proc_us_per_answer,user_us_per_answer,kernel_us_per_answer" >"$CSV"
 HZ=$(getconf CLK_TCK)
 
 for name in $SERVERS; do
@@ -318,8 +323,12 @@ for name in $SERVERS; do
 		[ "$name" = dnsplane-dpdk ] && w0=$(dpdk_busy)
 		[[ "$name" == dnsplane-afxdp* ]] && read -r x0r x0f x0e x0o < <(xsk_counters)
 		s0=$(date +%s.%N)
+		perf_split_start "$SERVER_CPU" "$WORK/split.perf"
 		out=$(run_gen "$rate")
+		perf_split_stop
 		s1=$(date +%s.%N)
+		split=$(perf_split_shares "$WORK/split.perf" "$sproc")
+		rm -f "$WORK/split.perf"
 		if [ "$name" = dnsplane-dpdk ]; then
 			w1=$(dpdk_busy)
 			a=$(awk '/total replies:/ { print $3; exit }' "$out")
@@ -332,9 +341,9 @@ for name in $SERVERS; do
 		sent=$(awk '/total queries:/ { print $3; exit }' "$out")
 		ans=$(awk '/total replies:/ { print $3; exit }' "$out")
 		"$PY" - "$name" "$rate" "${sent:-0}" "${ans:-0}" "$DURATION" "$b0" "$t0" "$b1" "$t1" \
-			"$p0" "$p1" "$HZ" "$s0" "$s1" >>"$CSV" <<'EOF'
+			"$p0" "$p1" "$HZ" "$s0" "$s1" "${split:-}" >>"$CSV" <<'EOF'
 import sys
-(name, rate, sent, ans, dur, b0, t0, b1, t1, p0, p1, hz, s0, s1) = sys.argv[1:]
+(name, rate, sent, ans, dur, b0, t0, b1, t1, p0, p1, hz, s0, s1, split) = sys.argv[1:]
 sent, ans, dur = int(sent), int(ans), float(dur)
 # CPU seconds over the whole run (kxdpgun's start and stop included, when
 # the server is idle), per answer and as a share of the traffic window.
@@ -343,9 +352,14 @@ proc_s = (int(p1) - int(p0)) / 1e9               # schedstat: ns on a CPU
 qps = ans / dur
 us = busy_s * 1e6 / ans if ans else 0
 pus = proc_s * 1e6 / ans if ans else 0
-print("%s,%s,%d,%d,%.1f,%.0f,%.1f,%.2f,%.1f,%.2f" % (
+# perf's user/kernel shares of the server's busy samples split the CPU-us
+user = kern = ""
+if split:
+    su, sk = map(float, split.split())
+    user, kern = "%.2f" % (us * su / 100), "%.2f" % (us * sk / 100)
+print("%s,%s,%d,%d,%.1f,%.0f,%.1f,%.2f,%.1f,%.2f,%s,%s" % (
     name, rate, sent, ans, 100.0 * ans / sent if sent else 0, qps, min(100.0, 100 * busy_s / dur),
-    us, 100 * proc_s / dur, pus))
+    us, 100 * proc_s / dur, pus, user, kern))
 EOF
 		log "$name @ $rate: $(tail -n 1 "$CSV")"
 		if [[ "$name" == dnsplane-afxdp* ]]; then
@@ -421,12 +435,23 @@ import csv, sys
 rows = list(csv.DictReader(open(sys.argv[1])))
 md, png, ipp, ipq = sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
 hdr = ("| server | offered | sent | answered | % | answered QPS | core busy % | "
-       "CPU-us/answer | process CPU % | process us/answer |")
-lines = [hdr, "|" + "---|" * 10]
+       "CPU-us/answer | process CPU % | process us/answer | user/kernel us/answer | "
+       "kernel vs knotd-xdp CPU |")
+lines = [hdr, "|" + "---|" * 12]
+ref = {r["rate"]: r for r in rows if r["server"] == "knotd-xdp"}
 for r in rows:
-    lines.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+    split = kvs = "-"
+    if r.get("user_us_per_answer") and r.get("kernel_us_per_answer"):
+        split = "%s/%s" % (r["user_us_per_answer"], r["kernel_us_per_answer"])
+        k = ref.get(r["rate"])
+        if k and float(k["cpu_us_per_answer"]) > 0:
+            # the kernel part alone against knotd-xdp's whole: the lowest
+            # ratio any user-space change could reach at this rate
+            kvs = "%.2fx" % (float(r["kernel_us_per_answer"]) / float(k["cpu_us_per_answer"]))
+    lines.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
         r["server"], r["rate"], r["sent"], r["answered"], r["answered_pct"], r["answered_qps"],
-        r["core_busy_pct"], r["cpu_us_per_answer"], r["proc_cpu_pct"], r["proc_us_per_answer"]))
+        r["core_busy_pct"], r["cpu_us_per_answer"], r["proc_cpu_pct"], r["proc_us_per_answer"],
+        split, kvs))
 if ipp:
     lines.append("")
     lines.append("AF_XDP worker loop (callgrind, rx_burst+complete+refill inclusive): "

@@ -50,7 +50,8 @@ def print_table(rows, rates):
         cols += [f"busy%@{k}", f"CPU-µs/q@{k}", f"proc-µs/q@{k}"]
     cols += ["instr/query", "instr vs knotd"]
     if rates:
-        cols.append(f"CPU vs knotd@{int(rates[-1]) // 1000}k")
+        k = f"{int(rates[-1]) // 1000}k"
+        cols += [f"CPU vs knotd@{k}", f"user/kernel µs/q@{k}", f"kernel vs knotd CPU@{k}"]
     table = [cols]
     for row in rows:
         line = [row["server"], fmt(num(row["max_qps"])), fmt(num(row["max_answered_pct"]), 2)]
@@ -67,6 +68,11 @@ def print_table(rows, rates):
             c = num(row.get(f"cpu_us_per_query_{r}"))
             rc = num(ref.get(f"cpu_us_per_query_{r}")) if ref else None
             line.append(fmt(c / rc, 2) + "x" if c and rc else "-")
+            # kernel part of this server's CPU-µs against knotd's whole:
+            # the lowest ratio any user-space change could reach
+            us, ks = num(row.get(f"user_us_per_query_{r}")), num(row.get(f"kernel_us_per_query_{r}"))
+            line.append(f"{fmt(us, 2)}/{fmt(ks, 2)}" if us is not None and ks is not None else "-")
+            line.append(fmt(ks / rc, 2) + "x" if ks and rc else "-")
         table.append(line)
     widths = [max(len(str(t[i])) for t in table) for i in range(len(cols))]
     for n, t in enumerate(table):

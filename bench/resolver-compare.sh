@@ -264,8 +264,10 @@ measure() {
 	t0=$(cpu_us "$pid")
 	k0=$(cpu_us "$KNOT_PID")
 	c0=$(cpu0_ticks)
+	perf_split_start 0 "$WORK/$name.split"
 	$NSB taskset -c 1 dnsperf -s "$addr" -p "$port" -d "$WORK/queries" -l "$DURATION" -Q "$RATE" \
 		-c 4 -t 2 >"$WORK/$name.perf" 2>&1 || true
+	perf_split_stop
 	local t1 k1 c1
 	t1=$(cpu_us "$pid")
 	k1=$(cpu_us "$KNOT_PID")
@@ -291,7 +293,16 @@ measure() {
 		'BEGIN { if (n > 0) printf "%.2f", d / hz * 1e6 / n; else print "nan" }')
 	log "$name: $completed answered, $lost lost, $((t1 - t0)) us of CPU, $us us/query" \
 	    "(CPU 0 busy: $cpu0us us/query), knotd $((k1 - k0)) us${note:+; $note}"
-	results+=("$name,$RATE,$DURATION,$completed,$lost,$((t1 - t0)),$us,$((k1 - k0)),$cpu0us")
+	# user space / kernel split of the CPU per query (perf samples)
+	local split uus="" kus=""
+	split=$(perf_split_shares "$WORK/$name.split" "$pid")
+	if [ -n "$split" ]; then
+		read -r uus kus <<<"$split"
+		uus=$(awk -v c="$us" -v s="$uus" 'BEGIN { printf "%.2f", c * s / 100 }')
+		kus=$(awk -v c="$us" -v s="$kus" 'BEGIN { printf "%.2f", c * s / 100 }')
+		log "$name: $uus us/query in user space, $kus us/query in the kernel"
+	fi
+	results+=("$name,$RATE,$DURATION,$completed,$lost,$((t1 - t0)),$us,$((k1 - k0)),$cpu0us,$uus,$kus")
 	kill "$pid" 2>/dev/null || true
 	for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
 }
@@ -311,17 +322,23 @@ fi
 
 mkdir -p "$OUT"
 {
-	echo "resolver,offered_qps,seconds,answered,lost,cpu_us,cpu_us_per_query,upstream_cpu_us,cpu0_us_per_query"
+	echo "resolver,offered_qps,seconds,answered,lost,cpu_us,cpu_us_per_query,upstream_cpu_us,cpu0_us_per_query,user_us_per_query,kernel_us_per_query"
 	printf '%s\n' "${results[@]}"
 } >"$OUT/resolver-compare$SUFFIX.csv"
 
 echo
-printf '%-10s %10s %10s %8s %14s %14s\n' resolver offered answered lost "CPU us/query" "CPU0 us/query"
+printf '%-10s %10s %10s %8s %14s %14s %18s\n' resolver offered answered lost "CPU us/query" \
+	"CPU0 us/query" "user/kernel us/q"
 for r in "${results[@]}"; do
-	IFS=, read -r n q _ a l _ us _ c0 <<<"$r"
-	printf '%-10s %10s %10s %8s %14s %14s\n' "$n" "$q" "$a" "$l" "$us" "$c0"
+	IFS=, read -r n q _ a l _ us _ c0 uu ku <<<"$r"
+	printf '%-10s %10s %10s %8s %14s %14s %18s\n' "$n" "$q" "$a" "$l" "$us" "$c0" \
+		"${uu:--}/${ku:--}"
 done
 dp=$(printf '%s\n' "${results[@]}" | awk -F, '$1=="dnsplaned"{print $7}')
+dpk=$(printf '%s\n' "${results[@]}" | awk -F, '$1=="dnsplaned"{print $11}')
 ub=$(printf '%s\n' "${results[@]}" | awk -F, '$1=="unbound"{print $7}')
 awk -v a="$dp" -v b="$ub" 'BEGIN { if (b > 0) printf "\ndnsplaned / unbound CPU per query: %.3f (target <= 0.3)\n", a / b }'
+# The kernel part alone, against unbound's whole: the lowest ratio any
+# user-space change could reach on this machine.
+[ -n "$dpk" ] && awk -v a="$dpk" -v b="$ub" 'BEGIN { if (b > 0) printf "dnsplaned kernel part / unbound CPU per query: %.3f\n", a / b }'
 echo "(csv: $OUT/resolver-compare$SUFFIX.csv)"
