@@ -16,7 +16,9 @@
  * the work budget (referrals, CNAME links, upstream queries — the
  * NXNSAttack bound) and the hard deadline; when either runs out the root
  * fails with SERVFAIL (or answers from a stale entry when serve-stale is
- * on) and the whole tree is torn down.
+ * on) and the whole tree is torn down. A query whose private zone's CNAME
+ * chain led to a target that goes upstream starts with the chain's local
+ * records and resolves the target (local_part).
  *
  * What is kept from a response is decided by dnsp_up_classify()
  * (resolver_iter.c): only records in the bailiwick of the zone the server
@@ -54,6 +56,7 @@
 #include "resolver.h"
 #include "resolver_iter.h"
 #include "../lib/snapshot.h"
+#include "../lib/sources.h"
 
 #define MAX_JOBS 8192            /* resolutions in flight (root + sub-jobs) */
 #define MAX_UPQ 8192             /* upstream tries in flight (one per job) */
@@ -158,6 +161,11 @@ struct job {
 	uint32_t ans_len;
 	uint16_t ans_count;
 	bool ans_overflow;
+	/* A private zone's CNAME chain that left the VPC's zones (local_part):
+	 * the first local_len bytes of ans are its local records, qname is the
+	 * target, resolved and cached as a query of its own. */
+	uint32_t local_len;
+	bool local_hit;               /* the target came from the cache: not stored again */
 	/* zone cut being asked */
 	uint8_t zone[DNSP_NAME_MAX];
 	uint16_t nns;
@@ -844,9 +852,9 @@ static void job_finish(struct dnsp_resolver *r, struct job *j, uint8_t rcode)
 	upq_release(r, j->upq);
 	/* Cache what was resolved (answers, negatives with their SOA). */
 	if (r->cache && (rcode == DNSP_RCODE_NOERROR || rcode == DNSP_RCODE_NXDOMAIN) &&
-	    !j->ans_overflow) {
+	    !j->ans_overflow && !j->local_hit) {
 		size_t n = 0;
-		uint32_t off = 0;
+		uint32_t off = j->local_len; /* a chain's local records are the zones' */
 		struct ans_rec a;
 		while (n < sizeof(r->rrs) / sizeof(r->rrs[0]) && ans_next(j, &off, &a)) {
 			struct dnsp_cache_rr *cr = &r->rrs[n++];
@@ -877,8 +885,8 @@ static void job_finish(struct dnsp_resolver *r, struct job *j, uint8_t rcode)
 			uint32_t off = 0;
 			struct ans_rec a;
 			while (ans_next(j, &off, &a)) {
-				const uint8_t *owner = dnsp_name_equal(a.owner, j->qname) ? NULL
-											   : a.owner;
+				const uint8_t *owner = dnsp_name_equal(a.owner, q.qname) ? NULL
+											 : a.owner;
 				if (dnsp_resp_put_rr(&resp, (enum dnsp_section)a.section, owner, a.type,
 						     a.rclass, a.ttl, a.rdata, a.rdlen) < 0)
 					break;
@@ -995,10 +1003,12 @@ static void job_step(struct dnsp_resolver *r, struct job *j)
 {
 	uint64_t now = now_ms();
 
-	/* Another job may have cached it meanwhile (CNAME targets too). */
-	if (!dnsp_name_equal(j->cur, j->qname) || j->parent != NULL) {
+	/* Another job may have cached it meanwhile (CNAME targets too; the
+	 * target of a local chain was not looked up by the fast path). */
+	if (!dnsp_name_equal(j->cur, j->qname) || j->parent != NULL || j->local_len) {
 		int rc = cache_probe(r, j, j->cur);
 		if (rc >= 0) {
+			j->local_hit = j->local_len && dnsp_name_equal(j->cur, j->qname);
 			job_finish(r, j, (uint8_t)rc);
 			return;
 		}
@@ -1708,6 +1718,82 @@ static void upq_event(struct dnsp_resolver *r, struct upq *q, uint32_t events)
 
 /* --------------------------------------------------------- requests */
 
+/*
+ * A query of a VPC whose own source is a private zone reaches the slow
+ * path only when the zone's CNAME chain led to a target that goes upstream
+ * (lib/sources.h dnsp_sources_answer): the chain is answered again from
+ * the zones of the snapshot the worker used (the same generation, so the
+ * VPC index means the same VPC), its records become the start of the
+ * job's answer, each link charged to the CNAME budget, and the job
+ * resolves the target through the target's route (its cache entry, its
+ * rule, or public recursion). When the zones now answer the whole query
+ * the client gets that answer. Returns true when j goes on (a chain, or
+ * an ordinary query), false when j was answered or failed.
+ */
+static bool local_part(struct dnsp_resolver *r, struct job *j, const struct dnsp_punt_req *req,
+		       const struct dnsp_query *q)
+{
+	const struct dnsp_snapshot *s = dnsp_snapshot_current();
+	if (s == NULL || req->vpc < 0 || s->generation != req->generation)
+		return true;
+	uint8_t *b = r->scratch;
+	memcpy(b, req->query, req->len);
+	struct dnsp_query lq;
+	if (dnsp_pkt_parse_query(b, req->len, &lq) != 0)
+		return true;
+	struct dnsp_resp resp;
+	dnsp_resp_init(&resp, b, DNSP_MSG_MAX, DNSP_MSG_MAX, &lq);
+	const uint8_t *target;
+	const struct dnsp_upstream *up;
+	const struct dnsp_punt_client *cl = &req->client;
+	uint64_t seed = (uint64_t)rnd_u32(r) << 32 | rnd_u32(r) | 1;
+	int rcode = dnsp_sources_local_part(s, req->vpc, q->qname, q->qtype, cl->family, cl->addr,
+					    seed, &resp, &target, &up);
+	if (rcode < 0)
+		return true;
+	if (target == NULL) {
+		/* The zones answer it all now: that answer, sized for the client. */
+		struct dnsp_query cq;
+		if (req->client.reply != DNSP_REPLY_NONE && reply_begin(r, req, &cq, &resp)) {
+			rcode = dnsp_sources_local_part(s, req->vpc, q->qname, q->qtype, cl->family,
+							cl->addr, seed, &resp, &target, &up);
+			reply_send(r, req, &cq, &resp, (uint8_t)rcode, 0);
+		}
+		job_release(r, j);
+		return false;
+	}
+	uint16_t n = dnsp_resp_finish(&resp, &lq, DNSP_MSG_MAX, 0);
+	if (dnsp_up_parse(b, n, r->msg) != 0) {
+		job_fail(r, j);
+		return false;
+	}
+	for (uint16_t i = 0; i < r->msg->nrr; i++) {
+		const struct dnsp_up_rr *rr = &r->msg->rr[i];
+		if (rr->section != DNSP_SEC_ANSWER)
+			continue;
+		if (!dnsp_work_charge(&j->work, &r->set.lim, DNSP_WORK_CNAME)) {
+			ST_INC(r, limit_hits);
+			job_fail(r, j);
+			return false;
+		}
+		ans_add(j, DNSP_SEC_ANSWER, rr->owner, rr->type, rr->rclass, rr->ttl,
+			dnsp_up_rdata(r->msg, rr), rr->rdlen);
+	}
+	j->local_len = j->ans_len;
+	size_t tl = dnsp_name_len(target);
+	memcpy(j->qname, target, tl);
+	memcpy(j->cur, target, tl);
+	memset(&j->up, 0, sizeof(j->up));
+	if (up != NULL) {
+		j->up = *up;
+	} else {
+		j->up.kind = DNSP_UPSTREAM_RECURSE;
+		j->up.endpoint = -1;
+	}
+	j->forward = j->up.kind == DNSP_UPSTREAM_FORWARD;
+	return true;
+}
+
 /* Starts a root job for a punted query (or answers it at once). */
 static void take_request(struct dnsp_resolver *r, const struct dnsp_punt_req *req)
 {
@@ -1768,6 +1854,8 @@ static void take_request(struct dnsp_resolver *r, const struct dnsp_punt_req *re
 		if (src % 8)
 			j->ecs_addr[nb - 1] &= (uint8_t)(0xff << (8 - src % 8));
 	}
+	if (!local_part(r, j, req, &q))
+		return;
 	bool ok = r->set.enabled || j->up.kind != DNSP_UPSTREAM_RECURSE;
 	if (!ok || q.qclass != DNSP_CLASS_IN) {
 		job_fail(r, j);

@@ -62,6 +62,23 @@ static int finish(const struct dnsp_snapshot *s, struct dnsp_resp *r,
 	return finish_scoped(s, r, q, st, rcode, 0);
 }
 
+/* [resolver] Fills the route of a punt (w->punt): upstream `up` (NULL:
+ * public recursion) for VPC index vpc, with the VPC's ECS prefixes. */
+static void punt_route(const struct dnsp_snapshot *s, const struct dnsp_query *q,
+		       struct dnsp_punt *pu, int32_t vpc, const struct dnsp_upstream *up)
+{
+	const struct dnsp_recursion_conf *rc = s->recursion;
+	pu->upstream = up;
+	pu->vpc = vpc;
+	pu->question_end = q->question_end;
+	pu->ecs_v4 = pu->ecs_v6 = 0;
+	pu->prefetch = pu->stale = false;
+	if (rc != NULL && vpc >= 0 && (uint32_t)vpc < rc->nvpcs && rc->ecs_v4 != NULL) {
+		pu->ecs_v4 = rc->ecs_v4[vpc];
+		pu->ecs_v6 = rc->ecs_v6[vpc];
+	}
+}
+
 /*
  * [resolver] The cache, then the slow path, for a name that goes upstream
  * through `up` (NULL: public recursion from the root hints) for VPC index
@@ -82,15 +99,7 @@ static int resolve_upstream(const struct dnsp_snapshot *s, struct dnsp_pkt *p,
 	struct dnsp_stats *st = w->stats;
 	struct dnsp_punt *pu = &w->punt;
 
-	pu->upstream = up;
-	pu->vpc = vpc;
-	pu->question_end = q->question_end;
-	pu->ecs_v4 = pu->ecs_v6 = 0;
-	pu->prefetch = pu->stale = false;
-	if (rc != NULL && vpc >= 0 && (uint32_t)vpc < rc->nvpcs && rc->ecs_v4 != NULL) {
-		pu->ecs_v4 = rc->ecs_v4[vpc];
-		pu->ecs_v6 = rc->ecs_v6[vpc];
-	}
+	punt_route(s, q, pu, vpc, up);
 	if (rc != NULL && rc->cache != NULL) {
 		struct dnsp_cache_key k = {
 			.qname = q->qname, .qname_len = q->qname_len, .qtype = q->qtype,
@@ -160,6 +169,47 @@ static int answer_zone(const struct dnsp_snapshot *s, const struct dnsp_pkt *p,
 	if (use_ecs && q->has_ecs)
 		scope = rc.scope < q->ecs_source_prefix ? rc.scope : q->ecs_source_prefix;
 	return finish_scoped(s, r, q, w->stats, (uint8_t)rcode, scope);
+}
+
+/*
+ * [resolver] The answer from z, the winner of VPC index vpc's source table
+ * t for the query name (a private or autodefined zone). CNAME targets are
+ * resolved through t like new queries (SEMANTICS §11-12, lib/sources.h):
+ * a zone of the VPC answers them here, z itself as before. A target that
+ * goes upstream (a rule's name, or public recursion) sends the whole query
+ * to the slow path with that target's route, which answers the local part
+ * of the chain and the target's records (ctrl/resolver.c); the buffer then
+ * again holds the query as the client sent it (header from hdr, and the
+ * bytes after the question, which the answer overwrote, from a copy). Such
+ * chains are not looked up in the cache here: the slow path answers the
+ * target from it. Without RD (RFC 1034 §4.3.1), without recursion for a
+ * target that needs it, or for a query too large to punt, the local part
+ * is the answer (NOERROR, the chain up to the target).
+ */
+static int answer_private(const struct dnsp_snapshot *s, struct dnsp_pkt *p,
+			  const struct dnsp_query *q, struct dnsp_resp *r, const dnsp_zone_t *z,
+			  const struct dnsp_sources *t, struct dnsp_worker_ctx *w, int32_t vpc,
+			  const uint8_t hdr[DNSP_HDR_LEN])
+{
+	uint8_t tail[DNSP_PUNT_QUERY_MAX];
+	uint16_t tlen = p->len > q->question_end ? (uint16_t)(p->len - q->question_end) : 0;
+	bool can_punt = p->len <= DNSP_PUNT_QUERY_MAX && (q->flags & DNSP_FLAG_RD);
+	if (can_punt)
+		memcpy(tail, p->buf + q->question_end, tlen);
+	struct dnsp_route_client rc;
+	dnsp_route_client_init(&rc, s->route, s->health, w, p->family, p->src,
+			       p->family == 6 ? 128 : 32);
+	const uint8_t *target;
+	const struct dnsp_upstream *up;
+	int rcode = dnsp_sources_answer(t, z, q->qname, q->qtype, r, &rc, &target, &up);
+	if (unlikely(target != NULL) && can_punt &&
+	    (up != NULL || (s->recursion != NULL && s->recursion->enabled))) {
+		punt_route(s, q, &w->punt, vpc, up);
+		memcpy(p->buf, hdr, DNSP_HDR_LEN);
+		memcpy(p->buf + q->question_end, tail, tlen);
+		return DNSP_PIPELINE_PUNT;
+	}
+	return finish(s, r, q, w->stats, (uint8_t)rcode);
 }
 
 int dnsp_pipeline_answer_zone(const struct dnsp_snapshot *s, const dnsp_zone_t *z,
@@ -297,13 +347,15 @@ int dnsp_pipeline_process(const struct dnsp_snapshot *s, struct dnsp_pkt *p,
 	 * every name below its apex held or not (NXDOMAIN, no public
 	 * fallback); FORWARD and DELEGATE rules go upstream through their
 	 * route; SYSTEM rules and unmatched names go to public recursion.
+	 * CNAME targets go through the same table (answer_private).
 	 * EnableDnsHostnames false: the table holds no zones at all. */
 	int32_t vi = (int32_t)(vpc - s->vpcs);
 	const struct dnsp_resolver_data *rd = s->resolver;
 	if (rd && (uint32_t)vi < rd->nvpcs) {
-		const struct dnsp_source *src = dnsp_sources_lookup(&rd->vpcs[vi].sources, q.qname);
+		const struct dnsp_sources *t = &rd->vpcs[vi].sources;
+		const struct dnsp_source *src = dnsp_sources_lookup(t, q.qname);
 		if (src && src->zone)   /* ZONE, or SYSTEM falling to a zone */
-			return answer_zone(s, p, &q, &r, src->zone, &vpc->view, w, false);
+			return answer_private(s, p, &q, &r, src->zone, t, w, vi, hdr);
 		if (src && src->upstream) /* FORWARD, DELEGATE */
 			return resolve_upstream(s, p, &q, &r, w, vi, src->upstream, hdr);
 	} else if (vpc->dns_hostnames) {

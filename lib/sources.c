@@ -78,6 +78,42 @@ const dnsp_zone_t *dnsp_sources_zone_for(const void *sources, const uint8_t *nam
 	return s->zone;
 }
 
+int dnsp_sources_answer(const struct dnsp_sources *t, const dnsp_zone_t *z,
+			const uint8_t *qname, uint16_t qtype, struct dnsp_resp *r,
+			struct dnsp_route_client *rc, const uint8_t **target,
+			const struct dnsp_upstream **up)
+{
+	int rcode = dnsp_zone_answer_resolver(z, qname, qtype, r, dnsp_sources_zone_for, t, rc,
+					      target);
+	*up = NULL;
+	if (*target) {
+		const struct dnsp_source *s = dnsp_sources_lookup(t, *target);
+		if (s && (s->kind == DNSP_SRC_FORWARD || s->kind == DNSP_SRC_DELEGATE))
+			*up = s->upstream;
+	}
+	return rcode;
+}
+
+int dnsp_sources_local_part(const struct dnsp_snapshot *s, int32_t vpc, const uint8_t *qname,
+			    uint16_t qtype, int family, const uint8_t *addr, uint64_t seed,
+			    struct dnsp_resp *r, const uint8_t **target,
+			    const struct dnsp_upstream **up)
+{
+	const struct dnsp_resolver_data *rd = s ? s->resolver : NULL;
+	if (!rd || vpc < 0 || (uint32_t)vpc >= rd->nvpcs)
+		return -1;
+	const struct dnsp_sources *t = &rd->vpcs[vpc].sources;
+	const dnsp_zone_t *z = dnsp_sources_zone_for(t, qname);
+	if (!z)
+		return -1;
+	struct dnsp_route_client rc;
+	dnsp_route_client_init(&rc, s->route, s->health, NULL, family, addr,
+			       family == 6 ? 128 : 32);
+	if (seed)
+		rc.rng = seed;
+	return dnsp_sources_answer(t, z, qname, qtype, r, &rc, target, up);
+}
+
 int dnsp_sources_builder_create(bool profile_first, dnsp_sources_builder_t **out)
 {
 	dnsp_sources_builder_t *b = calloc(1, sizeof(*b));

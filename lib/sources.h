@@ -89,6 +89,42 @@ const struct dnsp_source *dnsp_sources_lookup(const struct dnsp_sources *t, cons
  * across a VPC's private zones). */
 const dnsp_zone_t *dnsp_sources_zone_for(const void *sources, const uint8_t *name);
 
+/*
+ * The answer from zone z, the winner of t for qname, written into r as the
+ * VPC Resolver gives it: each CNAME target is resolved like a new query
+ * through t (dnsp_zone_answer_resolver with dnsp_sources_zone_for), so the
+ * most specific source answers it, a more specific private zone or a rule
+ * below z's apex included; a target z itself wins is followed inside z as
+ * before. Returns the rcode. *target is NULL, or the target the chain
+ * stopped at because no zone of t answers it (a FORWARD or DELEGATE rule's
+ * name, a SYSTEM rule's without a zone, a name of no entry): the rest of
+ * the answer comes from upstream through *up (NULL: public recursion).
+ * rc as for dnsp_zone_answer_client. No allocation, locks or syscalls.
+ */
+int dnsp_sources_answer(const struct dnsp_sources *t, const dnsp_zone_t *z,
+			const uint8_t *qname, uint16_t qtype, struct dnsp_resp *r,
+			struct dnsp_route_client *rc, const uint8_t **target,
+			const struct dnsp_upstream **up);
+
+struct dnsp_snapshot;
+
+/*
+ * For the slow path: the local part of a query of VPC index vpc of s that
+ * the fast path sent upstream because its CNAME chain left the VPC's zones
+ * (dnsp_sources_answer gave a target). When the VPC's winner for qname
+ * (lowercase) is a zone, answers from it into r (routed sets chosen for
+ * the client at family 4/6, addr, weighted ones with random state seed,
+ * non-zero) and returns the rcode, with *target and
+ * *up as dnsp_sources_answer sets them (*target NULL: the zones answer the
+ * whole query, e.g. after a reload). Returns -1 when no zone of the VPC
+ * answers qname (an ordinary upstream query; r untouched). The caller is
+ * an online QSBR reader of s.
+ */
+int dnsp_sources_local_part(const struct dnsp_snapshot *s, int32_t vpc, const uint8_t *qname,
+			    uint16_t qtype, int family, const uint8_t *addr, uint64_t seed,
+			    struct dnsp_resp *r, const uint8_t **target,
+			    const struct dnsp_upstream **up);
+
 /* ---- building (control thread) ---- */
 
 typedef struct dnsp_sources_builder dnsp_sources_builder_t;

@@ -1685,9 +1685,41 @@ int dnsp_zone_answer(const dnsp_zone_t *z, const uint8_t *qname, uint16_t qtype,
 	return dnsp_zone_answer_client(z, qname, qtype, r, resolve_other, ctx, NULL);
 }
 
+/* Where a CNAME chain continues (the seam between the two answer modes):
+ * resolve_other for targets outside the current zone (authoritative), or,
+ * when every_target, for every target (a resolver's source selection).
+ * stop: out, the target no zone answers (resolver mode only). */
+struct chase {
+	dnsp_zone_resolver_fn resolve;
+	const void *ctx;
+	bool every_target;
+	const uint8_t *stop;
+};
+
+static int answer(const dnsp_zone_t *z, const uint8_t *qname, uint16_t qtype,
+		  struct dnsp_resp *r, struct chase *ch, struct dnsp_route_client *rc);
+
 int dnsp_zone_answer_client(const dnsp_zone_t *z, const uint8_t *qname, uint16_t qtype,
 			    struct dnsp_resp *r, dnsp_zone_resolver_fn resolve_other,
 			    const void *ctx, struct dnsp_route_client *rc)
+{
+	struct chase ch = { .resolve = resolve_other, .ctx = ctx };
+	return answer(z, qname, qtype, r, &ch, rc);
+}
+
+int dnsp_zone_answer_resolver(const dnsp_zone_t *z, const uint8_t *qname, uint16_t qtype,
+			      struct dnsp_resp *r, dnsp_zone_resolver_fn zone_for,
+			      const void *ctx, struct dnsp_route_client *rc,
+			      const uint8_t **stop)
+{
+	struct chase ch = { .resolve = zone_for, .ctx = ctx, .every_target = zone_for != NULL };
+	int rcode = answer(z, qname, qtype, r, &ch, rc);
+	*stop = ch.stop;
+	return rcode;
+}
+
+static int answer(const dnsp_zone_t *z, const uint8_t *qname, uint16_t qtype,
+		  struct dnsp_resp *r, struct chase *ch, struct dnsp_route_client *rc)
 {
 	const uint8_t *name = qname;
 	const uint8_t *owner = NULL;                 /* NULL: the question name */
@@ -1788,10 +1820,13 @@ int dnsp_zone_answer_client(const dnsp_zone_t *z, const uint8_t *qname, uint16_t
 		}
 		name = owner = d->rdata + 2;
 		n = label_offsets(name, offs);
-		if (!in_zone(z, name, offs, n)) {
-			const dnsp_zone_t *z2 = resolve_other ? resolve_other(ctx, name) : NULL;
-			if (!z2 || !in_zone(z2, name, offs, n))
+		if (ch->every_target || !in_zone(z, name, offs, n)) {
+			const dnsp_zone_t *z2 = ch->resolve ? ch->resolve(ch->ctx, name) : NULL;
+			if (!z2 || !in_zone(z2, name, offs, n)) {
+				if (ch->every_target)
+					ch->stop = name; /* answered by another source */
 				break;
+			}
 			z = z2;
 		}
 	}

@@ -194,4 +194,20 @@ int dnsp_zone_answer_client(const dnsp_zone_t *z, const uint8_t *qname, uint16_t
 			    struct dnsp_resp *r, dnsp_zone_resolver_fn resolve_other,
 			    const void *ctx, struct dnsp_route_client *rc);
 
+/*
+ * dnsp_zone_answer_client() as a resolver answers (a VPC view, SEMANTICS
+ * §11-12): a CNAME target is a new query that goes through the view's
+ * source selection, in-zone targets included, since a more specific source
+ * (another private zone, a Resolver rule) may cover a name below z's apex.
+ * zone_for is asked for every target: the zone that answers it (z itself
+ * keeps the chase inside z, as dnsp_zone_answer does), or NULL when no
+ * zone does. The chain then ends after the CNAME naming that target
+ * (NOERROR, no SOA) and *stop points at the target (lowercase, in zone
+ * memory); else *stop is NULL. Chain bounds and loop checks are the same.
+ */
+int dnsp_zone_answer_resolver(const dnsp_zone_t *z, const uint8_t *qname, uint16_t qtype,
+			      struct dnsp_resp *r, dnsp_zone_resolver_fn zone_for,
+			      const void *ctx, struct dnsp_route_client *rc,
+			      const uint8_t **stop);
+
 #endif

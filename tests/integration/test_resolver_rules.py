@@ -29,6 +29,9 @@ then check that:
 * a private zone without the name answers NXDOMAIN with its SOA, even for
   a name public DNS holds (no public fallback); autodefined reverse zones
   answer locally;
+* a private zone's CNAME whose target lies under a FORWARD, SYSTEM or
+  DELEGATE rule, or under no source (public recursion), is answered with
+  the target's records from that source;
 * the inbound per-ENI ceiling holds under a bounded dnsperf burst, drops
   are counted per ENI in /metrics, and the other ENI is not affected;
 * the outbound per-ENI ceiling caps forwarded queries (counted per ENI).
@@ -50,6 +53,8 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import dns.rdatatype  # noqa: E402
+
 import harness as h  # noqa: E402
 
 UNBOUND = "/usr/sbin/unbound"
@@ -322,6 +327,12 @@ hosted_zones:
       - {Name: occluded.onprem.example.com., Type: A, TTL: 60, ResourceRecords: [{Value: 10.1.0.66}]}
       - {Name: dark.example.com., Type: NS, TTL: 60, ResourceRecords: [{Value: ns1.dark.example.com.}]}
       - {Name: ns1.dark.example.com., Type: A, TTL: 60, ResourceRecords: [{Value: %(dead)s}]}
+      - {Name: to-corp.example.com., Type: CNAME, TTL: 60, ResourceRecords: [{Value: dc01.corp.example.com.}]}
+      - {Name: chain.example.com., Type: CNAME, TTL: 60, ResourceRecords: [{Value: to-corp.example.com.}]}
+      - {Name: to-nope.example.com., Type: CNAME, TTL: 60, ResourceRecords: [{Value: nope-cname.corp.example.com.}]}
+      - {Name: to-cloud.example.com., Type: CNAME, TTL: 60, ResourceRecords: [{Value: api.aws.corp.example.com.}]}
+      - {Name: to-onprem.example.com., Type: CNAME, TTL: 60, ResourceRecords: [{Value: host.onprem.example.com.}]}
+      - {Name: to-internet.example.com., Type: CNAME, TTL: 60, ResourceRecords: [{Value: a.root-servers.test.}]}
   - Id: ZCLOUD
     Name: aws.corp.example.com.
     Config: {PrivateZone: true}
@@ -524,6 +535,48 @@ def delegated_subtree_with_dead_servers_is_servfail_never_public_dns():
     r = h.expect(q(IN_A, "host.dark.example.com", timeout=8.0), rcode="SERVFAIL")
     assert h.answer_values(r) == [], r
     assert time.monotonic() - t0 < 6.0, "SERVFAIL took %.1f s" % (time.monotonic() - t0)
+
+
+def chain(r):
+    """The answer section as (owner, type, value) in order."""
+    return [(rrset.name.to_text().lower(), dns.rdatatype.to_text(rrset.rdtype), rd.to_text())
+            for rrset in r.section("answer") for rd in rrset]
+
+
+@s.rule
+def cname_targets_are_resolved_by_the_vpcs_most_specific_source():
+    """SEMANTICS §11 ("the most specific domain wins" across rules and
+    private zones; SYSTEM carves out of FORWARD; DELEGATE; no match ⇒
+    public recursion), for a CNAME target: the private zone example.com
+    answers the CNAME and its target is resolved like a query of its own,
+    not looked up in example.com (NXDOMAIN there). Asked twice: the second
+    time the target comes from the cache."""
+    corp = [("to-corp.example.com.", "CNAME", "dc01.corp.example.com."),
+            ("dc01.corp.example.com.", "A", "10.20.0.1")]
+    for _ in range(2):
+        r = h.expect(q(IN_A, "to-corp.example.com"), rcode="NOERROR", ra=True,
+                     what="FORWARD target (unbound)")
+        assert chain(r) == corp, r
+        r = h.expect(q(IN_A, "chain.example.com"), rcode="NOERROR", what="two local links")
+        assert chain(r) == [("chain.example.com.", "CNAME", "to-corp.example.com.")] + corp, r
+    r = h.expect(q(IN_A, "to-nope.example.com"), rcode="NXDOMAIN", what="forwarded NXDOMAIN")
+    assert chain(r) == [("to-nope.example.com.", "CNAME", "nope-cname.corp.example.com.")], r
+    assert negative_soa(r) == "corp.example.com.", r
+    r = h.expect(q(IN_A, "to-cloud.example.com"), rcode="NOERROR", aa=True,
+                 what="SYSTEM target (the profile's private zone)")
+    assert chain(r) == [("to-cloud.example.com.", "CNAME", "api.aws.corp.example.com."),
+                        ("api.aws.corp.example.com.", "A", "10.1.0.90")], r
+    r = h.expect(q(IN_A, "to-onprem.example.com", timeout=5.0), rcode="NOERROR",
+                 what="DELEGATE target (knotd)")
+    assert chain(r) == [("to-onprem.example.com.", "CNAME", "host.onprem.example.com."),
+                        ("host.onprem.example.com.", "A", "10.30.0.5")], r
+    r = h.expect(q(IN_A, "to-internet.example.com", timeout=5.0), rcode="NOERROR",
+                 what="target for public recursion")
+    assert chain(r) == [("to-internet.example.com.", "CNAME", "a.root-servers.test."),
+                        ("a.root-servers.test.", "A", PUB)], r
+    # the chain is vpc-a's private data: public recursion (vpc-b) has none
+    h.expect(q(VPC_B, "to-internet.example.com", timeout=5.0), rcode="NXDOMAIN",
+             what="vpc-b: the public example.com")
 
 
 @s.rule

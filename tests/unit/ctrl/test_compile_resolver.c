@@ -26,7 +26,7 @@
 #include "snapshot_fixture.h"
 
 /* Listener slots. */
-enum { L_VPC_A, L_IN_10, L_IN_11, L_BY_CIDR, L_IN_20 };
+enum { L_VPC_A, L_IN_10, L_IN_11, L_BY_CIDR, L_IN_20, L_PUB };
 
 static const char cfg_text[] =
 	"listeners:\n"
@@ -35,6 +35,7 @@ static const char cfg_text[] =
 	"  - {address: 198.18.0.11, port: 53, role: inbound, endpoint: in-1}\n"
 	"  - {address: 127.0.0.3, port: 53, role: resolver}\n"
 	"  - {address: 198.18.0.20, port: 53, role: inbound, endpoint: in-2}\n"
+	"  - {address: 127.0.0.4, port: 53, role: public}\n"
 	"vpcs:\n"
 	"  - {VpcId: vpc-a, Cidrs: [10.1.0.0/16]}\n"
 	"  - {VpcId: vpc-nohost, Cidrs: [10.3.0.0/16], EnableDnsHostnames: false}\n"
@@ -54,12 +55,21 @@ static const char cfg_text[] =
 	"      - {Name: onprem.example.com, Type: NS, TTL: 60, ResourceRecords: [{Value: ns1.onprem.example.com}, {Value: ns2.onprem.example.com}]}\n"
 	"      - {Name: ns1.onprem.example.com, Type: A, TTL: 60, ResourceRecords: [{Value: 198.18.5.53}]}\n"
 	"      - {Name: ns2.onprem.example.com, Type: AAAA, TTL: 60, ResourceRecords: [{Value: \"2001:db8::53\"}]}\n"
+	"      - {Name: to-www.example.com, Type: CNAME, TTL: 60, ResourceRecords: [{Value: www.example.com}]}\n"
+	"      - {Name: to-gone.example.com, Type: CNAME, TTL: 60, ResourceRecords: [{Value: gone.example.com}]}\n"
+	"      - {Name: to-aws.example.com, Type: CNAME, TTL: 60, ResourceRecords: [{Value: payments.aws.example.com}]}\n"
+	"      - {Name: to-corp.example.com, Type: CNAME, TTL: 60, ResourceRecords: [{Value: dc01.corp.example.com}]}\n"
+	"      - {Name: chain.example.com, Type: CNAME, TTL: 60, ResourceRecords: [{Value: to-corp.example.com}]}\n"
+	"      - {Name: to-cloud.example.com, Type: CNAME, TTL: 60, ResourceRecords: [{Value: app.cloud.corp.example.com}]}\n"
+	"      - {Name: to-onprem.example.com, Type: CNAME, TTL: 60, ResourceRecords: [{Value: host.onprem.example.com}]}\n"
+	"      - {Name: to-net.example.com, Type: CNAME, TTL: 60, ResourceRecords: [{Value: www.example.net}]}\n"
 	"  - Id: ZCORP\n"
 	"    Name: corp.example.com\n"
 	"    Config: {PrivateZone: true}\n"
 	"    VPCs: [{VPCId: vpc-a}]\n"
 	"    ResourceRecordSets:\n"
 	"      - {Name: dc01.corp.example.com, Type: A, TTL: 60, ResourceRecords: [{Value: 10.0.0.9}]}\n"
+	"      - {Name: app.cloud.corp.example.com, Type: A, TTL: 60, ResourceRecords: [{Value: 10.0.0.10}]}\n"
 	"  - Id: ZPROF\n"
 	"    Name: aws.example.com\n"
 	"    Config: {PrivateZone: true}\n"
@@ -73,6 +83,16 @@ static const char cfg_text[] =
 	"    VPCs: [{VPCId: vpc-p}, {VPCId: vpc-pf}]\n"
 	"    ResourceRecordSets:\n"
 	"      - {Name: payments.aws.example.com, Type: A, TTL: 60, ResourceRecords: [{Value: 10.0.0.3}]}\n"
+	"  - Id: ZPUBORG\n"
+	"    Name: example.org\n"
+	"    Config: {PrivateZone: false}\n"
+	"    ResourceRecordSets:\n"
+	"      - {Name: to-sub.example.org, Type: CNAME, TTL: 60, ResourceRecords: [{Value: host.sub.example.org}]}\n"
+	"  - Id: ZPUBSUB\n"
+	"    Name: sub.example.org\n"
+	"    Config: {PrivateZone: false}\n"
+	"    ResourceRecordSets:\n"
+	"      - {Name: host.sub.example.org, Type: A, TTL: 60, ResourceRecords: [{Value: 192.0.2.1}]}\n"
 	"resolver:\n"
 	"  endpoints:\n"
 	"    - {Id: in-1, Direction: INBOUND, VpcId: vpc-a, QpsPerEni: 5,\n"
@@ -128,25 +148,40 @@ struct reply {
 	uint8_t first_a[4];       /* first A record's address */
 	uint8_t ptr[DNSP_NAME_MAX]; /* first PTR target */
 	struct dnsp_punt punt;    /* the route, when punted */
+	uint8_t query[512];       /* the query as sent */
+	uint16_t qlen;
 	uint8_t buf[4096];
 };
 
 static struct dnsp_stats stats;
 
+enum { ASK_EDNS = 1, ASK_NO_RD = 2 };
+
 /* Runs one query through the pipeline on listener slot `listener` from
- * client `src` and decodes what came out. */
-static void ask(const struct dnsp_snapshot *s, int listener, const char *src, const char *name,
-		uint16_t qtype, struct reply *r)
+ * client `src` and decodes what came out. how: ASK_EDNS adds an OPT record
+ * (with a client subnet option), ASK_NO_RD clears RD. */
+static void ask_how(const struct dnsp_snapshot *s, int listener, const char *src,
+		    const char *name, uint16_t qtype, int how, struct reply *r)
 {
 	memset(r, 0, sizeof(*r));
 	uint8_t *b = r->buf;
-	b[0] = 0x12; b[1] = 0x34; b[2] = 0x01; /* RD */ b[5] = 1;
+	b[0] = 0x12; b[1] = 0x34; b[2] = how & ASK_NO_RD ? 0 : 0x01; /* RD */ b[5] = 1;
 	size_t off = DNSP_HDR_LEN;
 	int n = dnsp_name_from_text(name, strlen(name), (const uint8_t *)"", b + off);
 	assert_true(n > 0);
 	off += (size_t)n;
 	b[off++] = (uint8_t)(qtype >> 8); b[off++] = (uint8_t)qtype;
 	b[off++] = 0; b[off++] = 1;
+	if (how & ASK_EDNS) {
+		/* OPT: 1232 bytes, ECS 198.51.100.0/24 (RFC 7871 §6) */
+		static const uint8_t opt[] = { 0, 0, 41, 0x04, 0xd0, 0, 0, 0, 0, 0, 11,
+					       0, 8, 0, 7, 0, 1, 24, 0, 198, 51, 100 };
+		memcpy(b + off, opt, sizeof(opt));
+		off += sizeof(opt);
+		b[11] = 1;
+	}
+	memcpy(r->query, b, off);
+	r->qlen = (uint16_t)off;
 	struct dnsp_pkt p = {.buf = b, .len = (uint16_t)off, .cap = sizeof(r->buf), .family = 4,
 			     .listener = (uint16_t)listener, .src_port = 5353};
 	assert_int_equal(inet_pton(AF_INET, src, p.src), 1);
@@ -182,6 +217,12 @@ static void ask(const struct dnsp_snapshot *s, int listener, const char *src, co
 		a += wl;
 		r->auth_type = (uint16_t)(b[a] << 8 | b[a + 1]);
 	}
+}
+
+static void ask(const struct dnsp_snapshot *s, int listener, const char *src, const char *name,
+		uint16_t qtype, struct reply *r)
+{
+	ask_how(s, listener, src, name, qtype, 0, r);
 }
 
 static void assert_name(const uint8_t *got, const char *want)
@@ -393,6 +434,173 @@ static void test_cname_crosses_profile_and_local_zones(void **state)
 	assert_int_equal(r.ancount, 2);
 	assert_int_equal(r.types[0], DNSP_T_CNAME);
 	assert_a(&r, "10.0.0.1");
+}
+
+/* ---- SEMANTICS §11-12: CNAME targets go through the VPC's source
+ * selection (a resolver follows a CNAME by resolving its target as a new
+ * query, RFC 1034 §4.3.2 / §5.3.3; the most specific source wins) ---- */
+
+/* A punted query leaves the buffer holding the client's query exactly as
+ * it was sent (the slow path parses it again), EDNS and ECS included. */
+static void assert_punted_as_sent(const struct reply *r, const char *rule_id)
+{
+	assert_int_equal(r->len, DNSP_PIPELINE_PUNT);
+	if (rule_id) {
+		assert_non_null(r->punt.upstream);
+		assert_string_equal(r->punt.upstream->rule_id, rule_id);
+	} else {
+		assert_null(r->punt.upstream); /* public recursion */
+	}
+	assert_memory_equal(r->buf, r->query, r->qlen);
+	assert_false(r->punt.prefetch);
+	assert_false(r->punt.stale);
+}
+
+/* §11 PHZ matching "the most specific PHZ wins" for a CNAME target:
+ * to-aws.example.com (ZPRIV, example.com) CNAME payments.aws.example.com,
+ * a name of the more specific private zone aws.example.com: in vpc-a its
+ * Profile's ZPROF (10.0.0.2), in vpc-p its own ZLOCALAWS, which beats the
+ * Profile's (§12, VPC_FIRST: 10.0.0.3). Answered on the fast path with
+ * both records, not NXDOMAIN from ZPRIV. */
+static void test_cname_target_in_a_more_specific_private_zone(void **state)
+{
+	struct reply r;
+	ask(*state, L_VPC_A, "10.1.0.5", "to-aws.example.com", DNSP_T_A, &r);
+	assert_true(r.len > 0);
+	assert_int_equal(r.ancount, 2);
+	assert_int_equal(r.types[0], DNSP_T_CNAME);
+	assert_int_equal(r.types[1], DNSP_T_A);
+	assert_a(&r, "10.0.0.2");
+	assert_true(r.flags & DNSP_FLAG_AA);
+	ask(*state, L_BY_CIDR, "10.4.0.5", "to-aws.example.com", DNSP_T_A, &r);
+	assert_int_equal(r.ancount, 2);
+	assert_a(&r, "10.0.0.3");
+}
+
+/* §11 "the most specific domain wins" across rules and private zones, and
+ * "PHZ vs Resolver rule for the same name: the rule wins", for a CNAME
+ * target: to-corp.example.com (ZPRIV) CNAME dc01.corp.example.com, a name
+ * of vpc-a's FORWARD rule rr-corp (which beats ZCORP). The query goes to
+ * the slow path with rr-corp's route (which answers the CNAME and the
+ * forwarded records), never NXDOMAIN from ZPRIV; so does a chain of two
+ * local links (chain → to-corp → dc01) and a target of the DELEGATE rule
+ * (to-onprem → host.onprem.example.com, rr-dlg). */
+static void test_cname_target_under_a_forward_rule_is_punted(void **state)
+{
+	struct reply r;
+	ask_how(*state, L_VPC_A, "10.1.0.5", "to-corp.example.com", DNSP_T_A, ASK_EDNS, &r);
+	assert_punted_as_sent(&r, "rr-corp");
+	assert_int_equal(r.punt.vpc, 0);
+	ask(*state, L_IN_10, "203.0.113.5", "to-corp.example.com", DNSP_T_A, &r);
+	assert_punted_as_sent(&r, "rr-corp");
+	ask_how(*state, L_VPC_A, "10.1.0.5", "chain.example.com", DNSP_T_AAAA, ASK_EDNS, &r);
+	assert_punted_as_sent(&r, "rr-corp");
+	ask(*state, L_VPC_A, "10.1.0.5", "to-onprem.example.com", DNSP_T_A, &r);
+	assert_punted_as_sent(&r, "rr-dlg");
+	/* the CNAME itself is local data: answered at once */
+	ask(*state, L_VPC_A, "10.1.0.5", "to-corp.example.com", DNSP_T_CNAME, &r);
+	assert_true(r.len > 0);
+	assert_int_equal(r.ancount, 1);
+	assert_int_equal(r.types[0], DNSP_T_CNAME);
+}
+
+/* RFC 1034 §4.3.1: without RD nothing is resolved upstream; the local
+ * part of the chain is the answer (the CNAME, NOERROR). */
+static void test_cname_target_under_a_rule_without_rd_answers_the_local_part(void **state)
+{
+	struct reply r;
+	ask_how(*state, L_VPC_A, "10.1.0.5", "chain.example.com", DNSP_T_A, ASK_NO_RD | ASK_EDNS,
+		&r);
+	assert_true(r.len > 0);
+	assert_int_equal(r.rcode, DNSP_RCODE_NOERROR);
+	assert_int_equal(r.ancount, 2);
+	assert_int_equal(r.types[0], DNSP_T_CNAME);
+	assert_int_equal(r.types[1], DNSP_T_CNAME);
+	assert_int_equal(r.nscount, 0);
+}
+
+/* §11 SYSTEM "resolves the subdomain locally, carving it out of a broader
+ * FORWARD rule", for a CNAME target: to-cloud.example.com (ZPRIV) CNAME
+ * app.cloud.corp.example.com lies under rr-cloud (SYSTEM) inside rr-corp
+ * (FORWARD); the private zone the SYSTEM rule falls to (ZCORP) answers it
+ * on the fast path: CNAME + A, nothing forwarded. */
+static void test_cname_target_under_a_system_rule_resolves_locally(void **state)
+{
+	struct reply r;
+	ask(*state, L_VPC_A, "10.1.0.5", "to-cloud.example.com", DNSP_T_A, &r);
+	assert_true(r.len > 0);
+	assert_null(r.punt.upstream);
+	assert_int_equal(r.ancount, 2);
+	assert_int_equal(r.types[0], DNSP_T_CNAME);
+	assert_a(&r, "10.0.0.10");
+}
+
+/* RFC 1034 §4.3.2 step 3a within one source: a target that ZPRIV itself
+ * answers (no more specific source covers it) is followed on the fast path
+ * exactly as before: to-www → www.example.com (CNAME + A, AA), and
+ * to-gone → gone.example.com, which ZPRIV lacks: NXDOMAIN with ZPRIV's SOA
+ * (§11 PHZ matching: no public fallback). */
+static void test_cname_target_in_the_same_zone_is_unchanged(void **state)
+{
+	struct reply r;
+	ask(*state, L_VPC_A, "10.1.0.5", "to-www.example.com", DNSP_T_A, &r);
+	assert_int_equal(r.ancount, 2);
+	assert_int_equal(r.types[0], DNSP_T_CNAME);
+	assert_a(&r, "10.0.0.1");
+	assert_true(r.flags & DNSP_FLAG_AA);
+	ask(*state, L_VPC_A, "10.1.0.5", "to-gone.example.com", DNSP_T_A, &r);
+	assert_int_equal(r.rcode, DNSP_RCODE_NXDOMAIN);
+	assert_int_equal(r.ancount, 1);
+	assert_int_equal(r.types[0], DNSP_T_CNAME);
+	assert_int_equal(r.auth_type, DNSP_T_SOA);
+	assert_name(r.auth_owner, "example.com");
+	/* vpc-p has no rule for onprem.example.com: ZPRIV's own data, as before
+	 * (§11: NS records in a PHZ do not delegate), never a punt */
+	ask(*state, L_BY_CIDR, "10.4.0.5", "to-onprem.example.com", DNSP_T_A, &r);
+	assert_true(r.len > 0);
+	assert_int_equal(r.types[0], DNSP_T_CNAME);
+}
+
+/* §11 "No PHZ match ⇒ normal public recursion", for a CNAME target:
+ * to-net.example.com CNAME www.example.net, a name no source of vpc-a
+ * covers. With recursion available the query goes to the slow path's
+ * public recursion; without it (this fixture) the local part is the answer
+ * (the CNAME, NOERROR), as before. */
+static void test_cname_target_without_a_source_goes_to_recursion(void **state)
+{
+	struct dnsp_snapshot *s = *state;
+	struct reply r;
+	ask(s, L_VPC_A, "10.1.0.5", "to-net.example.com", DNSP_T_A, &r);
+	assert_true(r.len > 0);
+	assert_int_equal(r.rcode, DNSP_RCODE_NOERROR);
+	assert_int_equal(r.ancount, 1);
+	assert_int_equal(r.types[0], DNSP_T_CNAME);
+	const struct dnsp_recursion_conf *saved = s->recursion;
+	struct dnsp_recursion_conf on = { .enabled = true };
+	s->recursion = &on;
+	ask_how(s, L_VPC_A, "10.1.0.5", "to-net.example.com", DNSP_T_A, ASK_EDNS, &r);
+	s->recursion = saved;
+	assert_punted_as_sent(&r, NULL);
+}
+
+/* Public listeners keep authoritative behaviour (RFC 1034 §4.3.2 as knotd
+ * answers, tests/integration/test_differential.py): ZPUBORG's to-sub CNAME
+ * host.sub.example.org is followed inside example.org only, although the
+ * public zone sub.example.org holds the target: NXDOMAIN with
+ * example.org's SOA. */
+static void test_public_listener_follows_cnames_inside_the_zone(void **state)
+{
+	struct reply r;
+	ask(*state, L_PUB, "192.0.2.99", "to-sub.example.org", DNSP_T_A, &r);
+	assert_true(r.len > 0);
+	assert_int_equal(r.rcode, DNSP_RCODE_NXDOMAIN);
+	assert_true(r.flags & DNSP_FLAG_AA);
+	assert_int_equal(r.ancount, 1);
+	assert_int_equal(r.types[0], DNSP_T_CNAME);
+	assert_int_equal(r.auth_type, DNSP_T_SOA);
+	assert_name(r.auth_owner, "example.org");
+	ask(*state, L_PUB, "192.0.2.99", "host.sub.example.org", DNSP_T_A, &r);
+	assert_a(&r, "192.0.2.1");
 }
 
 /* SPEC §3 "VPCs": DnssecValidation is the VPC's setting, else its
@@ -633,6 +841,13 @@ int main(void)
 		cmocka_unit_test(test_local_zone_beats_profile_zone),
 		cmocka_unit_test(test_profile_first_makes_profile_zone_win),
 		cmocka_unit_test(test_cname_crosses_profile_and_local_zones),
+		cmocka_unit_test(test_cname_target_in_a_more_specific_private_zone),
+		cmocka_unit_test(test_cname_target_under_a_forward_rule_is_punted),
+		cmocka_unit_test(test_cname_target_under_a_rule_without_rd_answers_the_local_part),
+		cmocka_unit_test(test_cname_target_under_a_system_rule_resolves_locally),
+		cmocka_unit_test(test_cname_target_in_the_same_zone_is_unchanged),
+		cmocka_unit_test(test_cname_target_without_a_source_goes_to_recursion),
+		cmocka_unit_test(test_public_listener_follows_cnames_inside_the_zone),
 		cmocka_unit_test(test_dnssec_validation_resolves_per_vpc),
 		cmocka_unit_test(test_autodefined_reverse_zones_answer_locally),
 		cmocka_unit_test(test_vpc_cidr_reverse_zone_is_autodefined),
