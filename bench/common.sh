@@ -54,15 +54,21 @@ perf_split_shares() {
 			comms+="${comms:+|}$c"
 		done
 	done
-	perf report -i "$file" --stdio --sort comm,sym -g none 2>/dev/null | awk -v comms="$comms" '
+	# one line per (comm, symbol): "overhead|comm|[k] symbol" (comms may
+	# hold spaces: nsd's "nsd: server 1")
+	perf report -i "$file" --stdio --no-children --sort comm,sym -g none -t '|' 2>/dev/null |
+		awk -F'|' -v comms="$comms" '
 		BEGIN { n = split(comms, a, "|"); for (i = 1; i <= n; i++) ours[a[i]] = 1 }
-		/^ *[0-9.]+%/ {
-			p = $1; sub(/%/, "", p)
-			if (!($2 in ours) && $2 != "swapper" && $2 !~ /^ksoftirqd/)
+		$1 ~ /^ *[0-9.]+%/ && NF >= 3 {
+			p = $1; sub(/%.*/, "", p)
+			c = $(NF - 1); sub(/^ +/, "", c); sub(/ +$/, "", c)
+			y = $NF; sub(/^ +/, "", y)
+			split(y, w, " ")
+			if (!(c in ours) && c != "swapper" && c !~ /^ksoftirqd/)
 				next
-			if ($4 ~ /^(pv_native_safe_halt|native_safe_halt|default_idle|cpu_idle_poll|poll_idle|intel_idle|mwait_idle|acpi_idle_do_entry|acpi_safe_halt)$/)
+			if (w[2] ~ /^(pv_native_safe_halt|native_safe_halt|default_idle|cpu_idle_poll|poll_idle|intel_idle|mwait_idle|acpi_idle_do_entry|acpi_safe_halt)$/)
 				next
-			if ($3 == "[.]") u += p; else k += p
+			if (w[1] == "[.]") u += p; else k += p
 		}
 		END { if (u + k > 0) printf "%.1f %.1f\n", 100 * u / (u + k), 100 * k / (u + k) }'
 }

@@ -6,16 +6,18 @@
 #       CPU 1; CPU 0's busy time (user+nice+system+irq+softirq, from
 #       /proc/stat deltas) over the whole dnsperf run divided by the queries
 #       answered gives CPU-µs per answered query (the server processes' own
-#       user+sys time from /proc/PID/stat is reported beside it, since a
-#       shared machine may run other work on CPU 0). Not busy share over
+#       on-CPU time, the scheduler's exact runtime from schedstat, is
+#       reported beside it: a shared machine may run other work on CPU 0,
+#       and /proc/stat is sampled at the tick, which mis-charges a worker
+#       that naps between ticks). Not busy share over
 #       answered QPS: after a run that lost queries dnsperf waits out its
 #       timeout, and that idle tail would flatter the server that lost them;
 #   (3) user-space instructions per query: the server runs under callgrind
 #       twice, answering N1 and N2 queries; (Ir(N2) - Ir(N1)) / (N2 - N1) is
 #       the marginal count (start-up and zone load cancel out). perf stat is
 #       used instead when the machine exposes the instructions counter;
-#   (4) where perf can sample (cpu-clock, no PMU needed), the CPU-µs of (2)
-#       split into user space and kernel: the kernel part is the floor that
+#   (4) where perf can sample (cpu-clock, no PMU needed), the process
+#       CPU-µs of (2) split into user space and kernel: the kernel part is the floor that
 #       no user-space work can lower (system calls, the UDP stack, and on
 #       loopback the client's receive path and wake-up, which run on the
 #       sender's CPU), printed as a ratio to knotd's whole CPU-µs.
@@ -317,16 +319,15 @@ cpu_sample() {
 	awk -v c="cpu$SERVER_CPU" '$1 == c { print $2 + $3 + $4 + $7 + $8, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }' /proc/stat
 }
 
-# user+sys clock ticks of a server's process tree (all threads included)
-proc_ticks() {
-	local sum=0 p fields rest a
+# On-CPU nanoseconds of a server's process tree, all threads: the
+# scheduler's exact runtime (/proc/PID/task/*/schedstat), not utime+stime,
+# which the kernel samples at the tick and so mis-charges a worker that
+# sleeps or naps between ticks.
+proc_ns() {
+	local p
 	for p in $(proc_tree "$1"); do
-		{ read -r fields <"/proc/$p/stat"; } 2>/dev/null || continue
-		rest=${fields##*) }
-		read -r -a a <<<"$rest"
-		sum=$((sum + a[11] + a[12])) # utime, stime (fields 14, 15)
-	done
-	echo "$sum"
+		cat /proc/"$p"/task/*/schedstat 2>/dev/null
+	done | awk '{ s += $1 } END { printf "%.0f\n", s }'
 }
 
 CLK_TCK=$(getconf CLK_TCK)
@@ -393,14 +394,14 @@ measure_server() {
 		idle=$(awk -v b=$((i1 - i0)) -v t=$((it1 - it0)) 'BEGIN { printf "%.1f", (t ? 100 * b / t : 0) }')
 
 		read -r b0 t0 < <(cpu_sample)
-		p0=$(proc_ticks "$SERVER_PID")
+		p0=$(proc_ns "$SERVER_PID")
 		wall=$(date +%s.%N)
 		perf_split_start "$SERVER_CPU" "$WORK/$name.rate$r.perf"
 		dnsperf_run "$WORK/$name.rate$r.txt" -p "$port" -d "$QUERIES" -l "$DURATION" -c 4 -q 500 -Q "$r"
 		perf_split_stop
 		wall=$(awk -v a="$wall" -v b="$(date +%s.%N)" 'BEGIN { print b - a }')
 		read -r b1 t1 < <(cpu_sample)
-		p1=$(proc_ticks "$SERVER_PID")
+		p1=$(proc_ns "$SERVER_PID")
 		ans=$(perf_field "$WORK/$name.rate$r.txt" "Queries per second")
 		apct=$(perf_completed_pct "$WORK/$name.rate$r.txt")
 		busy=$(awk -v b=$((b1 - b0)) -v t=$((t1 - t0)) 'BEGIN { printf "%.1f", (t ? 100 * b / t : 0) }')
@@ -411,8 +412,8 @@ measure_server() {
 		done_q=$(awk '/Queries completed:/ { print $3; exit }' "$WORK/$name.rate$r.txt")
 		cpuus=$(awk -v b=$((b1 - b0)) -v hz="$CLK_TCK" -v n="${done_q:-0}" \
 			'BEGIN { printf "%.2f", (n > 0 ? b / hz * 1e6 / n : 0) }')
-		pcpuus=$(awk -v d=$((p1 - p0)) -v hz="$CLK_TCK" -v n="${done_q:-0}" \
-			'BEGIN { printf "%.2f", (n > 0 ? d / hz * 1e6 / n : 0) }')
+		pcpuus=$(awk -v d=$((p1 - p0)) -v n="${done_q:-0}" \
+			'BEGIN { printf "%.2f", (n > 0 ? d / 1e3 / n : 0) }')
 		log "$name: offered $r: answered ${ans:-?} QPS (${apct:-?}%), CPU$SERVER_CPU busy $busy% (idle baseline $idle%), $cpuus CPU-µs/query, process $pcpuus µs/query, average latency $(perf_field "$WORK/$name.rate$r.txt" "Average Latency (s)") s"
 		# The CPU-µs split into user space and kernel by perf's samples.
 		local us="" ks="" split
@@ -421,8 +422,8 @@ measure_server() {
 		if [ -n "$split" ]; then
 			read -r us ks <<<"$split"
 			log "$name: offered $r: busy samples ${us}% user space, ${ks}% kernel"
-			us=$(awk -v c="$cpuus" -v s="$us" 'BEGIN { printf "%.2f", c * s / 100 }')
-			ks=$(awk -v c="$cpuus" -v s="$ks" 'BEGIN { printf "%.2f", c * s / 100 }')
+			us=$(awk -v c="$pcpuus" -v s="$us" 'BEGIN { printf "%.2f", c * s / 100 }')
+			ks=$(awk -v c="$pcpuus" -v s="$ks" 'BEGIN { printf "%.2f", c * s / 100 }')
 		fi
 		rm -f "$WORK/$name.rate$r.perf"
 		row+=",$busy,$idle,${ans:-0},${apct:-0},$cpuus,$pcpuus,$us,$ks"

@@ -51,7 +51,8 @@ def print_table(rows, rates):
     cols += ["instr/query", "instr vs knotd"]
     if rates:
         k = f"{int(rates[-1]) // 1000}k"
-        cols += [f"CPU vs knotd@{k}", f"user/kernel µs/q@{k}", f"kernel vs knotd CPU@{k}"]
+        cols += [f"CPU vs knotd@{k}", f"proc vs knotd@{k}", f"user/kernel µs/q@{k}",
+                 f"kernel vs knotd proc@{k}"]
     table = [cols]
     for row in rows:
         line = [row["server"], fmt(num(row["max_qps"])), fmt(num(row["max_answered_pct"]), 2)]
@@ -68,11 +69,14 @@ def print_table(rows, rates):
             c = num(row.get(f"cpu_us_per_query_{r}"))
             rc = num(ref.get(f"cpu_us_per_query_{r}")) if ref else None
             line.append(fmt(c / rc, 2) + "x" if c and rc else "-")
+            pc = num(row.get(f"proc_cpu_us_per_query_{r}"))
+            prc = num(ref.get(f"proc_cpu_us_per_query_{r}")) if ref else None
+            line.append(fmt(pc / prc, 2) + "x" if pc and prc else "-")
             # kernel part of this server's CPU-µs against knotd's whole:
             # the lowest ratio any user-space change could reach
             us, ks = num(row.get(f"user_us_per_query_{r}")), num(row.get(f"kernel_us_per_query_{r}"))
             line.append(f"{fmt(us, 2)}/{fmt(ks, 2)}" if us is not None and ks is not None else "-")
-            line.append(fmt(ks / rc, 2) + "x" if ks and rc else "-")
+            line.append(fmt(ks / prc, 2) + "x" if ks and prc else "-")
         table.append(line)
     widths = [max(len(str(t[i])) for t in table) for i in range(len(cols))]
     for n, t in enumerate(table):

@@ -302,7 +302,9 @@ measure() {
 		kus=$(awk -v c="$us" -v s="$kus" 'BEGIN { printf "%.2f", c * s / 100 }')
 		log "$name: $uus us/query in user space, $kus us/query in the kernel"
 	fi
-	results+=("$name,$RATE,$DURATION,$completed,$lost,$((t1 - t0)),$us,$((k1 - k0)),$cpu0us,$uus,$kus")
+	local lat
+	lat=$(awk '/Average Latency \(s\):/ { printf "%.0f", $4 * 1e6; exit }' "$WORK/$name.perf")
+	results+=("$name,$RATE,$DURATION,$completed,$lost,$((t1 - t0)),$us,$((k1 - k0)),$cpu0us,$uus,$kus,${lat:-}")
 	kill "$pid" 2>/dev/null || true
 	for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
 }
@@ -322,17 +324,17 @@ fi
 
 mkdir -p "$OUT"
 {
-	echo "resolver,offered_qps,seconds,answered,lost,cpu_us,cpu_us_per_query,upstream_cpu_us,cpu0_us_per_query,user_us_per_query,kernel_us_per_query"
+	echo "resolver,offered_qps,seconds,answered,lost,cpu_us,cpu_us_per_query,upstream_cpu_us,cpu0_us_per_query,user_us_per_query,kernel_us_per_query,avg_latency_us"
 	printf '%s\n' "${results[@]}"
 } >"$OUT/resolver-compare$SUFFIX.csv"
 
 echo
-printf '%-10s %10s %10s %8s %14s %14s %18s\n' resolver offered answered lost "CPU us/query" \
-	"CPU0 us/query" "user/kernel us/q"
+printf '%-10s %10s %10s %8s %14s %14s %18s %12s\n' resolver offered answered lost "CPU us/query" \
+	"CPU0 us/query" "user/kernel us/q" "latency us"
 for r in "${results[@]}"; do
-	IFS=, read -r n q _ a l _ us _ c0 uu ku <<<"$r"
-	printf '%-10s %10s %10s %8s %14s %14s %18s\n' "$n" "$q" "$a" "$l" "$us" "$c0" \
-		"${uu:--}/${ku:--}"
+	IFS=, read -r n q _ a l _ us _ c0 uu ku lat <<<"$r"
+	printf '%-10s %10s %10s %8s %14s %14s %18s %12s\n' "$n" "$q" "$a" "$l" "$us" "$c0" \
+		"${uu:--}/${ku:--}" "${lat:--}"
 done
 dp=$(printf '%s\n' "${results[@]}" | awk -F, '$1=="dnsplaned"{print $7}')
 dpk=$(printf '%s\n' "${results[@]}" | awk -F, '$1=="dnsplaned"{print $11}')
