@@ -174,6 +174,24 @@ def tcp_raw(wire, addr, port, timeout=3.0):
         s.close()
 
 
+def knot_conf(listen, zones, tmp="%(tmp)s", user=None):
+    """A knotd configuration: one listen address ("addr@port"), zones as
+    (origin, zone file) pairs, rundir and storage in tmp (left as the
+    %(tmp)s placeholder by default, for callers that format it later),
+    info logs to stderr, semantic checks off (test zones are odd on
+    purpose), and an optional user ("root:root")."""
+    text = "server:\n    listen: %s\n    rundir: %s\n" % (listen, tmp)
+    if user:
+        text += "    user: %s\n" % user
+    text += ("log:\n  - target: stderr\n    any: info\n"
+             "database:\n    storage: %s\n"
+             "template:\n  - id: default\n    storage: %s\n    semantic-checks: off\n"
+             "zone:\n" % (tmp, tmp))
+    for origin, zonefile in zones:
+        text += "  - domain: %s\n    file: %s\n" % (origin, zonefile)
+    return text
+
+
 def make_query(qname, qtype="A", edns=0, payload=1232, options=None, rd=False,
                want_dnssec=False, qid=None):
     """Builds a query. edns=None → no OPT record; edns=N → EDNS version N."""

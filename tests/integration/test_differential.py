@@ -358,22 +358,7 @@ def existing_questions_get_data_from_knot():
 
 # ------------------------------------------------------------------ servers
 
-KNOT_CONF = """server:
-    listen: %(addr)s@%(port)d
-    rundir: %(tmp)s
-log:
-  - target: stderr
-    any: info
-database:
-    storage: %(tmp)s
-template:
-  - id: default
-    storage: %(tmp)s
-    semantic-checks: off
-zone:
-  - domain: %(origin)s
-    file: %(zonefile)s
-"""
+
 
 DP_CONF = """# test_differential
 server:
@@ -395,8 +380,7 @@ class Knot:
         os.makedirs(self.tmp, exist_ok=True)
         self.conf = os.path.join(self.tmp, "knot.conf")
         with open(self.conf, "w") as f:
-            f.write(KNOT_CONF % {"addr": KNOT, "port": PORT, "tmp": self.tmp, "origin": ORIGIN,
-                                 "zonefile": zonefile})
+            f.write(h.knot_conf("%s@%d" % (KNOT, PORT), [(ORIGIN, zonefile)], tmp=self.tmp))
         self.log_path = os.path.join(self.tmp, "knotd.log")
         self.proc = None
 

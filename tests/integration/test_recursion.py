@@ -167,22 +167,7 @@ resolver:
 """ % {"res": RES, "qt": QUERY_TIMEOUT_MS, "maxq": MAX_UPSTREAM, "o1": NET + "11",
        "o2": NET + "12", "dead": NET + "98", "ev": NET + "6"}
 
-KNOT_CONF = """server:
-    listen: %(addr)s@53
-    rundir: %(tmp)s
-log:
-  - target: stderr
-    any: info
-database:
-    storage: %(tmp)s
-template:
-  - id: default
-    storage: %(tmp)s
-    semantic-checks: off
-zone:
-  - domain: %(origin)s
-    file: %(zonefile)s
-"""
+
 
 NSD_CONF = """server:
     ip-address: %(addr)s@53
@@ -626,8 +611,7 @@ def main():
             zf = os.path.join(ktmp, "zone")
             open(zf, "w").write(zone)
             conf = os.path.join(ktmp, "knot.conf")
-            open(conf, "w").write(KNOT_CONF % {"addr": NODES[role][1], "tmp": ktmp,
-                                               "origin": origin, "zonefile": zf})
+            open(conf, "w").write(h.knot_conf(NODES[role][1] + "@53", [(origin, zf)], tmp=ktmp))
             SERVERS[role] = Proc(NODES[role][0], role, [KNOTD, "-c", conf], tmp).start()
         ntmp = os.path.join(tmp, "nsd")
         os.makedirs(ntmp)

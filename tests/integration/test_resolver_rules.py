@@ -174,23 +174,8 @@ remote-control:
     control-enable: no
 """
 
-KNOT_CONF = """server:
-    listen: %(knot)s@53
-    rundir: %(tmp)s
-    user: root:root
-log:
-  - target: stderr
-    any: info
-database:
-    storage: %(tmp)s
-template:
-  - id: default
-    storage: %(tmp)s
-    semantic-checks: off
-zone:
-  - domain: onprem.example.com.
-    file: %(tmp)s/onprem.zone
-"""
+KNOT_CONF = h.knot_conf("%(knot)s@53", [("onprem.example.com.", "%(tmp)s/onprem.zone")],
+                        user="root:root")
 
 ONPREM_ZONE = """$ORIGIN onprem.example.com.
 @ 300 SOA ns1 hostmaster 1 3600 600 86400 60
@@ -201,25 +186,7 @@ host 300 A 10.30.0.5
 
 # The test internet: a knotd authoritative for "." (the root hints of
 # public recursion) delegating example.com. to a second knotd that holds
-# public data for names the private side answers otherwise.
-PUB_KNOT_CONF = """server:
-    listen: @ADDR@@53
-    rundir: %(tmp)s
-    user: root:root
-log:
-  - target: stderr
-    any: info
-database:
-    storage: %(tmp)s
-template:
-  - id: default
-    storage: %(tmp)s
-    semantic-checks: off
-zone:
-  - domain: @ORIGIN@
-    file: %(tmp)s/zone
-"""
-
+# public data for names the private side answers otherwise (pub_server).
 PUB_ROOT_ZONE = """$ORIGIN .
 .                        300 SOA a.root-servers.test. nstld.test. 1 3600 600 86400 60
 .                        300 NS  a.root-servers.test.
@@ -243,7 +210,7 @@ A.ROOT-SERVERS.TEST.     3600000  A   %s
 
 
 def pub_server(name, addr, origin, zone):
-    conf = PUB_KNOT_CONF.replace("@ADDR@", addr).replace("@ORIGIN@", origin)
+    conf = h.knot_conf(addr + "@53", [(origin, "%(tmp)s/zone")], user="root:root")
     return Server(name, NS_ONP, lambda c: [KNOTD, "-c", c], "knot.conf", conf,
                   files={"zone": zone})
 
