@@ -1739,10 +1739,16 @@ static int answer(const dnsp_zone_t *z, const uint8_t *qname, uint16_t qtype,
 		return DNSP_RCODE_REFUSED;
 	}
 
+	/* A resolver's private zones do not delegate (SEMANTICS §11: NS
+	 * records in a private zone cannot delegate a subdomain; a DELEGATE
+	 * rule does, and wins before the zone is asked): their NS records
+	 * below the apex are data, and names below them are looked up in
+	 * the zone like any other. */
+	bool cuts = !ch->every_target;
 	unsigned step = 0;
 	for (;; step++) {
 		struct zfind f;
-		zone_find(z, name, offs, n, true, &f);
+		zone_find(z, name, offs, n, cuts, &f);
 		const struct dnsp_znode *node = f.node;
 		bool wild = false;
 
@@ -1758,7 +1764,7 @@ static int answer(const dnsp_zone_t *z, const uint8_t *qname, uint16_t qtype,
 				break;
 			}
 			wild = true;
-			if ((node->flags & DNSP_ZN_DELEG) && qtype != DNSP_T_DS) {
+			if (cuts && (node->flags & DNSP_ZN_DELEG) && qtype != DNSP_T_DS) {
 				cut = node;
 				break;
 			}

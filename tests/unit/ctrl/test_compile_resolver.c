@@ -359,7 +359,10 @@ static void test_delegate_rule_routes_to_the_delegated_servers(void **state)
 /* §11 PHZ matching: "NS records in a PHZ cannot be used to delegate a
  * subdomain" (delegation is what DELEGATE rules are for): vpc-p sees
  * ZPRIV with its NS set for onprem.example.com but has no DELEGATE rule,
- * so a name below it is never sent to the NS servers (198.18.5.53). */
+ * so a name below it is never sent to the NS servers (198.18.5.53), nor
+ * answered with a referral: the zone answers it as any name it lacks
+ * (NXDOMAIN, AA, its SOA), the NS set is data of the zone, and so is the
+ * address of ns1 below the would-be cut. */
 static void test_ns_records_in_a_private_zone_do_not_delegate(void **state)
 {
 	struct reply r;
@@ -367,6 +370,19 @@ static void test_ns_records_in_a_private_zone_do_not_delegate(void **state)
 	assert_true(r.len > 0); /* answered here, not punted */
 	assert_null(r.punt.upstream);
 	assert_int_equal(r.ancount, 0);
+	assert_int_equal(r.rcode, DNSP_RCODE_NXDOMAIN);
+	assert_true(r.flags & DNSP_FLAG_AA);
+	assert_int_equal(r.auth_type, DNSP_T_SOA);
+	assert_name(r.auth_owner, "example.com");
+	ask(*state, L_BY_CIDR, "10.4.0.5", "onprem.example.com", DNSP_T_NS, &r);
+	assert_int_equal(r.rcode, DNSP_RCODE_NOERROR);
+	assert_true(r.flags & DNSP_FLAG_AA);
+	assert_int_equal(r.ancount, 2);
+	assert_int_equal(r.types[0], DNSP_T_NS);
+	ask(*state, L_BY_CIDR, "10.4.0.5", "ns1.onprem.example.com", DNSP_T_A, &r);
+	assert_int_equal(r.rcode, DNSP_RCODE_NOERROR);
+	assert_true(r.flags & DNSP_FLAG_AA);
+	assert_a(&r, "198.18.5.53");
 	const struct dnsp_source *src =
 		dnsp_sources_lookup(&rvpc(*state, "vpc-p")->sources, r.buf + DNSP_HDR_LEN);
 	assert_int_equal(src->kind, DNSP_SRC_ZONE);
