@@ -23,6 +23,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "../lib/fileio.h"
 #include "../lib/route_data.h"
 #include "../lib/wire/name.h"
 #include "../lib/wire/rdata.h"
@@ -1593,8 +1594,9 @@ static void load_zone_file(struct dnsp_cfg_ld *ld, struct dnsp_cfg_zone *z, cons
 		return;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		dnsp_cfgld_err(ld, file_node->line, key, "cannot read \"%s\": not a regular file",
-		     dnsp_cfgld_shows(sh, z->zone_file));
+		dnsp_cfgld_err(ld, file_node->line, key, "cannot read \"%s\": %s",
+		     dnsp_cfgld_shows(sh, z->zone_file),
+		     dnsp_file_strerror(S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL, st.st_mode));
 		return;
 	}
 	zl.textcap = 4 * DNSP_RDATA_MAX + 1024; /* worst case: every byte as \DDD */
@@ -2523,56 +2525,17 @@ int dnsp_config_load_string(const char *text, size_t len, const char *name, cons
 	return 0;
 }
 
-/* Reads a whole file (at most 1 GiB); returns 0 or -errno. */
-static int read_file(const char *path, char **text, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return -errno;
-	size_t cap = 0, n = 0;
-	char *buf = NULL;
-	int rc = 0;
-	for (;;) {
-		if (n == cap) {
-			size_t ncap = cap ? cap * 2 : 65536;
-			char *grown = ncap <= ((size_t)1 << 30) ? realloc(buf, ncap) : NULL;
-			if (!grown) {
-				rc = ncap > ((size_t)1 << 30) ? -EFBIG : -ENOMEM;
-				break;
-			}
-			buf = grown;
-			cap = ncap;
-		}
-		size_t got = fread(buf + n, 1, cap - n, f);
-		n += got;
-		if (got == 0) {
-			if (ferror(f))
-				rc = -EIO;
-			break;
-		}
-	}
-	fclose(f);
-	if (rc) {
-		free(buf);
-		return rc;
-	}
-	*text = buf;
-	*len = n;
-	return 0;
-}
-
 int dnsp_config_load_file(const char *path, struct dnsp_config **out, struct dnsp_errlist *errs)
 {
-	char *text = NULL, *dir;
-	size_t len = 0;
-	struct stat st;
+	struct dnsp_file f;
+	char *dir;
 
 	*out = NULL;
-	int rc = stat(path, &st) == 0 && S_ISDIR(st.st_mode) ? -EISDIR : 0;
-	if (rc == 0)
-		rc = read_file(path, &text, &len);
+	/* a FIFO, device or directory is refused without blocking */
+	int rc = dnsp_file_read(path, DNSP_FILE_MAX, &f);
 	if (rc < 0) {
-		dnsp_errlist_add(errs, path, 1, "config", "cannot read: %s", dnsp_strerror(rc));
+		dnsp_errlist_add(errs, path, 1, "config", "cannot read: %s",
+				 dnsp_file_strerror(rc, f.st.st_mode));
 		return rc;
 	}
 	const char *slash = strrchr(path, '/');
@@ -2583,13 +2546,13 @@ int dnsp_config_load_file(const char *path, struct dnsp_config **out, struct dns
 	else
 		dir = strndup(path, (size_t)(slash - path));
 	if (!dir) {
-		free(text);
+		dnsp_file_free(&f);
 		dnsp_errlist_add(errs, path, 1, "config", "out of memory");
 		return -ENOMEM;
 	}
-	rc = dnsp_config_load_string(text, len, path, dir, out, errs);
+	rc = dnsp_config_load_string(f.text, f.len, path, dir, out, errs);
 	free(dir);
-	free(text);
+	dnsp_file_free(&f);
 	return rc;
 }
 

@@ -12,10 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 #include "config_firewall.h"
 #include "config_load.h"
 #include "config_profiles.h"
+#include "../lib/fileio.h"
 #include "../lib/firewall.h"
 #include "../lib/wire/name.h"
 #include "../lib/wire/rdata.h"
@@ -178,70 +178,23 @@ static int file_entry(void *ctx, const char *domain, size_t len, int line)
 	return 0;
 }
 
-/* Reads a whole file (at most 1 GiB). 0 or -errno. */
-static int slurp(const char *path, char **text, size_t *len)
-{
-	FILE *fp = fopen(path, "rb");
-	if (!fp)
-		return -errno;
-	struct stat st;
-	int rc = 0;
-	char *buf = NULL;
-	if (fstat(fileno(fp), &st) < 0)
-		rc = -errno;
-	else if (S_ISDIR(st.st_mode))
-		rc = -EISDIR;
-	else if (st.st_size > (1 << 30))
-		rc = -EFBIG;
-	size_t size = rc == 0 ? (size_t)st.st_size : 0, n = 0;
-	if (rc == 0 && !(buf = malloc(size + 1)))
-		rc = -ENOMEM;
-	while (rc == 0) {
-		if (n == size) {
-			/* the file grew while we read it: take what it has */
-			char *b = size < (1u << 30) ? realloc(buf, size * 2 + 4096 + 1) : NULL;
-			if (!b) {
-				rc = -EFBIG;
-				break;
-			}
-			buf = b;
-			size = size * 2 + 4096;
-		}
-		size_t got = fread(buf + n, 1, size - n, fp);
-		n += got;
-		if (got == 0) {
-			if (ferror(fp))
-				rc = -EIO;
-			break;
-		}
-	}
-	fclose(fp);
-	if (rc) {
-		free(buf);
-		return rc;
-	}
-	*text = buf;
-	*len = n;
-	return 0;
-}
-
 int dnsp_cfg_fw_read_domain_file(const char *path, enum dnsp_dl_format fmt, const char *key,
 				 const char *list_id, struct dnsp_cfg_fw_domains *out,
 				 struct dnsp_errlist *errs)
 {
-	char *text = NULL;
-	size_t len = 0;
-	int rc = slurp(path, &text, &len);
+	struct dnsp_file file;
+	/* a FIFO, device or directory is refused without blocking */
+	int rc = dnsp_file_read(path, DNSP_FILE_MAX, &file);
 	if (rc < 0) {
 		dnsp_errlist_add(errs, path, 1, key, "list %s: cannot read the domain file: %s",
-				 list_id, dnsp_strerror(rc));
+				 list_id, dnsp_file_strerror(rc, file.st.st_mode));
 		return rc;
 	}
 	struct file_ctx f = { .path = path, .key = key, .list_id = list_id, .out = out,
 		.errs = errs };
 	struct dnsp_dl_stats st;
-	rc = dnsp_domainlist_parse(text, len, fmt, file_entry, file_error, &f, &st);
-	free(text);
+	rc = dnsp_domainlist_parse(file.text, file.len, fmt, file_entry, file_error, &f, &st);
+	dnsp_file_free(&file);
 	if (f.nomem) {
 		dnsp_errlist_add(errs, path, 1, key, "list %s: out of memory", list_id);
 		return -ENOMEM;

@@ -22,8 +22,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
+#include "../lib/fileio.h"
 #include "../lib/route_data.h"
 #include "../lib/wire/name.h"
 #include "../lib/wire/rdata.h"
@@ -1007,41 +1007,6 @@ int dnsp_tp_document_parse(const char *text, size_t len, const char *file,
 /* ------------------------------------------------------------------------ */
 /* traffic_policies                                                         */
 
-static char *read_small_file(const char *path, size_t max, size_t *len, int *err)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	struct stat st;
-
-	*err = 0;
-	if (!f) {
-		*err = errno;
-		return NULL;
-	}
-	/* a FIFO or device could block the loader (or never end) */
-	if (fstat(fileno(f), &st) < 0 || !S_ISREG(st.st_mode)) {
-		*err = EINVAL;
-		fclose(f);
-		return NULL;
-	}
-	buf = malloc(max + 2);
-	if (!buf) {
-		*err = ENOMEM;
-		fclose(f);
-		return NULL;
-	}
-	*len = fread(buf, 1, max + 1, f);
-	if (ferror(f))
-		*err = EIO;
-	fclose(f);
-	if (*err) {
-		free(buf);
-		return NULL;
-	}
-	buf[*len] = '\0';
-	return buf;
-}
-
 static void load_policy(struct dnsp_cfg_ld *ld, const ynode *m, const char *path,
 			struct dnsp_cfg_traffic_policy *p)
 {
@@ -1089,18 +1054,19 @@ static void load_policy(struct dnsp_cfg_ld *ld, const ynode *m, const char *path
 		char fkey[DNSP_CFG_KEY_CAP];
 		dnsp_cfgld_key_join(fkey, path, "DocumentFile");
 		char *file = dnsp_cfgld_path(ld, docfile, fkey);
-		size_t len = 0;
-		int err = 0;
-		char *text = file ? read_small_file(file, DNSP_TP_DOCUMENT_MAX, &len, &err) : NULL;
-		if (file && !text) {
-			dnsp_cfgld_err(ld, docfile->line, fkey, "cannot read %s: %s",
-				       dnsp_cfgld_shows(sh, file), strerror(err));
-			free(file);
-		} else if (text && len > DNSP_TP_DOCUMENT_MAX) {
+		struct dnsp_file df = { 0 };
+		/* a FIFO, device or directory is refused without blocking */
+		int rc = file ? dnsp_file_read(file, DNSP_TP_DOCUMENT_MAX, &df) : 0;
+		size_t len = df.len;
+		char *text = df.text;
+		if (file && rc == -EFBIG) {
 			dnsp_cfgld_err(ld, docfile->line, fkey, "%s is longer than %d characters",
 				       dnsp_cfgld_shows(sh, file), DNSP_TP_DOCUMENT_MAX);
 			free(file);
-			free(text);
+		} else if (file && rc < 0) {
+			dnsp_cfgld_err(ld, docfile->line, fkey, "cannot read %s: %s",
+				       dnsp_cfgld_shows(sh, file), dnsp_file_strerror(rc, df.st.st_mode));
+			free(file);
 		} else if (text) {
 			/* Problems inside name the document file and its lines. */
 			struct dnsp_cfg_ld sub = *ld;

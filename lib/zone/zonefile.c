@@ -16,7 +16,6 @@
  */
 #include "zonefile.h"
 
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -26,6 +25,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../fileio.h"
 #include "../wire/rdata.h"
 
 #define DEFAULT_INCLUDE_DEPTH 8
@@ -261,43 +261,6 @@ static char *decode_path(const struct ztoken *t)
 
 static void read_source(struct reader *r, struct source *s);
 
-/* Reads all of fd into a malloc'ed buffer; returns 0 or -errno. */
-static int slurp(int fd, char **buf, size_t *len)
-{
-	struct stat st;
-	size_t cap = 65536, n = 0;
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0)
-		cap = (size_t)st.st_size + 1;
-	char *b = malloc(cap);
-	if (!b)
-		return -ENOMEM;
-	for (;;) {
-		if (n == cap) {
-			char *nb = realloc(b, cap * 2);
-			if (!nb) {
-				free(b);
-				return -ENOMEM;
-			}
-			b = nb;
-			cap *= 2;
-		}
-		ssize_t got = read(fd, b + n, cap - n);
-		if (got < 0) {
-			if (errno == EINTR)
-				continue;
-			int err = -errno;
-			free(b);
-			return err;
-		}
-		if (got == 0)
-			break;
-		n += (size_t)got;
-	}
-	*buf = b;
-	*len = n;
-	return 0;
-}
-
 /*
  * Reads the file at path with the given origin. parent is NULL for the top
  * file, else the including source (its name/line are used for open errors,
@@ -308,23 +271,13 @@ static int read_path(struct reader *r, const char *path, const uint8_t *origin,
 {
 	const char *where = parent ? parent->name : path;
 	int line = parent ? inc_line : 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		int err = -errno;
-		report(r, where, line, "cannot open %s: %s", path, strerror(errno));
-		return err;
-	}
+	/* a FIFO, device or directory is refused without blocking */
 	struct stat st;
-	if (fstat(fd, &st) != 0) {
-		int err = -errno;
-		report(r, where, line, "cannot stat %s: %s", path, strerror(errno));
-		close(fd);
-		return err;
-	}
-	if (S_ISDIR(st.st_mode)) {
-		report(r, where, line, "cannot read %s: %s", path, strerror(EISDIR));
-		close(fd);
-		return -EISDIR;
+	int fd = dnsp_file_open(path, &st);
+	if (fd < 0) {
+		report(r, where, line, "cannot %s %s: %s", st.st_mode ? "read" : "open", path,
+		       dnsp_file_strerror(fd, st.st_mode));
+		return fd;
 	}
 	for (int i = 0; i <= r->depth && parent; i++) {
 		if (r->chain[i].known && r->chain[i].dev == st.st_dev &&
@@ -336,10 +289,10 @@ static int read_path(struct reader *r, const char *path, const uint8_t *origin,
 	}
 	char *buf = NULL;
 	size_t len = 0;
-	int rc = slurp(fd, &buf, &len);
+	int rc = dnsp_file_read_fd(fd, &st, DNSP_FILE_MAX, &buf, &len);
 	close(fd);
 	if (rc < 0) {
-		report(r, where, line, "cannot read %s: %s", path, strerror(-rc));
+		report(r, where, line, "cannot read %s: %s", path, dnsp_file_strerror(rc, st.st_mode));
 		return rc;
 	}
 

@@ -390,6 +390,80 @@ def check_does_not_serve():
     assert not h.port_busy("127.0.3.1", 15030), "something still holds 127.0.3.1:15030"
 
 
+def check_bounded(args, seconds=15):
+    """Runs dnsplaned --check with a bound: a hang is a failure, not a stuck suite."""
+    try:
+        p = subprocess.run([h.DNSPLANED, "--check"] + args, cwd=TMP, capture_output=True,
+                           text=True, timeout=seconds)
+    except subprocess.TimeoutExpired:
+        raise AssertionError("dnsplaned --check %s still running after %ds: it blocked"
+                             % (" ".join(args), seconds))
+    return p.returncode, p.stdout + p.stderr
+
+
+def fifo(name):
+    path = os.path.join(TMP, name)
+    if not os.path.exists(path):
+        os.mkfifo(path, 0o600)
+    return path
+
+
+@s.rule
+def fifos_named_by_the_config_are_refused_without_blocking():
+    # SPEC §3 "Errors from --check": bad input gets a clear error, never a
+    # hang. A ZoneFile, a zone file's $INCLUDE and a firewall DomainFile that
+    # name a FIFO (no writer ever comes) are each refused at once, with
+    # FILE:LINE: KEY: message lines saying what they are.
+    fifo("zf_fifo.zone")
+    fifo("inc_fifo.zone")
+    fifo("dl_fifo.txt")
+    with open(os.path.join(TMP, "zf_inc.zone"), "w") as f:
+        f.write("$ORIGIN example.org.\n$TTL 300\n"
+                "@ IN SOA ns1.example.org. hostmaster.example.org. 1 7200 900 1209600 300\n"
+                "@ IN NS ns1.example.org.\nns1 IN A 192.0.2.1\n$INCLUDE inc_fifo.zone\n")
+    text = make().replace("  - Id: ZPRIV",
+                          "  - Id: ZNET\n    Name: example.net.\n"
+                          "    Config: {PrivateZone: false}\n    ZoneFile: zf_fifo.zone #@\n"
+                          "  - Id: ZORG\n    Name: example.org.\n"
+                          "    Config: {PrivateZone: false}\n    ZoneFile: zf_inc.zone\n"
+                          "  - Id: ZPRIV")
+    text += "firewall:\n  domain_lists:\n    - {Id: fdl-fifo, DomainFile: dl_fifo.txt}\n"
+    with open(os.path.join(TMP, "fifos.yaml"), "w") as f:
+        f.write(text)
+    rc, out = check_bounded(["-c", "fifos.yaml"])
+    parsed = [m for m in (LINE_RE.match(x) for x in out.splitlines()) if m]
+    want_line = min(marks(text)[0])
+
+    def seen(pred, what):
+        got = [m.group(0) for m in parsed if pred(m)]
+        assert got, "--check -c fifos.yaml: exit %d; no line for %s; output:\n%s" % (
+            rc, what, out.rstrip() or "(nothing)")
+        print("  saw: %s" % got[0])
+
+    assert rc != 0, "--check with FIFOs exited 0:\n%s" % out
+    seen(lambda m: m.group("file") == "fifos.yaml" and int(m.group("line")) == want_line
+         and key_matches(m.group("key"), "ZoneFile")
+         and "not a regular file (a FIFO)" in m.group("msg"), "the ZoneFile FIFO")
+    seen(lambda m: os.path.basename(m.group("file")) == "zf_inc.zone"
+         and m.group("line") == "6" and "inc_fifo.zone: not a regular file (a FIFO)"
+         in m.group("msg"), "the $INCLUDE FIFO")
+    seen(lambda m: os.path.basename(m.group("file")) == "dl_fifo.txt"
+         and key_matches(m.group("key"), "DomainFile")
+         and "not a regular file (a FIFO)" in m.group("msg"), "the DomainFile FIFO")
+
+
+@s.rule
+def config_file_that_is_a_fifo_is_refused_without_blocking():
+    # SPEC §3: -c naming a FIFO (or a directory) is an error, not a wait.
+    fifo("cfg_fifo.yaml")
+    rc, out = check_bounded(["-c", "cfg_fifo.yaml"])
+    assert rc != 0 and "cfg_fifo.yaml:1: config: cannot read: not a regular file (a FIFO)" in out, (
+        "exit %d; output:\n%s" % (rc, out))
+    rc, out = check_bounded(["-c", TMP])
+    assert rc != 0 and "not a regular file (a directory)" in out, (
+        "exit %d; output:\n%s" % (rc, out))
+
+
 def main():
     if not os.path.exists(h.DNSPLANED):
         h.skip("dnsplaned not built at %s" % h.DNSPLANED)

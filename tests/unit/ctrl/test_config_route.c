@@ -12,10 +12,12 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "ctrl/config.h"
@@ -399,6 +401,34 @@ static void test_tp_document_file_errors_name_the_file(void **state)
 	rmdir(dir);
 }
 
+static void tp_fifo_alarm(int sig)
+{
+	static const char msg[] = "test_config_route: a DocumentFile FIFO blocked (timed out)\n";
+
+	(void)sig;
+	(void)!write(2, msg, sizeof(msg) - 1);
+	_exit(1);
+}
+
+/* Bad input gets a clear error, never a hang (SPEC §3): a DocumentFile that
+ * is a FIFO is refused at once; an alarm turns a block into a failure. */
+static void test_tp_document_file_fifo_is_refused_without_blocking(void **state)
+{
+	char dir[] = "/tmp/dnsp_tp_XXXXXX", path[64], text[512];
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/policy.json", dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	snprintf(text, sizeof(text), BASE "traffic_policies:\n  - {Id: tp1, Name: f, DocumentFile: %s}\n",
+		 path);
+	signal(SIGALRM, tp_fifo_alarm);
+	alarm(10);
+	expect_one(text, "t.yaml:11: traffic_policies[0].DocumentFile:", "not a regular file (a FIFO)");
+	alarm(0);
+	unlink(path);
+	rmdir(dir);
+}
+
 static void test_tp_bad_format_version_and_record_type(void **state)
 {
 	(void)state;
@@ -706,6 +736,7 @@ int main(void)
 		cmocka_unit_test(test_tp_start_endpoint_document),
 		cmocka_unit_test(test_tp_inline_and_block_documents_keep_lines),
 		cmocka_unit_test(test_tp_document_file_errors_name_the_file),
+		cmocka_unit_test(test_tp_document_file_fifo_is_refused_without_blocking),
 		cmocka_unit_test(test_tp_bad_format_version_and_record_type),
 		cmocka_unit_test(test_tp_start_rule_xor_start_endpoint),
 		cmocka_unit_test(test_tp_references_must_resolve),

@@ -10,9 +10,11 @@
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "lib/wire/rdata.h"
 #include "lib/zone/zonefile.h"
@@ -480,6 +482,46 @@ static void test_missing_file(void **state)
 	assert_int_equal(s.nrr, 1);
 }
 
+static void fifo_alarm(int sig)
+{
+	static const char msg[] = "test_zonefile: reading a FIFO blocked (timed out)\n";
+
+	(void)sig;
+	(void)!write(2, msg, sizeof(msg) - 1);
+	_exit(1);
+}
+
+/* Bad input gets a clear error, never a hang (SPEC §3): a FIFO named as the
+ * zone file or by $INCLUDE is refused without waiting for a writer, and the
+ * error names it. An alarm turns a regression into a failure, not a hang. */
+static void test_fifo_is_refused_without_blocking(void **state)
+{
+	(void)state;
+	make_dir();
+	char fifo[320];
+	snprintf(fifo, sizeof(fifo), "%s/pipe.zone", tmpdir);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	const char *top = write_file("top.zone", "a A 192.0.2.1\n$INCLUDE pipe.zone\n"
+					       "b A 192.0.2.2\n");
+	signal(SIGALRM, fifo_alarm);
+	alarm(10);
+	struct seen s;
+	struct dnsp_zf_params p = params(&s);
+	assert_int_equal(dnsp_zonefile_read(fifo, &p), -EINVAL);
+	assert_int_equal(s.nerr, 1);
+	assert_non_null(strstr(s.err[0].msg, "not a regular file (a FIFO)"));
+	p = params(&s);
+	assert_int_equal(dnsp_zonefile_read(top, &p), DNSP_ESYNTAX);
+	alarm(0);
+	assert_int_equal(s.nrr, 2);
+	assert_int_equal(s.nerr, 1);
+	assert_string_equal(s.err[0].file, top);
+	assert_int_equal(s.err[0].line, 2);
+	assert_non_null(strstr(s.err[0].msg, "pipe.zone: not a regular file (a FIFO)"));
+	unlink(fifo);
+	cleanup_dir();
+}
+
 /* A non-zero return from on_record stops reading and is returned. */
 static void test_callback_stops_reading(void **state)
 {
@@ -562,6 +604,7 @@ int main(void)
 		cmocka_unit_test(test_include_depth_bounded),
 		cmocka_unit_test(test_include_disabled),
 		cmocka_unit_test(test_missing_file),
+		cmocka_unit_test(test_fifo_is_refused_without_blocking),
 		cmocka_unit_test(test_callback_stops_reading),
 		cmocka_unit_test(test_long_lines),
 		cmocka_unit_test(test_missing_or_meta_type),
