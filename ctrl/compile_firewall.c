@@ -294,6 +294,8 @@ static int build_fw(const struct dnsp_config *cfg, const struct gref *gs, int ng
 				.action = cr->action, .block = cr->block, .threat = cr->threat,
 				.confidence = cr->confidence, .qtype = cr->qtype,
 				.override_ttl = cr->override_ttl,
+				.redirection = cr->redirection == DNSP_FW_TRUST_REDIRECTION
+					? DNSP_FW_REDIRECT_TRUST : DNSP_FW_REDIRECT_INSPECT,
 				.counter = slot_base[group_index(cfg, g)] + (uint32_t)(cr - g->rules),
 				.group_id = g->id, .name = cr->name, .list_id = cr->list_id,
 			};
@@ -373,7 +375,10 @@ int dnsp_compile_firewall(const struct dnsp_config *cfg, struct dnsp_snapshot *s
 			free(gs);
 			continue;
 		}
-		if (!ctr && (rc = dnsp_fw_counters_create(s->arena, s->nworkers, nslots, &ctr)) < 0) {
+		/* One row per worker, and a last one for the resolver thread
+		 * (redirection targets of slow-path answers, ctrl/resolver.c). */
+		if (!ctr &&
+		    (rc = dnsp_fw_counters_create(s->arena, s->nworkers + 1, nslots, &ctr)) < 0) {
 			free(gs);
 			break;
 		}

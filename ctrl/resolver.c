@@ -55,6 +55,7 @@
 
 #include "resolver.h"
 #include "resolver_iter.h"
+#include "../lib/firewall.h"
 #include "../lib/snapshot.h"
 #include "../lib/sources.h"
 
@@ -737,9 +738,41 @@ static bool reply_begin(struct dnsp_resolver *r, const struct dnsp_punt_req *req
 	return true;
 }
 
+/*
+ * [firewall] SEMANTICS §13 FirewallDomainRedirectionAction on an answer
+ * built here: the CNAME/DNAME targets in resp are inspected by the
+ * firewall of the client's VPC in the snapshot the worker used (the same
+ * generation, so the VPC index means the same VPC; after a reload the
+ * answer goes out as built, and the next cache hit is inspected on the
+ * fast path). Matches count in the counters' last row, the resolver
+ * thread's (ctrl/compile_firewall.c). A BLOCK leaves its response in resp
+ * and *rcode, with ECS scope 0.
+ */
+static void reply_fw_chain(const struct dnsp_punt_req *req, const struct dnsp_query *q,
+			   struct dnsp_resp *resp, uint8_t *rcode, uint8_t *scope)
+{
+	if (req->vpc < 0 || resp->count[DNSP_SEC_ANSWER] == 0)
+		return;
+	const struct dnsp_snapshot *s = dnsp_snapshot_current();
+	if (s == NULL || s->generation != req->generation || (uint32_t)req->vpc >= s->nvpcs)
+		return;
+	const struct dnsp_fw *fw = s->vpcs[req->vpc].firewall;
+	if (fw == NULL)
+		return;
+	struct dnsp_decision d;
+	memset(&d, 0, sizeof(d));
+	uint32_t row = fw->counters ? fw->counters->nworkers - 1 : 0;
+	int rc = dnsp_fw_apply_chain(fw, q, resp, row, &d);
+	if (rc != DNSP_FW_PASS) {
+		*rcode = (uint8_t)rc;
+		*scope = 0;
+	}
+}
+
 static void reply_send(struct dnsp_resolver *r, const struct dnsp_punt_req *req,
 		       struct dnsp_query *q, struct dnsp_resp *resp, uint8_t rcode, uint8_t scope)
 {
+	reply_fw_chain(req, q, resp, &rcode, &scope);
 	dnsp_resp_set_rcode(resp, rcode);
 	uint16_t n = dnsp_resp_finish(resp, q, r->set.udp_max, scope);
 	deliver(r, req, r->scratch, n);

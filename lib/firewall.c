@@ -228,7 +228,7 @@ int dnsp_fw_builder_add_rule(dnsp_fw_builder_t *b, const struct dnsp_fw_rule *ru
 {
 	if (rule->action < DNSP_FW_ALLOW || rule->action > DNSP_FW_ALERT ||
 	    rule->block > DNSP_FW_BLOCK_OVERRIDE || rule->threat > DNSP_FW_THREAT_TUNNELING ||
-	    rule->confidence > DNSP_FW_CONF_HIGH)
+	    rule->confidence > DNSP_FW_CONF_HIGH || rule->redirection > DNSP_FW_REDIRECT_TRUST)
 		return -EINVAL;
 	if (rule->action == DNSP_FW_BLOCK && rule->block == DNSP_FW_BLOCK_OVERRIDE &&
 	    !rule->override_name)
@@ -444,6 +444,7 @@ int dnsp_fw_compile(dnsp_fw_builder_t *b, struct dnsp_fw_counters *counters, boo
 		    (r->override_name && !rules[i].override_name))
 			return -ENOMEM;
 		nthreat += r->threat != DNSP_FW_THREAT_NONE;
+		fw->inspect_chain |= r->redirection == DNSP_FW_REDIRECT_INSPECT;
 	}
 	fw->rules = rules;
 	fw->nrules = b->nrules;
@@ -699,22 +700,29 @@ int dnsp_fw_threat_score(const uint8_t *qname, uint8_t kind, const float *nlog2n
 
 /* ---- evaluation ---- */
 
-static inline bool rule_ok(const struct dnsp_fw *fw, uint32_t r, uint16_t qtype)
+/* Whether rule r applies: its Qtype filter passes, and for a redirection
+ * target (chain) it inspects redirections. */
+static inline __attribute__((always_inline)) bool rule_ok(const struct dnsp_fw *fw, uint32_t r,
+							  uint16_t qtype, bool chain)
 {
-	uint16_t t = fw->rules[r].qtype;
-	return t == 0 || t == qtype;
+	const struct dnsp_fw_rule *rule = &fw->rules[r];
+	if (chain && rule->redirection == DNSP_FW_REDIRECT_TRUST)
+		return false;
+	return rule->qtype == 0 || rule->qtype == qtype;
 }
 
-/* First rule of a reference that passes the Qtype filter, or REF_NONE. */
-static inline uint32_t first_ok(const struct dnsp_fw *fw, uint32_t ref, uint16_t qtype)
+/* First rule of a reference that applies, or REF_NONE. */
+static inline __attribute__((always_inline)) uint32_t first_ok(const struct dnsp_fw *fw,
+							       uint32_t ref, uint16_t qtype,
+							       bool chain)
 {
 	if (ref == REF_NONE)
 		return REF_NONE;
 	if (likely(!(ref & REF_LIST)))
-		return rule_ok(fw, ref, qtype) ? ref : REF_NONE;
+		return rule_ok(fw, ref, qtype, chain) ? ref : REF_NONE;
 	const uint32_t *l = fw->lists + (ref & ~REF_LIST);
 	for (uint32_t i = 1; i <= l[0]; i++)
-		if (rule_ok(fw, l[i], qtype))
+		if (rule_ok(fw, l[i], qtype, chain))
 			return l[i];
 	return REF_NONE;
 }
@@ -724,7 +732,11 @@ static inline bool has_labels(const uint64_t m[2], int k)
 	return (m[(k >> 6) & 1] >> (k & 63)) & 1;
 }
 
-int dnsp_fw_match(const struct dnsp_fw *fw, const uint8_t *qname, uint16_t qtype)
+/* dnsp_fw_match over the rules that apply to a query name (chain false)
+ * or to a redirection target (chain true). */
+static inline __attribute__((always_inline)) int match(const struct dnsp_fw *fw,
+						       const uint8_t *qname, uint16_t qtype,
+						       bool chain)
 {
 	if (unlikely(!fw || !fw->ready))
 		return DNSP_FW_EFAIL;
@@ -781,9 +793,11 @@ int dnsp_fw_match(const struct dnsp_fw *fw, const uint8_t *qname, uint16_t qtype
 					const uint8_t *key = fw->names + s->name;
 					if (key[0] == slen && memcmp(key + 1, suffix, slen) == 0) {
 						uint32_t r;
-						if (pr[i].exact && (r = first_ok(fw, s->exact, qtype)) < best)
+						if (pr[i].exact &&
+						    (r = first_ok(fw, s->exact, qtype, chain)) < best)
 							best = r;
-						if (pr[i].wild && (r = first_ok(fw, s->wild, qtype)) < best)
+						if (pr[i].wild &&
+						    (r = first_ok(fw, s->wild, qtype, chain)) < best)
 							best = r;
 						break;
 					}
@@ -800,7 +814,7 @@ int dnsp_fw_match(const struct dnsp_fw *fw, const uint8_t *qname, uint16_t qtype
 		uint32_t r = fw->threat_rules[i];
 		if (r >= best)
 			break;
-		if (!rule_ok(fw, r, qtype))
+		if (!rule_ok(fw, r, qtype, chain))
 			continue;
 		uint8_t kind = fw->rules[r].threat;
 		if (score[kind] < 0)
@@ -813,6 +827,40 @@ int dnsp_fw_match(const struct dnsp_fw *fw, const uint8_t *qname, uint16_t qtype
 		}
 	}
 	return best == REF_NONE ? DNSP_FW_NOMATCH : (int)best;
+}
+
+int dnsp_fw_match(const struct dnsp_fw *fw, const uint8_t *qname, uint16_t qtype)
+{
+	return match(fw, qname, qtype, false);
+}
+
+/* Writes rule's block response into r (after the question) and returns
+ * its rcode: NOERROR with no records for NODATA, NXDOMAIN, or NOERROR with
+ * the OVERRIDE CNAME. */
+static int block_answer(const struct dnsp_fw_rule *rule, struct dnsp_resp *r)
+{
+	switch (rule->block) {
+	case DNSP_FW_BLOCK_NXDOMAIN:
+		return DNSP_RCODE_NXDOMAIN;
+	case DNSP_FW_BLOCK_OVERRIDE: {
+		/* The CNAME to BlockOverrideDomain, owned by the query name
+		 * (written as a pointer to the question, the client's case). */
+		const uint8_t *t = rule->override_name;
+		(void)dnsp_resp_put_rr(r, DNSP_SEC_ANSWER, NULL, DNSP_T_CNAME, DNSP_CLASS_IN,
+				       rule->override_ttl, t, (uint16_t)dnsp_name_len(t));
+		return DNSP_RCODE_NOERROR;
+	}
+	default:
+		return DNSP_RCODE_NOERROR; /* NODATA: success, no answer */
+	}
+}
+
+static inline void record(struct dnsp_decision *d, const struct dnsp_fw_rule *rule)
+{
+	d->fw_action = rule->action;
+	d->fw_rule_group_id = rule->group_id;
+	d->fw_rule_name = rule->name;
+	d->fw_domain_list_id = rule->list_id;
 }
 
 int dnsp_fw_apply(const struct dnsp_fw *fw, bool fail_open, const struct dnsp_query *q,
@@ -833,24 +881,82 @@ int dnsp_fw_apply(const struct dnsp_fw *fw, bool fail_open, const struct dnsp_qu
 	const struct dnsp_fw_rule *rule = &fw->rules[m];
 	if (row && rule->counter < c->nslots)
 		row[rule->counter]++;
-	d->fw_action = rule->action;
-	d->fw_rule_group_id = rule->group_id;
-	d->fw_rule_name = rule->name;
-	d->fw_domain_list_id = rule->list_id;
+	record(d, rule);
 	if (rule->action != DNSP_FW_BLOCK)
 		return DNSP_FW_PASS; /* ALLOW, ALERT: the query goes on */
-	switch (rule->block) {
-	case DNSP_FW_BLOCK_NXDOMAIN:
-		return DNSP_RCODE_NXDOMAIN;
-	case DNSP_FW_BLOCK_OVERRIDE: {
-		/* The CNAME to BlockOverrideDomain, owned by the query name
-		 * (written as a pointer to the question, the client's case). */
-		const uint8_t *t = rule->override_name;
-		(void)dnsp_resp_put_rr(r, DNSP_SEC_ANSWER, NULL, DNSP_T_CNAME, DNSP_CLASS_IN,
-				       rule->override_ttl, t, (uint16_t)dnsp_name_len(t));
-		return DNSP_RCODE_NOERROR;
-	}
-	default:
-		return DNSP_RCODE_NOERROR; /* NODATA: success, no answer */
-	}
+	return block_answer(rule, r);
 }
+
+/* Offset just past the (possibly compressed) name at buf[off], or 0 when
+ * it runs past len or is not a valid label sequence. */
+static size_t skip_name(const uint8_t *buf, size_t len, size_t off)
+{
+	for (int n = 0; off < len && n < DNSP_LABELS_MAX; n++) {
+		uint8_t l = buf[off];
+		if (l == 0)
+			return off + 1;
+		if ((l & 0xc0) == 0xc0)
+			return off + 2 <= len ? off + 2 : 0;
+		if (l & 0xc0)
+			return 0;
+		off += 1u + l;
+	}
+	return 0;
+}
+
+int dnsp_fw_apply_chain(const struct dnsp_fw *fw, const struct dnsp_query *q,
+			struct dnsp_resp *r, uint32_t worker, struct dnsp_decision *d)
+{
+	if (!fw || !fw->ready || !fw->inspect_chain)
+		return DNSP_FW_PASS;
+	const struct dnsp_fw_counters *c = fw->counters;
+	uint64_t *row = c && worker < c->nworkers ? c->rows + (size_t)worker * c->stride : NULL;
+	const uint8_t *buf = r->buf;
+	size_t len = r->len, off = r->qend;
+	bool first = true;
+	for (uint16_t i = 0; i < r->count[DNSP_SEC_ANSWER]; i++) {
+		off = skip_name(buf, len, off);
+		if (off == 0 || off + 10 > len)
+			return DNSP_FW_PASS;
+		uint16_t type = (uint16_t)(buf[off] << 8 | buf[off + 1]);
+		size_t rd = off + 10;
+		off = rd + (size_t)(buf[off + 8] << 8 | buf[off + 9]);
+		if (off > len)
+			return DNSP_FW_PASS;
+		if (type != DNSP_T_CNAME && type != DNSP_T_DNAME)
+			continue;
+		if (first) {
+			/* An ALLOW for the query name that trusts its
+			 * redirections covers the whole chain. */
+			first = false;
+			int m = match(fw, q->qname, q->qtype, false);
+			if (m >= 0 && fw->rules[m].action == DNSP_FW_ALLOW &&
+			    fw->rules[m].redirection == DNSP_FW_REDIRECT_TRUST)
+				return DNSP_FW_PASS;
+		}
+		uint8_t target[DNSP_NAME_MAX];
+		size_t wl;
+		if (dnsp_name_unpack(buf, off, rd, target, &wl, true) < 0)
+			continue;
+		int m = match(fw, target, q->qtype, true);
+		if (m < 0)
+			continue;
+		const struct dnsp_fw_rule *rule = &fw->rules[m];
+		if (row && rule->counter < c->nslots)
+			row[rule->counter]++;
+		if (rule->action == DNSP_FW_ALERT && d->fw_action != DNSP_FW_ALERT)
+			record(d, rule);
+		if (rule->action != DNSP_FW_BLOCK)
+			continue;
+		/* The whole query gets the block response: the answer built so
+		 * far goes, the header keeps RA as the pipeline set it. */
+		bool ra = (buf[3] & DNSP_FLAG_RA) != 0; /* flags: bytes 2-3 */
+		record(d, rule);
+		dnsp_resp_init(r, r->buf, r->cap, r->limit, q);
+		if (ra)
+			dnsp_resp_set_flags(r, DNSP_FLAG_RA, 0);
+		return block_answer(rule, r);
+	}
+	return DNSP_FW_PASS;
+}
+

@@ -11,7 +11,9 @@
  * name. The deciding rule is the first one in evaluation order that matches
  * the name (and its Qtype filter, when it has one); its action ends
  * inspection, ALERT included (SEMANTICS §13: "ALLOW and ALERT stop
- * inspecting").
+ * inspecting"). The CNAME/DNAME targets of an answer are then matched the
+ * same way by the rules that inspect redirections
+ * (FirewallDomainRedirectionAction, dnsp_fw_apply_chain).
  *
  * Why a name table and not a Hyperscan database: every entry is a whole
  * name or a whole-label suffix, so a query needs one probe per label of its
@@ -48,6 +50,9 @@ enum dnsp_fw_block {
  * a domain list. */
 enum dnsp_fw_threat { DNSP_FW_THREAT_NONE = 0, DNSP_FW_THREAT_DGA = 1, DNSP_FW_THREAT_TUNNELING = 2 };
 enum dnsp_fw_confidence { DNSP_FW_CONF_LOW = 0, DNSP_FW_CONF_MEDIUM = 1, DNSP_FW_CONF_HIGH = 2 };
+/* FirewallDomainRedirectionAction (SEMANTICS §13): whether the rule also
+ * inspects the names a CNAME/DNAME chain of the answer leads to. */
+enum dnsp_fw_redirection { DNSP_FW_REDIRECT_INSPECT = 0, DNSP_FW_REDIRECT_TRUST = 1 };
 
 /* "ALLOW", "BLOCK", "ALERT" (NULL for DNSP_FW_NONE). */
 const char *dnsp_fw_action_name(uint8_t action);
@@ -59,6 +64,7 @@ struct dnsp_fw_rule {
 	uint8_t threat;                /* enum dnsp_fw_threat: heuristic rule when set */
 	uint8_t confidence;            /* enum dnsp_fw_confidence (threat rules) */
 	uint16_t qtype;                /* Qtype filter, 0: every type */
+	uint8_t redirection;           /* enum dnsp_fw_redirection */
 	uint32_t override_ttl;         /* BlockOverrideTtl */
 	const uint8_t *override_name;  /* BlockOverrideDomain, wire form (OVERRIDE) */
 	uint32_t counter;              /* slot of this rule in the counters */
@@ -116,6 +122,7 @@ struct dnsp_fw {
 	const uint32_t *threat_rules;      /* heuristic rules, ascending */
 	uint32_t nthreat;
 	const float *nlog2n;               /* n * log2(n) for n = 0..255 (heuristics) */
+	bool inspect_chain;                /* some rule inspects redirection targets */
 	struct dnsp_fw_counters *counters; /* shared by the snapshot, or NULL */
 	uint64_t nentries;                 /* domain entries compiled (with repeats) */
 	size_t bytes;                      /* arena bytes of the compiled table */
@@ -186,5 +193,23 @@ void dnsp_fw_nlog2n_fill(float table[256]);
  */
 int dnsp_fw_apply(const struct dnsp_fw *fw, bool fail_open, const struct dnsp_query *q,
 		  struct dnsp_resp *r, uint32_t worker, struct dnsp_decision *d);
+
+/*
+ * The redirection step (SEMANTICS §13 FirewallDomainRedirectionAction), for
+ * an answer built into r for q after dnsp_fw_apply let q through: every
+ * CNAME and DNAME target in the answer section is matched against the
+ * rules whose setting is INSPECT_REDIRECTION_DOMAIN (TRUST rules are
+ * skipped), with q's qtype; nothing is inspected when the query name's
+ * deciding rule is an ALLOW that trusts its redirections. The first rule
+ * matching a target decides for that name: ALLOW and ALERT go on with the
+ * next target (ALERT recorded in *d unless *d already holds an ALERT);
+ * BLOCK replaces r's content with the rule's block response, records the
+ * rule in *d and returns its rcode. Every match is counted in row worker.
+ * Returns DNSP_FW_PASS otherwise (no target, no match, fw not ready: the
+ * query name's step already applied the fail mode). The caller finishes r
+ * (ECS scope 0 after a block). No allocation, no locks.
+ */
+int dnsp_fw_apply_chain(const struct dnsp_fw *fw, const struct dnsp_query *q,
+			struct dnsp_resp *r, uint32_t worker, struct dnsp_decision *d);
 
 #endif

@@ -62,6 +62,25 @@ static int finish(const struct dnsp_snapshot *s, struct dnsp_resp *r,
 	return finish_scoped(s, r, q, st, rcode, 0);
 }
 
+/* [firewall] The redirection step (SEMANTICS §13
+ * FirewallDomainRedirectionAction; lib/firewall.h dnsp_fw_apply_chain) on
+ * an answer built for a VPC with a firewall (fw), after the query name
+ * passed: DNSP_FW_PASS, or the rcode of the block response now in r. Only
+ * answers with records are looked at; the walk finds CNAME/DNAME records. */
+static inline int fw_chain(const struct dnsp_fw *fw, struct dnsp_pkt *p,
+			   const struct dnsp_query *q, struct dnsp_resp *r,
+			   const struct dnsp_worker_ctx *w)
+{
+	if (likely(fw == NULL) || r->count[DNSP_SEC_ANSWER] == 0)
+		return DNSP_FW_PASS;
+	return dnsp_fw_apply_chain(fw, q, r, w->id, &p->decision);
+}
+
+static inline const struct dnsp_fw *vpc_fw(const struct dnsp_snapshot *s, int32_t vpc)
+{
+	return vpc >= 0 && (uint32_t)vpc < s->nvpcs ? s->vpcs[vpc].firewall : NULL;
+}
+
 /* [resolver] Fills the route of a punt (w->punt): upstream `up` (NULL:
  * public recursion) for VPC index vpc, with the VPC's ECS prefixes. */
 static void punt_route(const struct dnsp_snapshot *s, const struct dnsp_query *q,
@@ -132,6 +151,10 @@ static int resolve_upstream(const struct dnsp_snapshot *s, struct dnsp_pkt *p,
 		if (dnsp_cache_answer(rc->cache, &k, dnsp_cache_now(), r, &res) > 0) {
 			st->cache_hits++;
 			pu->prefetch = res.prefetch && rc->prefetch;
+			/* [firewall] the cached chain's targets */
+			int fw = fw_chain(vpc_fw(s, vpc), p, q, r, w);
+			if (unlikely(fw != DNSP_FW_PASS))
+				return finish(s, r, q, st, (uint8_t)fw);
 			return finish_scoped(s, r, q, st, res.rcode, res.ecs_scope);
 		}
 		st->cache_misses++;
@@ -153,9 +176,10 @@ static int resolve_upstream(const struct dnsp_snapshot *s, struct dnsp_pkt *p,
  * the source prefix (RFC 7871 §7.2.1): 0 for simple, weighted, failover and
  * multivalue answers, the matched prefix for location-based ones.
  */
-static int answer_zone(const struct dnsp_snapshot *s, const struct dnsp_pkt *p,
+static int answer_zone(const struct dnsp_snapshot *s, struct dnsp_pkt *p,
 		       const struct dnsp_query *q, struct dnsp_resp *r, const dnsp_zone_t *z,
-		       const struct dnsp_view *v, struct dnsp_worker_ctx *w, bool use_ecs)
+		       const struct dnsp_view *v, struct dnsp_worker_ctx *w, bool use_ecs,
+		       const struct dnsp_fw *fw)
 {
 	struct dnsp_route_client rc;
 	if (use_ecs && q->has_ecs && q->ecs_source_prefix > 0)
@@ -165,6 +189,9 @@ static int answer_zone(const struct dnsp_snapshot *s, const struct dnsp_pkt *p,
 		dnsp_route_client_init(&rc, s->route, s->health, w, p->family, p->src,
 				       p->family == 6 ? 128 : 32);
 	int rcode = dnsp_zone_answer_client(z, q->qname, q->qtype, r, view_resolver, v, &rc);
+	int fwrc = fw_chain(fw, p, q, r, w); /* [firewall] the chain's targets */
+	if (unlikely(fwrc != DNSP_FW_PASS))
+		return finish(s, r, q, w->stats, (uint8_t)fwrc);
 	uint8_t scope = 0;
 	if (use_ecs && q->has_ecs)
 		scope = rc.scope < q->ecs_source_prefix ? rc.scope : q->ecs_source_prefix;
@@ -202,6 +229,10 @@ static int answer_private(const struct dnsp_snapshot *s, struct dnsp_pkt *p,
 	const uint8_t *target;
 	const struct dnsp_upstream *up;
 	int rcode = dnsp_sources_answer(t, z, q->qname, q->qtype, r, &rc, &target, &up);
+	/* [firewall] the local part of the chain's targets, before any punt */
+	int fw = fw_chain(vpc_fw(s, vpc), p, q, r, w);
+	if (unlikely(fw != DNSP_FW_PASS))
+		return finish(s, r, q, w->stats, (uint8_t)fw);
 	if (unlikely(target != NULL) && can_punt &&
 	    (up != NULL || (s->recursion != NULL && s->recursion->enabled))) {
 		punt_route(s, q, &w->punt, vpc, up);
@@ -231,7 +262,7 @@ int dnsp_pipeline_answer_zone(const struct dnsp_snapshot *s, const dnsp_zone_t *
 		static const struct dnsp_view none;
 		v = &none; /* CNAMEs leaving z are not followed */
 	}
-	return answer_zone(s, p, &q, &r, z, v, w, !private_zone);
+	return answer_zone(s, p, &q, &r, z, v, w, !private_zone, NULL);
 }
 
 /* VPC of a query on a resolver/inbound listener (SPEC §3 "Which VPC a
@@ -319,7 +350,7 @@ int dnsp_pipeline_process(const struct dnsp_snapshot *s, struct dnsp_pkt *p,
 		const dnsp_zone_t *z = dnsp_view_find(&s->public_view, q.qname);
 		if (!z)
 			return finish(s, &r, &q, st, DNSP_RCODE_REFUSED);
-		return answer_zone(s, p, &q, &r, z, &s->public_view, w, true);
+		return answer_zone(s, p, &q, &r, z, &s->public_view, w, true, NULL);
 	}
 
 	/* Resolver and inbound listeners: a VPC view. Recursion is available
@@ -362,7 +393,7 @@ int dnsp_pipeline_process(const struct dnsp_snapshot *s, struct dnsp_pkt *p,
 		/* no resolver data (a snapshot built without the resolver step) */
 		const dnsp_zone_t *z = dnsp_view_find(&vpc->view, q.qname);
 		if (z)
-			return answer_zone(s, p, &q, &r, z, &vpc->view, w, false);
+			return answer_zone(s, p, &q, &r, z, &vpc->view, w, false, vpc->firewall);
 	}
 
 	/* [resolver] The cache and public recursion (root hints). */

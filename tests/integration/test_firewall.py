@@ -45,6 +45,8 @@ ZONE = """hosted_zones:
       - {Name: alert.corp.example., Type: A, TTL: 60, ResourceRecords: [{Value: 10.0.0.77}]}
       - {Name: walled.corp.example., Type: A, TTL: 60, ResourceRecords: [{Value: 10.0.0.99}]}
       - {Name: v6only.corp.example., Type: A, TTL: 60, ResourceRecords: [{Value: 10.0.0.6}]}
+      - {Name: toevil.corp.example., Type: CNAME, TTL: 60,
+         ResourceRecords: [{Value: evil.corp.example.}]}
 """
 
 VPCS = """vpcs:
@@ -318,6 +320,22 @@ def walled_garden_allows_trusted_and_blocks_everything_else():
     h.expect(q(W, "corp.example.", "SOA"), rcode="NOERROR", answer=1)
     for name in ("example.org.", "www.example.com.", "corp.example.evil."):
         h.expect(q(W, name), rcode="NXDOMAIN", what=name)
+
+
+@s.rule
+def cname_targets_are_inspected_with_the_vpc_order():
+    # SEMANTICS §13 FirewallDomainRedirectionAction INSPECT_REDIRECTION_DOMAIN (the
+    # default): the target of a private-zone CNAME goes through the VPC's rules. vpc-a
+    # ALLOWs evil.corp.example before it BLOCKs it, vpc-b the reverse; the query name
+    # toevil.corp.example is listed nowhere.
+    r = h.expect(q(A, "toevil.corp.example."), rcode="NOERROR", answer=2)
+    assert a_values(r) == ["10.0.0.66"], r
+    before = fw_series(d)
+    h.expect(q(B, "toevil.corp.example."), rcode="NXDOMAIN", answer=0)
+    after = fw_series(d)
+    k = ("frg-block", "block-evil", "BLOCK")
+    assert after.get(k, 0) == before.get(k, 0) + 1, (before, after)
+    r = h.expect(q(N, "toevil.corp.example."), rcode="NOERROR", answer=2)  # no firewall
 
 
 @s.rule

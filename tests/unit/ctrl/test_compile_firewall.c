@@ -5,7 +5,9 @@
  * runs them. Covers the order across rule groups (association priority,
  * Profile groups), the place of the firewall before private zones, which
  * VPCs are subject to it, fail open / closed, the decision record, shared
- * tables and the counters that survive a snapshot.
+ * tables, the counters that survive a snapshot, and the inspection of
+ * CNAME/DNAME chains (FirewallDomainRedirectionAction) in private-zone and
+ * cache answers.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,8 +21,11 @@
 #include "ctrl/compile.h"
 #include "ctrl/compile_firewall.h"
 #include "ctrl/config.h"
+#include <urcu-qsbr.h>
+#include "lib/cache.h"
 #include "lib/firewall.h"
 #include "lib/pipeline.h"
+#include "lib/punt.h"
 #include "lib/wire/pkt.h"
 
 /* Listener 0: resolver of vpc-a; 1: resolver of vpc-b; 2: vpc-c (no
@@ -312,6 +317,246 @@ static void test_match_counters_survive_snapshot_destroy(void **state)
 	dnsp_snapshot_destroy(s);
 }
 
+/* ---- FirewallDomainRedirectionAction (SEMANTICS §13) ---- */
+
+/* Private zones of vpc-a and vpc-c: example.com holds CNAMEs into
+ * example.net. */
+#define CHAIN_ZONES                                                                    \
+	"  - Id: ZCOM\n"                                                               \
+	"    Name: example.com\n"                                                      \
+	"    Config: {PrivateZone: true}\n"                                            \
+	"    VPCs: [{VPCRegion: us-east-1, VPCId: vpc-a}, {VPCRegion: us-east-1, VPCId: vpc-c}]\n"\
+	"    ResourceRecordSets:\n"                                                    \
+	"      - {Name: go.example.com, Type: CNAME, TTL: 60, ResourceRecords: [{Value: bad.example.net}]}\n"\
+	"      - {Name: ok.example.com, Type: CNAME, TTL: 60, ResourceRecords: [{Value: good.example.net}]}\n"\
+	"  - Id: ZNET\n"                                                               \
+	"    Name: example.net\n"                                                      \
+	"    Config: {PrivateZone: true}\n"                                            \
+	"    VPCs: [{VPCRegion: us-east-1, VPCId: vpc-a}, {VPCRegion: us-east-1, VPCId: vpc-c}]\n"\
+	"    ResourceRecordSets:\n"                                                    \
+	"      - {Name: bad.example.net, Type: A, TTL: 60, ResourceRecords: [{Value: 10.0.0.99}]}\n"\
+	"      - {Name: good.example.net, Type: A, TTL: 60, ResourceRecords: [{Value: 10.0.0.98}]}\n"
+
+#define CHAIN_LISTS                                                                    \
+	"firewall:\n"                                                                  \
+	"  domain_lists:\n"                                                            \
+	"    - {Id: fdl-bad, Domains: [bad.example.net]}\n"                            \
+	"    - {Id: fdl-go, Domains: [go.example.com]}\n"                              \
+	"    - {Id: fdl-garden, Domains: [go.example.com, ok.example.com, good.example.net]}\n"\
+	"    - {Id: fdl-all, Domains: [\"*\"]}\n"                                      \
+	"  rule_groups:\n"
+
+#define CHAIN_ASSOC                                                                    \
+	"  rule_group_associations:\n"                                                 \
+	"    - {FirewallRuleGroupId: frg-chain, VpcId: vpc-a, Priority: 101}\n"
+
+static void assert_chain_answered(const struct reply *r, const char *ip)
+{
+	uint8_t want[4];
+	assert_int_equal(inet_pton(AF_INET, ip, want), 1);
+	assert_int_equal(r->rcode, DNSP_RCODE_NOERROR);
+	assert_int_equal(r->ancount, 2); /* the CNAME, then the target's A */
+	assert_memory_equal(r->first_a, want, 4);
+}
+
+/* SEMANTICS §13 INSPECT_REDIRECTION_DOMAIN (the default): a BLOCK rule
+ * listing a CNAME target blocks the query whose name leads there, with the
+ * rule's block response; the name itself is still blocked when asked. */
+static void test_inspect_blocks_a_listed_cname_target(void **state)
+{
+	(void)state;
+	struct dnsp_snapshot *s = compile_text(
+		BASE CHAIN_ZONES CHAIN_LISTS
+		"    - Id: frg-chain\n"
+		"      FirewallRules:\n"
+		"        - {Name: block-bad, Priority: 1, Action: BLOCK, FirewallDomainListId: fdl-bad,"
+		" BlockResponse: NXDOMAIN}\n"
+		CHAIN_ASSOC);
+	struct reply r;
+	ask(s, 0, 0, "go.example.com", &r);
+	assert_int_equal(r.rcode, DNSP_RCODE_NXDOMAIN);
+	assert_int_equal(r.ancount, 0);
+	assert_int_equal(r.d.fw_action, DNSP_FW_BLOCK);
+	assert_string_equal(r.d.fw_rule_name, "block-bad");
+	ask(s, 0, 0, "ok.example.com", &r); /* another target: answered */
+	assert_chain_answered(&r, "10.0.0.98");
+	assert_int_equal(r.d.fw_action, DNSP_FW_NONE);
+	ask(s, 2, 0, "go.example.com", &r); /* vpc-c: no firewall */
+	assert_chain_answered(&r, "10.0.0.99");
+	dnsp_snapshot_destroy(s);
+}
+
+/* SEMANTICS §13 TRUST_REDIRECTION_DOMAIN: an ALLOW rule for the query name
+ * that trusts its redirections covers the chain; with the default
+ * (INSPECT) the target is still inspected. */
+static void test_trusting_allow_on_query_name_skips_the_chain(void **state)
+{
+	(void)state;
+	static const char *const setting[2] = { "TRUST_REDIRECTION_DOMAIN",
+						"INSPECT_REDIRECTION_DOMAIN" };
+	for (int i = 0; i < 2; i++) {
+		char cfg[8192];
+		snprintf(cfg, sizeof(cfg), "%s%s%s"
+			 "    - Id: frg-chain\n"
+			 "      FirewallRules:\n"
+			 "        - {Name: allow-go, Priority: 1, Action: ALLOW,"
+			 " FirewallDomainListId: fdl-go, FirewallDomainRedirectionAction: %s}\n"
+			 "        - {Name: block-bad, Priority: 2, Action: BLOCK,"
+			 " FirewallDomainListId: fdl-bad, BlockResponse: NXDOMAIN}\n"
+			 "%s", BASE, CHAIN_ZONES, CHAIN_LISTS, setting[i], CHAIN_ASSOC);
+		struct dnsp_snapshot *s = compile_text(cfg);
+		struct reply r;
+		ask(s, 0, 0, "go.example.com", &r);
+		if (i == 0) {
+			assert_chain_answered(&r, "10.0.0.99");
+			assert_int_equal(r.d.fw_action, DNSP_FW_ALLOW);
+			assert_string_equal(r.d.fw_rule_name, "allow-go");
+		} else {
+			assert_int_equal(r.rcode, DNSP_RCODE_NXDOMAIN);
+			assert_string_equal(r.d.fw_rule_name, "block-bad");
+		}
+		dnsp_snapshot_destroy(s);
+	}
+}
+
+/* SEMANTICS §13 TRUST_REDIRECTION_DOMAIN on the BLOCK rule itself: the rule
+ * inspects only query names, so a chain through its domain is answered
+ * while the domain asked directly is blocked. */
+static void test_trusting_block_rule_ignores_targets(void **state)
+{
+	(void)state;
+	struct dnsp_snapshot *s = compile_text(
+		BASE CHAIN_ZONES CHAIN_LISTS
+		"    - Id: frg-chain\n"
+		"      FirewallRules:\n"
+		"        - {Name: block-bad, Priority: 1, Action: BLOCK, FirewallDomainListId: fdl-bad,"
+		" BlockResponse: NXDOMAIN, FirewallDomainRedirectionAction: TRUST_REDIRECTION_DOMAIN}\n"
+		CHAIN_ASSOC);
+	struct reply r;
+	ask(s, 0, 0, "go.example.com", &r);
+	assert_chain_answered(&r, "10.0.0.99");
+	ask(s, 0, 0, "bad.example.net", &r);
+	assert_int_equal(r.rcode, DNSP_RCODE_NXDOMAIN);
+	dnsp_snapshot_destroy(s);
+}
+
+/* SEMANTICS §13 INSPECT_REDIRECTION_DOMAIN: "the chain's domains must be in
+ * the list": with ALLOW for a walled garden and BLOCK for everything else,
+ * a chain that stays in the garden is answered, one that leaves it is not. */
+static void test_inspect_chain_inside_an_allow_list(void **state)
+{
+	(void)state;
+	struct dnsp_snapshot *s = compile_text(
+		BASE CHAIN_ZONES CHAIN_LISTS
+		"    - Id: frg-chain\n"
+		"      FirewallRules:\n"
+		"        - {Name: allow-garden, Priority: 1, Action: ALLOW,"
+		" FirewallDomainListId: fdl-garden}\n"
+		"        - {Name: block-rest, Priority: 2, Action: BLOCK, FirewallDomainListId: fdl-all,"
+		" BlockResponse: NODATA}\n"
+		CHAIN_ASSOC);
+	struct reply r;
+	ask(s, 0, 0, "ok.example.com", &r);
+	assert_chain_answered(&r, "10.0.0.98");
+	assert_int_equal(r.d.fw_action, DNSP_FW_ALLOW);
+	ask(s, 0, 0, "go.example.com", &r);
+	assert_int_equal(r.rcode, DNSP_RCODE_NOERROR); /* NODATA */
+	assert_int_equal(r.ancount, 0);
+	assert_string_equal(r.d.fw_rule_name, "block-rest");
+	dnsp_snapshot_destroy(s);
+}
+
+static void on_chain_series(void *ctx, const char *group, const char *rule, const char *action,
+			    uint64_t value)
+{
+	uint64_t *n = ctx;
+	if (strcmp(group, "frg-chain") == 0 && strcmp(rule, "alert-bad") == 0 &&
+	    strcmp(action, "ALERT") == 0)
+		*n += value;
+}
+
+/* SEMANTICS §13 INSPECT_REDIRECTION_DOMAIN with ALERT on a target: the
+ * query is answered, the alert is recorded and counted. */
+static void test_inspect_alert_on_target_is_counted(void **state)
+{
+	(void)state;
+	struct dnsp_snapshot *s = compile_text(
+		BASE CHAIN_ZONES CHAIN_LISTS
+		"    - Id: frg-chain\n"
+		"      FirewallRules:\n"
+		"        - {Name: alert-bad, Priority: 1, Action: ALERT, FirewallDomainListId: fdl-bad}\n"
+		CHAIN_ASSOC);
+	uint64_t fails[2], before = 0, after = 0;
+	dnsp_firewall_metrics(s, on_chain_series, &before, fails);
+	struct reply r;
+	ask(s, 0, 0, "go.example.com", &r);
+	assert_chain_answered(&r, "10.0.0.99");
+	assert_int_equal(r.d.fw_action, DNSP_FW_ALERT);
+	assert_string_equal(r.d.fw_rule_name, "alert-bad");
+	dnsp_firewall_metrics(s, on_chain_series, &after, fails);
+	assert_int_equal(after - before, 1);
+	dnsp_snapshot_destroy(s);
+}
+
+/* SEMANTICS §13 INSPECT_REDIRECTION_DOMAIN on a cache hit: a cached answer
+ * whose CNAME leads to a blocked name is blocked; TRUST on the rule lets it
+ * through. */
+static void test_inspect_cached_chain(void **state)
+{
+	(void)state;
+	static const uint8_t target[] = { 3, 'b', 'a', 'd', 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e',
+					  3, 'n', 'e', 't', 0 };
+	static const uint8_t qname[] = { 3, 'c', 'd', 'n', 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e',
+					 3, 'o', 'r', 'g', 0 };
+	static const uint8_t addr[4] = { 192, 0, 2, 7 };
+	static const char *const setting[2] = { "INSPECT_REDIRECTION_DOMAIN",
+						"TRUST_REDIRECTION_DOMAIN" };
+	dnsp_cache_t *cache;
+	assert_int_equal(dnsp_cache_create(NULL, &cache), 0);
+	rcu_register_thread(); /* the test thread reads the cache like a worker */
+	struct dnsp_cache_key k = { .qname = qname, .qname_len = sizeof(qname),
+				    .qtype = DNSP_T_A, .qclass = DNSP_CLASS_IN };
+	struct dnsp_cache_rr rrs[2] = {
+		{ .type = DNSP_T_CNAME, .rclass = DNSP_CLASS_IN, .ttl = 300, .rdata = target,
+		  .rdlen = sizeof(target), .section = DNSP_SEC_ANSWER },
+		{ .owner = target, .type = DNSP_T_A, .rclass = DNSP_CLASS_IN, .ttl = 300,
+		  .rdata = addr, .rdlen = 4, .section = DNSP_SEC_ANSWER },
+	};
+	assert_int_equal(dnsp_cache_insert(cache, &k, 0, rrs, 2, dnsp_cache_now()), 1);
+	for (int i = 0; i < 2; i++) {
+		char cfg[8192];
+		snprintf(cfg, sizeof(cfg), "%s%s"
+			 "    - Id: frg-chain\n"
+			 "      FirewallRules:\n"
+			 "        - {Name: block-bad, Priority: 1, Action: BLOCK,"
+			 " FirewallDomainListId: fdl-bad, BlockResponse: NXDOMAIN,"
+			 " FirewallDomainRedirectionAction: %s}\n"
+			 "%s", BASE, CHAIN_LISTS, setting[i], CHAIN_ASSOC);
+		struct dnsp_snapshot *s = compile_text(cfg);
+		struct dnsp_recursion_conf rec;
+		memset(&rec, 0, sizeof(rec));
+		rec.enabled = true;
+		rec.cache = cache;
+		const struct dnsp_recursion_conf *saved = s->recursion;
+		s->recursion = &rec;
+		struct reply r;
+		ask(s, 0, 0, "cdn.example.org", &r);
+		if (i == 0) {
+			assert_int_equal(r.rcode, DNSP_RCODE_NXDOMAIN);
+			assert_int_equal(r.ancount, 0);
+			assert_string_equal(r.d.fw_rule_name, "block-bad");
+		} else {
+			assert_int_equal(r.rcode, DNSP_RCODE_NOERROR);
+			assert_int_equal(r.ancount, 2);
+			assert_memory_equal(r.first_a, addr, 4);
+		}
+		s->recursion = saved;
+		dnsp_snapshot_destroy(s);
+	}
+	rcu_unregister_thread(); /* dnsp_cache_destroy registers itself */
+	dnsp_cache_destroy(cache);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -321,6 +566,12 @@ int main(void)
 		cmocka_unit_test(test_identical_group_lists_share_a_table),
 		cmocka_unit_test(test_fail_closed_by_default_and_open_when_enabled),
 		cmocka_unit_test(test_match_counters_survive_snapshot_destroy),
+		cmocka_unit_test(test_inspect_blocks_a_listed_cname_target),
+		cmocka_unit_test(test_trusting_allow_on_query_name_skips_the_chain),
+		cmocka_unit_test(test_trusting_block_rule_ignores_targets),
+		cmocka_unit_test(test_inspect_chain_inside_an_allow_list),
+		cmocka_unit_test(test_inspect_alert_on_target_is_counted),
+		cmocka_unit_test(test_inspect_cached_chain),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
