@@ -109,7 +109,8 @@ struct ns_entry {                 /* one name server of a zone cut */
 	bool lookup_started;          /* a sub-job was started for its address */
 	bool lookup_done;
 	struct dnsp_upstream_addr addr[NS_ADDR_MAX];
-	uint8_t tries[NS_ADDR_MAX];   /* per job: tries without a usable answer */
+	uint8_t tries[NS_ADDR_MAX];   /* per job: tries without a usable answer (per
+				       * address: see tries_get) */
 };
 
 struct deleg {                    /* remembered zone cut (slow path only) */
@@ -1122,6 +1123,51 @@ static bool start_ns_lookup(struct dnsp_resolver *r, struct job *j, struct ns_en
 	return true;
 }
 
+/*
+ * Tries are counted per address within a job, not per NS listing: an
+ * address listed under two NS names (or found again by an NS lookup) gets
+ * TRIES_PER_ADDR in all. Every listing of an address carries the same
+ * count; one filled in later starts at 0, so the count is the highest.
+ */
+static uint8_t tries_get(const struct job *j, uint16_t ns_i, uint16_t ad_i)
+{
+	const struct dnsp_upstream_addr *a = &j->ns[ns_i].addr[ad_i];
+	uint8_t t = 0;
+	for (uint16_t i = 0; i < j->nns; i++)
+		for (uint8_t k = 0; k < j->ns[i].naddr; k++)
+			if (j->ns[i].tries[k] > t && addr_eq(&j->ns[i].addr[k], a))
+				t = j->ns[i].tries[k];
+	return t;
+}
+
+static void tries_set(struct job *j, uint16_t ns_i, uint16_t ad_i, uint8_t t)
+{
+	struct dnsp_upstream_addr a = j->ns[ns_i].addr[ad_i];
+	for (uint16_t i = 0; i < j->nns; i++)
+		for (uint8_t k = 0; k < j->ns[i].naddr; k++)
+			if (addr_eq(&j->ns[i].addr[k], &a))
+				j->ns[i].tries[k] = t;
+}
+
+/* One try fewer counted against (ns_i, ad_i)'s address (none below 0). */
+static void tries_undo(struct job *j, uint16_t ns_i, uint16_t ad_i)
+{
+	uint8_t t = tries_get(j, ns_i, ad_i);
+	if (t > 0)
+		tries_set(j, ns_i, ad_i, (uint8_t)(t - 1));
+}
+
+/* True when (ns_i, ad_i) is the first listing of its address in j. */
+static bool addr_first(const struct job *j, uint16_t ns_i, uint16_t ad_i)
+{
+	const struct dnsp_upstream_addr *a = &j->ns[ns_i].addr[ad_i];
+	for (uint16_t i = 0; i <= ns_i; i++)
+		for (uint8_t k = 0; k < j->ns[i].naddr && (i < ns_i || k < ad_i); k++)
+			if (addr_eq(&j->ns[i].addr[k], a))
+				return false;
+	return true;
+}
+
 /* Chooses the next address to ask: forwarders in order; else the lowest
  * smoothed RTT (unknown servers first, at a modest score so they get
  * measured), randomised among those within 25% of the best. Skips
@@ -1145,11 +1191,14 @@ static bool pick_server(struct dnsp_resolver *r, struct job *j, uint16_t *ns_i, 
 	for (uint16_t i = 0; i < j->nns; i++) {
 		struct ns_entry *e = &j->ns[i];
 		for (uint8_t k = 0; k < e->naddr; k++) {
-			if (e->tries[k] >= TRIES_PER_ADDR)
+			if (!addr_first(j, i, k))
+				continue; /* one candidate per address */
+			uint8_t tries = tries_get(j, i, k);
+			if (tries >= TRIES_PER_ADDR)
 				continue;
 			struct server *s = server_get(r, &e->addr[k], false);
 			if (s && s->down_until_ms > now) {
-				if (e->tries[k] == 0 && s->down_until_ms < probe_at) {
+				if (tries == 0 && s->down_until_ms < probe_at) {
 					probe_at = s->down_until_ms;
 					probe_n = i;
 					probe_a = k;
@@ -1157,12 +1206,12 @@ static bool pick_server(struct dnsp_resolver *r, struct job *j, uint16_t *ns_i, 
 				continue;
 			}
 			uint32_t score = s && s->srtt_ms ? s->srtt_ms : RTT_UNKNOWN_MS;
-			if (e->tries[k] > 0)
+			if (tries > 0)
 				score += 1000; /* a retry comes after untried servers */
 			if (j->forward) {
 				/* FORWARD: the rule's order, each target once
 				 * before any is retried (failover). */
-				if (e->tries[k] == 0 || fwd_retry_n == UINT16_MAX) {
+				if (tries == 0 || fwd_retry_n == UINT16_MAX) {
 					*ns_i = i;
 					*ad_i = k;
 					return true;
@@ -1191,7 +1240,7 @@ static bool pick_server(struct dnsp_resolver *r, struct job *j, uint16_t *ns_i, 
 			return false;
 		*ns_i = (uint16_t)probe_n;
 		*ad_i = (uint16_t)probe_a;
-		j->ns[probe_n].tries[probe_a] = TRIES_PER_ADDR - 1; /* one try only */
+		tries_set(j, *ns_i, *ad_i, TRIES_PER_ADDR - 1); /* one try only */
 		return true;
 	}
 	uint32_t limit = best + best / 4 + 5;
@@ -1352,7 +1401,7 @@ static bool upq_start(struct dnsp_resolver *r, struct job *j, uint16_t ns_i, uin
 	q->in_len = 0;
 	q->sent_ms = now_ms();
 	j->upq = q;
-	e->tries[ad_i]++;
+	tries_set(j, ns_i, ad_i, (uint8_t)(tries_get(j, ns_i, ad_i) + 1));
 	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = tag_make(TAG_UPQ, q->gen, q->idx) };
 	if (tcp) {
 		q->out = malloc((size_t)len + 2);
@@ -1437,7 +1486,7 @@ static void job_send(struct dnsp_resolver *r, struct job *j)
 	}
 	if (!upq_start(r, j, ns_i, ad_i, asked, qtype, false)) {
 		/* Could not send to that address: count it tried and go on. */
-		j->ns[ns_i].tries[ad_i] = TRIES_PER_ADDR;
+		tries_set(j, ns_i, ad_i, TRIES_PER_ADDR);
 		job_send(r, j);
 	}
 }
@@ -1517,7 +1566,7 @@ static void job_response(struct dnsp_resolver *r, struct job *j, struct upq *q,
 			tree_fail(r, j);
 			return;
 		}
-		j->ns[ns_i].tries[ad_i]--;
+		tries_undo(j, ns_i, ad_i);
 		if (!upq_start(r, j, ns_i, ad_i, asked, minimised ? DNSP_T_A : j->qtype, true))
 			job_send(r, j);
 		return;
@@ -1539,17 +1588,33 @@ static void job_response(struct dnsp_resolver *r, struct job *j, struct upq *q,
 		/* EDNS fallback (RFC 6891 §7): this server gets plain queries. */
 		s->no_edns = true;
 		ST_INC(r, up_edns_fallback);
-		j->ns[ns_i].tries[ad_i]--;
+		tries_undo(j, ns_i, ad_i);
 		job_send(r, j);
 		return;
 	}
 	if (c->kind == DNSP_UP_SERVFAIL || c->kind == DNSP_UP_FORMERR || c->kind == DNSP_UP_LAME) {
 		ST_INC(r, up_error);
-		j->ns[ns_i].tries[ad_i] = TRIES_PER_ADDR;
 		if (minimised) {
-			/* Relaxed minimisation (RFC 9156 §2.3): ask the full name. */
+			/* Relaxed minimisation (RFC 9156 §2.3, §4): a server may
+			 * mishandle minimised questions (empty non-terminals) and
+			 * answer the full one. It is asked the full name once,
+			 * the failed minimised try not counted against its
+			 * address (a zone with one address would otherwise have
+			 * nowhere left to ask). The send is charged as any other. */
 			j->qmin = false;
+			tries_undo(j, ns_i, ad_i);
+			if (!dnsp_work_charge(&j->root->work, &r->set.lim, DNSP_WORK_QUERY)) {
+				ST_INC(r, limit_hits);
+				tree_fail(r, j);
+				return;
+			}
+			if (!upq_start(r, j, ns_i, ad_i, j->cur, j->qtype, false)) {
+				tries_set(j, ns_i, ad_i, TRIES_PER_ADDR);
+				job_send(r, j);
+			}
+			return;
 		}
+		tries_set(j, ns_i, ad_i, TRIES_PER_ADDR);
 		job_send(r, j);
 		return;
 	}
@@ -1559,8 +1624,7 @@ static void job_response(struct dnsp_resolver *r, struct job *j, struct upq *q,
 	 * next minimised label, the full name after a minimised NXDOMAIN) is
 	 * not used up by its own answers. What bounds the queries of a client
 	 * query is its work budget, charged on every send. */
-	if (j->ns[ns_i].tries[ad_i] > 0)
-		j->ns[ns_i].tries[ad_i]--;
+	tries_undo(j, ns_i, ad_i);
 
 	if (minimised) {
 		if (c->kind == DNSP_UP_REFERRAL && dnsp_name_in(j->cur, c->cut)) {
@@ -1624,7 +1688,7 @@ static void job_response(struct dnsp_resolver *r, struct job *j, struct upq *q,
 			return;
 		}
 		if (!moved) {
-			j->ns[ns_i].tries[ad_i] = TRIES_PER_ADDR;
+			tries_set(j, ns_i, ad_i, TRIES_PER_ADDR);
 			job_send(r, j);
 			return;
 		}
@@ -1633,7 +1697,7 @@ static void job_response(struct dnsp_resolver *r, struct job *j, struct upq *q,
 	}
 	default:
 		/* Nothing to take from it: this address is done for this job. */
-		j->ns[ns_i].tries[ad_i] = TRIES_PER_ADDR;
+		tries_set(j, ns_i, ad_i, TRIES_PER_ADDR);
 		job_send(r, j);
 		return;
 	}
@@ -1673,7 +1737,7 @@ static void upq_event(struct dnsp_resolver *r, struct upq *q, uint32_t events)
 			struct server *s = server_get(r, &q->addr, true);
 			if (s)
 				server_timeout(s, now_ms());
-			j->ns[q->ns_index].tries[q->addr_index] = TRIES_PER_ADDR;
+			tries_set(j, q->ns_index, q->addr_index, TRIES_PER_ADDR);
 			upq_release(r, q);
 			job_send(r, j);
 			return;
@@ -1681,7 +1745,7 @@ static void upq_event(struct dnsp_resolver *r, struct upq *q, uint32_t events)
 	} else {
 		if (events & (EPOLLERR | EPOLLHUP) && q->out_off < q->out_len) {
 			ST_INC(r, up_error);
-			j->ns[q->ns_index].tries[q->addr_index] = TRIES_PER_ADDR;
+			tries_set(j, q->ns_index, q->addr_index, TRIES_PER_ADDR);
 			upq_release(r, q);
 			job_send(r, j);
 			return;
@@ -1693,7 +1757,7 @@ static void upq_event(struct dnsp_resolver *r, struct upq *q, uint32_t events)
 				if (errno == EAGAIN || errno == EINTR)
 					return;
 				ST_INC(r, up_error);
-				j->ns[q->ns_index].tries[q->addr_index] = TRIES_PER_ADDR;
+				tries_set(j, q->ns_index, q->addr_index, TRIES_PER_ADDR);
 				upq_release(r, q);
 				job_send(r, j);
 				return;
@@ -1720,7 +1784,7 @@ static void upq_event(struct dnsp_resolver *r, struct upq *q, uint32_t events)
 			return;
 		if (k <= 0) {
 			ST_INC(r, up_error);
-			j->ns[q->ns_index].tries[q->addr_index] = TRIES_PER_ADDR;
+			tries_set(j, q->ns_index, q->addr_index, TRIES_PER_ADDR);
 			upq_release(r, q);
 			job_send(r, j);
 			return;
@@ -1741,7 +1805,7 @@ static void upq_event(struct dnsp_resolver *r, struct upq *q, uint32_t events)
 		if (!q->tcp)
 			return;
 		ST_INC(r, up_error);
-		j->ns[q->ns_index].tries[q->addr_index] = TRIES_PER_ADDR;
+		tries_set(j, q->ns_index, q->addr_index, TRIES_PER_ADDR);
 		upq_release(r, q);
 		job_send(r, j);
 		return;

@@ -16,6 +16,10 @@ its own network namespace on one bridged segment (198.18.60.0/24):
   auth2  198.18.60.5  dnsplaned public "b.test." and "d.test."
   evil   198.18.60.6  a dnspython server for "evil.test." that injects an
                       out-of-bailiwick address for www.a.test
+  picky  198.18.60.7  a dnspython server for "picky.test." (one address)
+                      that refuses minimised questions and answers the full
+                      name, and for "twin.test." (one address under two NS
+                      names) that answers SERVFAIL
   res    198.18.60.10 dnsplaned resolver (root hints -> 198.18.60.2)
 
 Each rule is one behaviour: resolution works; a second query is a cache hit
@@ -23,8 +27,9 @@ Each rule is one behaviour: resolution works; a second query is a cache hit
 count down; negative answers are cached (RFC 2308); entries expire; a
 CNAME into another zone is chased; a glueless delegation is resolved; a
 name deep below one server's apex resolves with QNAME minimisation; an
-out-of-bailiwick record is ignored; a truncated upstream answer is retried
-over TCP; a dead upstream gives SERVFAIL within the bound; a referral storm
+out-of-bailiwick record is ignored; a server that refuses minimised
+questions is asked the full name; an address listed under two NS names is
+tried as one address; a truncated upstream answer is retried over TCP; a dead upstream gives SERVFAIL within the bound; a referral storm
 stays within the work limits; serve-stale answers when the upstream dies.
 
 Runs as root only (exit 77 otherwise), skips without knotd or nsd. Every
@@ -58,6 +63,7 @@ NODES = {  # role: (netns, address)
     "auth1": (PFX + "a1", NET + "4"),
     "auth2": (PFX + "a2", NET + "5"),
     "evil": (PFX + "ev", NET + "6"),
+    "picky": (PFX + "pk", NET + "7"),
     "res": (PFX + "rs", NET + "10"),
 }
 HUB = PFX + "hub"
@@ -101,8 +107,14 @@ evil     IN NS  ns.evil
 ns.evil  IN A   %(ev)s
 dead     IN NS  ns.dead
 ns.dead  IN A   %(dead)s
+picky    IN NS  ns.picky
+ns.picky IN A   %(pk)s
+twin     IN NS  ns1.twin
+twin     IN NS  ns2.twin
+ns1.twin IN A   %(pk)s
+ns2.twin IN A   %(pk)s
 """ % {"tld": NODES["tld"][1], "a1": NODES["auth1"][1], "a2": NODES["auth2"][1],
-       "ev": NODES["evil"][1], "dead": DEAD} + "".join(
+       "ev": NODES["evil"][1], "dead": DEAD, "pk": NODES["picky"][1]} + "".join(
     "storm    IN NS  n%d.storm-ns.b.test.\n" % i for i in range(1, 21))
 
 BIG_TXT = "".join('big IN TXT "%s"\n' % (("%02d" % i) * 100) for i in range(20))
@@ -225,6 +237,37 @@ while True:
         r.answer.append(dns.rrset.from_text("evil.test.", 300, "IN", "NS", "ns.evil.test."))
     s.sendto(r.to_wire(), peer)
 """
+
+PICKY_FULL = "www.x.y.picky.test."
+
+# A server that mishandles QNAME minimisation (RFC 9156 §4): REFUSED to
+# every question but the full name, which it answers; SERVFAIL to anything
+# in twin.test. Each question it gets is logged ("q <name> <type>").
+PICKY_SERVER = r"""
+import socket, sys
+import dns.message, dns.rrset, dns.flags, dns.rcode, dns.rdatatype
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((sys.argv[1], 53))
+while True:
+    data, peer = s.recvfrom(4096)
+    try:
+        q = dns.message.from_wire(data)
+    except Exception:
+        continue
+    name = q.question[0].name.to_text().lower()
+    qt = q.question[0].rdtype
+    print("q %%s %%s" %% (name, dns.rdatatype.to_text(qt)), flush=True)
+    r = dns.message.make_response(q)
+    r.flags |= dns.flags.AA
+    if name == "%s" and qt == dns.rdatatype.A:
+        r.answer.append(dns.rrset.from_text(q.question[0].name, 300, "IN", "A",
+                                            "198.18.100.7"))
+    elif name.endswith("twin.test."):
+        r.set_rcode(dns.rcode.SERVFAIL)
+    else:
+        r.set_rcode(dns.rcode.REFUSED)
+    s.sendto(r.to_wire(), peer)
+""" % PICKY_FULL
 
 # ---------------------------------------------------------------- netns
 
@@ -458,6 +501,44 @@ def out_of_bailiwick_record_is_ignored():
     assert h.answer_values(r, "A") == ["198.18.100.1"], "cache poisoned: %s" % r
 
 
+def picky_queries(name=None):
+    """(name, type) of each question the picky server got, in order."""
+    out = []
+    for line in SERVERS["picky"].log().splitlines():
+        parts = line.split()
+        if len(parts) == 3 and parts[0] == "q" and (name is None or parts[1] == name):
+            out.append((parts[1], parts[2]))
+    return out
+
+
+@s.rule
+def refused_minimised_question_falls_back_to_the_full_name_at_the_same_address():
+    # RFC 9156 §2.3 (relaxed) and §4: picky.test's only server refuses the
+    # minimised y.picky.test and answers www.x.y.picky.test. The refusal
+    # must not use up that address: the full name is asked there once (it
+    # was not: no address left, SERVFAIL).
+    r = h.expect(ask(PICKY_FULL), rcode="NOERROR", ra=True,
+                 what="%s A (minimised questions refused)" % PICKY_FULL)
+    assert h.answer_values(r, "A") == ["198.18.100.7"], r
+    seen = picky_queries()
+    assert ("y.picky.test.", "A") in seen, "no minimised question was asked: %s" % seen
+    assert seen.count((PICKY_FULL, "A")) >= 1, "the full name was never asked: %s" % seen
+    # one fallback: the full name after the refused minimised question
+    i = seen.index(("y.picky.test.", "A"))
+    assert (PICKY_FULL, "A") in seen[i + 1:], seen
+
+
+@s.rule
+def an_address_under_two_ns_names_is_tried_as_one_address():
+    # twin.test has NS ns1.twin and ns2.twin, both at the picky server's one
+    # address, which answers SERVFAIL: that address is done after one error
+    # answer, whichever name listed it (tries count per address, not per
+    # NS listing: it was asked once per name).
+    h.expect(ask("www.twin.test."), rcode="SERVFAIL")
+    n = len(picky_queries("www.twin.test."))
+    assert n == 1, "the SERVFAIL address was asked %d times for one question" % n
+
+
 @s.rule
 def truncated_upstream_answer_is_retried_over_tcp():
     tcp = metric(RESOLVER, "dnsplane_resolver_upstream_queries_total", 'result="tcp"')
@@ -624,11 +705,16 @@ def main():
         open(evil, "w").write(EVIL_SERVER)
         SERVERS["evil"] = Proc(NODES["evil"][0], "evil",
                                ["/usr/bin/python3", evil, NODES["evil"][1]], tmp).start()
+        picky = os.path.join(tmp, "picky.py")
+        open(picky, "w").write(PICKY_SERVER)
+        SERVERS["picky"] = Proc(NODES["picky"][0], "picky",
+                                ["/usr/bin/python3", picky, NODES["picky"][1]], tmp).start()
         auth2 = NsDaemon(NODES["auth2"][0], config=AUTH2_CONF, ctl_url=CTL_URL, name="rec-auth")
         auth2.start()
         # every upstream answers before the resolver starts
         for role, name in (("root", "test."), ("tld", "a.test."), ("auth1", "www.a.test."),
-                           ("auth2", "www.b.test."), ("evil", "evil.test.")):
+                           ("auth2", "www.b.test."), ("evil", "evil.test."),
+                           ("picky", "picky.test.")):
             h.wait_until(lambda: ask_from("res", NODES[role][1], name, "NS" if role != "auth1"
                                           else "A", timeout=0.5), 15.0,
                          what="%s (%s) to answer" % (role, NODES[role][1]))
