@@ -267,6 +267,7 @@ void dnsp_resp_init(struct dnsp_resp *r, uint8_t *buf, uint16_t cap, uint16_t li
 	r->rcode = 0;
 	r->nlab = 0;
 	r->lab_top = LAB_NONE;
+	r->last_owner = r->last_target = 0;
 	r->lab_question = !has_q; /* nothing to index without a question */
 	r->qend = qend;
 	r->reserve = 0;
@@ -394,10 +395,13 @@ static void index_question(struct dnsp_resp *r)
  * Writes name at *pos (< end), replacing its longest suffix already present
  * in the message by a pointer (RFC 1035 §4.1.4): labels are matched from
  * the right, case-insensitively, down the compression index; the literal
- * part keeps the caller's case and its labels join the index.
- * Returns 0 or DNSP_ENOSPACE.
+ * part keeps the caller's case and its labels join the index. *spelt
+ * (unless NULL) gets the offset where the whole name is spelt out (here,
+ * or the target of the bare pointer written here), 0 when a pointer cannot
+ * reach it or for the root. Returns 0 or DNSP_ENOSPACE.
  */
-static int put_name(struct dnsp_resp *r, size_t *pos, size_t end, const uint8_t *name)
+static int put_name(struct dnsp_resp *r, size_t *pos, size_t end, const uint8_t *name,
+		    uint16_t *spelt)
 {
 	uint8_t offs[DNSP_LABELS_MAX];
 	uint8_t *b = r->buf;
@@ -436,6 +440,12 @@ static int put_name(struct dnsp_resp *r, size_t *pos, size_t end, const uint8_t 
 		wr16(dst + prefix, (uint16_t)(0xC000 | r->lab_off[cur]));
 	else
 		dst[prefix] = 0;
+	/* Where the whole name is spelt out: here, or where the bare pointer
+	 * written here points; never the root alone. */
+	if (spelt != NULL) {
+		size_t whole = prefix == 0 && cur != LAB_NONE ? r->lab_off[cur] : *pos;
+		*spelt = n > 0 && whole <= 0x3fff ? (uint16_t)whole : 0;
+	}
 	/* Right to left, so every entry's parent is already indexed. */
 	for (int j = i; j >= 0 && r->nlab < DNSP_COMPRESS_MAX; j--) {
 		size_t at = *pos + offs[j];
@@ -474,23 +484,27 @@ static inline bool has_rdata_names(uint16_t type)
  * General case of dnsp_resp_put_rr: writes the record at r->len with owner
  * compression and rdata names, returning the new length or DNSP_ENOSPACE.
  */
-static int write_rr(struct dnsp_resp *r, size_t end, const uint8_t *owner,
+static int write_rr(struct dnsp_resp *r, size_t end, const uint8_t *owner, uint16_t owner_at,
 		    uint16_t type, uint16_t rclass, uint32_t ttl,
 		    const uint8_t *rdata, uint16_t rdlen)
 {
 	uint8_t *b = r->buf;
 	size_t pos = r->len;
+	uint16_t spelt = 0;
 
 	if (owner == NULL) {
+		/* a pointer: to owner_at, else to the question name */
 		if (unlikely(pos + 12 > end))
 			return DNSP_ENOSPACE;
-		b[pos] = 0xC0;
-		b[pos + 1] = DNSP_HDR_LEN;
+		spelt = owner_at ? owner_at : DNSP_HDR_LEN;
+		wr16(b + pos, (uint16_t)(0xC000 | spelt));
 		pos += 2;
 	} else {
-		if (put_name(r, &pos, end, owner) != 0 || pos + 10 > end)
+		if (put_name(r, &pos, end, owner, &spelt) != 0 || pos + 10 > end)
 			return DNSP_ENOSPACE;
 	}
+	r->last_owner = spelt;
+	r->last_target = 0;
 	wr16(b + pos, type);
 	wr16(b + pos + 2, rclass);
 	wr32(b + pos + 4, ttl);
@@ -508,7 +522,7 @@ static int write_rr(struct dnsp_resp *r, size_t end, const uint8_t *owner,
 	case DNSP_T_CNAME:
 	case DNSP_T_PTR:
 		if (rdata_name_len(rdata, rdlen) == rdlen) {
-			if (put_name(r, &pos, end, rdata) != 0)
+			if (put_name(r, &pos, end, rdata, &r->last_target) != 0)
 				return DNSP_ENOSPACE;
 			done = true;
 		}
@@ -519,7 +533,7 @@ static int write_rr(struct dnsp_resp *r, size_t end, const uint8_t *owner,
 				return DNSP_ENOSPACE;
 			memcpy(b + pos, rdata, 2);
 			pos += 2;
-			if (put_name(r, &pos, end, rdata + 2) != 0)
+			if (put_name(r, &pos, end, rdata + 2, &r->last_target) != 0)
 				return DNSP_ENOSPACE;
 			done = true;
 		}
@@ -528,8 +542,8 @@ static int write_rr(struct dnsp_resp *r, size_t end, const uint8_t *owner,
 		l1 = rdata_name_len(rdata, rdlen);
 		l2 = l1 ? rdata_name_len(rdata + l1, rdlen - l1) : 0;
 		if (l1 && l2 && l1 + l2 + 20 == rdlen) {
-			if (put_name(r, &pos, end, rdata) != 0 ||
-			    put_name(r, &pos, end, rdata + l1) != 0 || pos + 20 > end)
+			if (put_name(r, &pos, end, rdata, NULL) != 0 ||
+			    put_name(r, &pos, end, rdata + l1, NULL) != 0 || pos + 20 > end)
 				return DNSP_ENOSPACE;
 			memcpy(b + pos, rdata + l1 + l2, 20);
 			pos += 20;
@@ -550,21 +564,44 @@ static int write_rr(struct dnsp_resp *r, size_t end, const uint8_t *owner,
 	return (int)pos;
 }
 
+static inline void mark(const struct dnsp_resp *r, struct dnsp_resp_mark *m)
+{
+	m->len = r->len;
+	memcpy(m->count, r->count, sizeof(m->count));
+	m->nlab = r->nlab;
+	m->lab_question = r->lab_question;
+	m->last_owner = r->last_owner;
+	m->last_target = r->last_target;
+}
+
+static inline void rollback(struct dnsp_resp *r, const struct dnsp_resp_mark *m)
+{
+	index_rollback(r, m->nlab);
+	r->lab_question = m->lab_question;
+	r->len = m->len;
+	memcpy(r->count, m->count, sizeof(r->count));
+	r->last_owner = m->last_owner;
+	r->last_target = m->last_target;
+}
+
 /*
  * Out of line and reached by a tail call, so that the common record (owner
  * = qname, plain rdata) does not pay for this path's stack frame.
  */
 static __attribute__((noinline)) int put_rr_general(struct dnsp_resp *r,
-		enum dnsp_section sec, const uint8_t *owner, uint16_t type,
+		enum dnsp_section sec, const uint8_t *owner, uint16_t owner_at, uint16_t type,
 		uint16_t rclass, uint32_t ttl, const uint8_t *rdata, uint16_t rdlen)
 {
 	size_t end = r->limit > r->reserve ? (size_t)(r->limit - r->reserve) : 0;
-	uint8_t saved_nlab = r->nlab;
-	bool saved_question = r->lab_question;
-	int rc = write_rr(r, end, owner, type, rclass, ttl, rdata, rdlen);
+	/* Only what write_rr changes before it can fail: the index and the
+	 * two offsets (len and counts move on success only). */
+	uint8_t nlab = r->nlab;
+	bool question = r->lab_question;
+	int rc = write_rr(r, end, owner, owner_at, type, rclass, ttl, rdata, rdlen);
 	if (rc < 0) {
-		index_rollback(r, saved_nlab);
-		r->lab_question = saved_question;
+		index_rollback(r, nlab);
+		r->lab_question = question;
+		r->last_owner = r->last_target = 0;
 		r->truncated = true;
 		return DNSP_ENOSPACE;
 	}
@@ -587,7 +624,7 @@ int dnsp_resp_put_rr(struct dnsp_resp *r, enum dnsp_section sec, const uint8_t *
 	if (unlikely(owner == NULL && b[5] == 0 && b[4] == 0))
 		return -EINVAL; /* no question to point at */
 	if (!(owner == NULL && !has_rdata_names(type)))
-		return put_rr_general(r, sec, owner, type, rclass, ttl, rdata, rdlen);
+		return put_rr_general(r, sec, owner, 0, type, rclass, ttl, rdata, rdlen);
 
 	/* Common case: pointer to the qname, rdata copied as is. */
 	size_t end = r->limit > r->reserve ? (size_t)(r->limit - r->reserve) : 0;
@@ -605,10 +642,36 @@ int dnsp_resp_put_rr(struct dnsp_resp *r, enum dnsp_section sec, const uint8_t *
 	wr16(p + 10, rdlen);
 	r->len = (uint16_t)(pos + 12 + rdlen);
 	r->count[sec]++;
+	r->last_owner = DNSP_HDR_LEN;
+	r->last_target = 0;
 	/* Last, so that nothing stays live across the call. */
 	if (rdlen)
 		memcpy(p + 12, rdata, rdlen);
 	return 0;
+}
+
+int dnsp_resp_put_rr_at(struct dnsp_resp *r, enum dnsp_section sec, uint16_t at,
+			uint16_t type, uint16_t rclass, uint32_t ttl,
+			const uint8_t *rdata, uint16_t rdlen)
+{
+	if (unlikely((unsigned)sec > DNSP_SEC_ADDITIONAL ||
+		     (sec < DNSP_SEC_ADDITIONAL &&
+		      (r->count[DNSP_SEC_ADDITIONAL] |
+		       (sec == DNSP_SEC_ANSWER ? r->count[DNSP_SEC_AUTHORITY] : 0)) != 0)))
+		return -EINVAL;
+	if (unlikely(at < DNSP_HDR_LEN || at > 0x3fff || at >= r->len))
+		return -EINVAL;
+	return put_rr_general(r, sec, NULL, at, type, rclass, ttl, rdata, rdlen);
+}
+
+void dnsp_resp_mark(const struct dnsp_resp *r, struct dnsp_resp_mark *m)
+{
+	mark(r, m);
+}
+
+void dnsp_resp_rollback(struct dnsp_resp *r, const struct dnsp_resp_mark *m)
+{
+	rollback(r, m);
 }
 
 uint16_t dnsp_resp_finish(struct dnsp_resp *r, const struct dnsp_query *q,

@@ -131,6 +131,10 @@ struct dnsp_resp {
 	uint8_t lab_up[DNSP_COMPRESS_MAX];  /* parent entry, or 0xff at the top */
 	uint8_t lab_kid[DNSP_COMPRESS_MAX]; /* first child */
 	uint8_t lab_sib[DNSP_COMPRESS_MAX]; /* next sibling */
+	/* Where the last record's owner, and the name in the last NS, CNAME,
+	 * PTR or MX rdata, are spelt out (offsets a pointer can reach), or 0
+	 * (dnsp_resp_last_owner / dnsp_resp_last_target). */
+	uint16_t last_owner, last_target;
 };
 
 /*
@@ -165,6 +169,42 @@ void dnsp_resp_set_rcode(struct dnsp_resp *r, uint8_t rcode);
 int dnsp_resp_put_rr(struct dnsp_resp *r, enum dnsp_section sec, const uint8_t *owner,
 		     uint16_t type, uint16_t rclass, uint32_t ttl,
 		     const uint8_t *rdata, uint16_t rdlen);
+
+/*
+ * As dnsp_resp_put_rr, with the owner given as the offset of a name this
+ * response already spells out (dnsp_resp_last_owner/_target), written as
+ * a bare pointer: the same bytes the compressor would find, without the
+ * search. -EINVAL when at is 0, past 0x3fff or not below the message end.
+ */
+int dnsp_resp_put_rr_at(struct dnsp_resp *r, enum dnsp_section sec, uint16_t at,
+			uint16_t type, uint16_t rclass, uint32_t ttl,
+			const uint8_t *rdata, uint16_t rdlen);
+
+/* Offset of the last record's owner name (the qname's 12 for owner NULL),
+ * and of the name in the last record when it was an NS, CNAME, PTR or MX;
+ * 0 when unknown or out of pointer reach. */
+static inline uint16_t dnsp_resp_last_owner(const struct dnsp_resp *r)
+{
+	return r->last_owner;
+}
+
+static inline uint16_t dnsp_resp_last_target(const struct dnsp_resp *r)
+{
+	return r->last_target;
+}
+
+/* A point to take a response back to: records appended after
+ * dnsp_resp_mark() are removed by dnsp_resp_rollback(), names they added
+ * to the compression index included; truncated is left as it is. */
+struct dnsp_resp_mark {
+	uint16_t len;
+	uint16_t count[3];
+	uint8_t nlab;
+	bool lab_question;
+	uint16_t last_owner, last_target;
+};
+void dnsp_resp_mark(const struct dnsp_resp *r, struct dnsp_resp_mark *m);
+void dnsp_resp_rollback(struct dnsp_resp *r, const struct dnsp_resp_mark *m);
 
 /*
  * Completes the message: appends OPT when the query had EDNS (our UDP size,

@@ -1568,31 +1568,35 @@ static inline unsigned data_of(const struct dnsp_rrset *rs, struct dnsp_route_cl
 }
 
 /*
- * Writes every record of data (an RRset with data) as type under owner, all
+ * Writes every record of data (an RRset with data) as type under owner (or,
+ * when owner_at is set, under the name the response spells out there), all
  * or nothing: when a record does not fit, the records of this RRset already
- * written are taken back (the builder state is restored from a copy; the
- * builder itself undoes only the failed record), as Knot does, so that a
- * truncated response never holds part of an RRset (RFC 2181 §9). truncated
- * stays as the builder left it.
+ * written are taken back (dnsp_resp_rollback; the builder itself undoes only
+ * the failed record), as Knot does, so that a truncated response never
+ * holds part of an RRset (RFC 2181 §9). truncated stays as the builder left
+ * it. Records after the first point at the first one's owner.
  */
-static int put_rrset(struct dnsp_resp *r, enum dnsp_section sec, const uint8_t *owner,
-		     uint16_t type, uint32_t ttl, const struct dnsp_rrset *data)
+static inline __attribute__((always_inline)) int put_rrset(struct dnsp_resp *r,
+		enum dnsp_section sec, const uint8_t *owner,
+		     uint16_t owner_at, uint16_t type, uint32_t ttl,
+		     const struct dnsp_rrset *data)
 {
 	const uint8_t *p = data->rdata;
-	struct dnsp_resp saved;
+	struct dnsp_resp_mark m;
 	if (data->count > 1)
-		memcpy(&saved, r, sizeof(saved));
+		dnsp_resp_mark(r, &m);
 	for (uint16_t i = 0; i < data->count; i++) {
 		uint16_t l = (uint16_t)(p[0] << 8 | p[1]);
-		int rc = dnsp_resp_put_rr(r, sec, owner, type, DNSP_CLASS_IN, ttl, p + 2, l);
+		int rc = owner_at ? dnsp_resp_put_rr_at(r, sec, owner_at, type, DNSP_CLASS_IN, ttl,
+							p + 2, l)
+				  : dnsp_resp_put_rr(r, sec, owner, type, DNSP_CLASS_IN, ttl, p + 2, l);
 		if (unlikely(rc != 0)) {
-			if (i > 0) {
-				bool truncated = r->truncated;
-				memcpy(r, &saved, sizeof(saved));
-				r->truncated = truncated;
-			}
+			if (i > 0)
+				dnsp_resp_rollback(r, &m);
 			return rc;
 		}
+		if (owner != NULL && owner_at == 0)
+			owner_at = dnsp_resp_last_owner(r); /* 0 when out of reach */
 		p += 2u + l;
 	}
 	return 0;
@@ -1603,26 +1607,36 @@ static int put_rrset(struct dnsp_resp *r, enum dnsp_section sec, const uint8_t *
  * RRset: all or nothing, every record with the smallest TTL among them
  * (RFC 2181 §5.2: the TTLs of an RRset are equal).
  */
-static int put_rrsets(struct dnsp_resp *r, enum dnsp_section sec, const uint8_t *owner,
-		      uint16_t type, const struct dnsp_rrset *const *ds, unsigned n)
+static __attribute__((noinline)) int put_rrsets_multi(struct dnsp_resp *r,
+		enum dnsp_section sec, const uint8_t *owner, uint16_t owner_at, uint16_t type,
+		const struct dnsp_rrset *const *ds, unsigned n)
 {
-	if (likely(n == 1))
-		return put_rrset(r, sec, owner, type, ds[0]->ttl, ds[0]);
-	struct dnsp_resp saved;
+	struct dnsp_resp_mark m;
 	uint32_t ttl = UINT32_MAX;
-	memcpy(&saved, r, sizeof(saved));
+	dnsp_resp_mark(r, &m);
 	for (unsigned i = 0; i < n; i++)
 		ttl = ds[i]->ttl < ttl ? ds[i]->ttl : ttl;
 	for (unsigned i = 0; i < n; i++) {
-		int rc = put_rrset(r, sec, owner, type, ttl, ds[i]);
+		int rc = put_rrset(r, sec, owner, owner_at, type, ttl, ds[i]);
 		if (unlikely(rc != 0)) {
 			bool truncated = r->truncated;
-			memcpy(r, &saved, sizeof(saved));
+			dnsp_resp_rollback(r, &m);
 			r->truncated = truncated;
 			return rc;
 		}
+		if (owner != NULL && owner_at == 0)
+			owner_at = dnsp_resp_last_owner(r);
 	}
 	return 0;
+}
+
+static inline __attribute__((always_inline)) int put_rrsets(struct dnsp_resp *r,
+		enum dnsp_section sec, const uint8_t *owner, uint16_t owner_at, uint16_t type,
+		const struct dnsp_rrset *const *ds, unsigned n)
+{
+	if (likely(n == 1))
+		return put_rrset(r, sec, owner, owner_at, type, ds[0]->ttl, ds[0]);
+	return put_rrsets_multi(r, sec, owner, owner_at, type, ds, n);
 }
 
 /*
@@ -1648,7 +1662,7 @@ static bool put_additional(struct dnsp_resp *r, const struct dnsp_rrset *data,
 			for (int k = 0; k < 2; k++) {
 				const struct dnsp_rrset *g[DNSP_ROUTE_MAX_ANSWERS];
 				unsigned ng = data_of(dnsp_znode_rrset(t, types[k]), rc, g);
-				if (ng && put_rrsets(r, DNSP_SEC_ADDITIONAL, p + 2 + toff, types[k],
+				if (ng && put_rrsets(r, DNSP_SEC_ADDITIONAL, p + 2 + toff, 0, types[k],
 						     g, ng) != 0) {
 					r->truncated = was_truncated;
 					return false;
@@ -1723,6 +1737,7 @@ static int answer(const dnsp_zone_t *z, const uint8_t *qname, uint16_t qtype,
 {
 	const uint8_t *name = qname;
 	const uint8_t *owner = NULL;                 /* NULL: the question name */
+	uint16_t owner_at = 0;                       /* where owner is spelt out, 0: unknown */
 	const struct dnsp_rrset *addl[DNSP_ROUTE_MAX_ANSWERS]; /* RRsets whose targets go to additional */
 	unsigned naddl = 0;
 	const struct dnsp_znode *cut = NULL;         /* referral source */
@@ -1782,7 +1797,7 @@ static int answer(const dnsp_zone_t *z, const uint8_t *qname, uint16_t qtype,
 				soa = true; /* a routing policy with no set for this client */
 				break;
 			}
-			if (put_rrsets(r, DNSP_SEC_ANSWER, owner, rs->type, ds, nd) != 0)
+			if (put_rrsets(r, DNSP_SEC_ANSWER, owner, owner_at, rs->type, ds, nd) != 0)
 				goto done;
 			if (has_target(rs->type)) {
 				memcpy(addl, ds, nd * sizeof(ds[0]));
@@ -1813,9 +1828,11 @@ static int answer(const dnsp_zone_t *z, const uint8_t *qname, uint16_t qtype,
 				break;
 			seen[nseen++] = cn;
 		}
-		if (put_rrset(r, DNSP_SEC_ANSWER, owner, DNSP_T_CNAME, d->ttl, d) != 0)
+		if (put_rrset(r, DNSP_SEC_ANSWER, owner, owner_at, DNSP_T_CNAME, d->ttl, d) != 0)
 			goto done;
 		ncname++;
+		/* the target, just written as the CNAME's data, is the next owner */
+		owner_at = d->count == 1 ? dnsp_resp_last_target(r) : 0;
 		if (wild) {
 			bool dup = false;
 			for (unsigned i = 0; i < nwseen; i++)
@@ -1841,13 +1858,13 @@ static int answer(const dnsp_zone_t *z, const uint8_t *qname, uint16_t qtype,
 		const struct dnsp_rrset *ns[DNSP_ROUTE_MAX_ANSWERS];
 		unsigned nns = data_of(dnsp_znode_rrset(cut, DNSP_T_NS), rc, ns);
 		if (nns) {
-			if (put_rrsets(r, DNSP_SEC_AUTHORITY, cut->owner, DNSP_T_NS, ns, nns) != 0)
+			if (put_rrsets(r, DNSP_SEC_AUTHORITY, cut->owner, 0, DNSP_T_NS, ns, nns) != 0)
 				goto done;
 			memcpy(addl, ns, nns * sizeof(ns[0]));
 			naddl = nns;
 		}
 	} else if (soa) {
-		if (put_rrset(r, DNSP_SEC_AUTHORITY, z->apex, DNSP_T_SOA, z->neg_ttl, z->soa) != 0)
+		if (put_rrset(r, DNSP_SEC_AUTHORITY, z->apex, 0, DNSP_T_SOA, z->neg_ttl, z->soa) != 0)
 			goto done;
 	}
 	for (unsigned i = 0; i < naddl && put_additional(r, addl[i], rc); i++)

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include <errno.h>
 #include <string.h>
 #include "lib/wire/pkt.h"
 
@@ -940,6 +941,72 @@ static void test_resp_failed_put_restores(void **state)
 	assert_int_equal(check_response(b.buf, len), 2);
 }
 
+/*
+ * RFC 1035 §4.1.4 through the owner-offset API: the last owner and the
+ * last NS/CNAME/PTR/MX target are known by offset, a record can take one
+ * as its owner (a bare pointer), bad offsets are refused, and a rollback
+ * to a mark takes records and their index entries back.
+ */
+static void test_resp_owner_offsets_and_rollback(void **state)
+{
+	(void)state;
+	struct qb b;
+	struct dnsp_query q;
+	struct dnsp_resp r;
+	uint8_t target[DNSP_NAME_MAX], other[DNSP_NAME_MAX], out[DNSP_NAME_MAX];
+	const uint8_t a[4] = { 192, 0, 2, 3 };
+	size_t wl;
+	make_query(&b, &q, "c1.example.com.", 0, false, false);
+	dnsp_resp_init(&r, b.buf, sizeof(b.buf), 1232, &q);
+	assert_int_equal(dnsp_resp_last_owner(&r), 0);
+	assert_int_equal(dnsp_resp_last_target(&r), 0);
+	text_name("c2.example.com.", target);
+	assert_int_equal(dnsp_resp_put_rr(&r, DNSP_SEC_ANSWER, NULL, DNSP_T_CNAME, 1, 60, target,
+					  (uint16_t)dnsp_name_len(target)), 0);
+	assert_int_equal(dnsp_resp_last_owner(&r), DNSP_HDR_LEN); /* the qname */
+	uint16_t t = dnsp_resp_last_target(&r);
+	assert_int_equal(t, r.len - 5); /* "\002c2" + pointer */
+	assert_int_equal(dnsp_name_unpack(b.buf, r.len, t, out, &wl, false),
+			 (int)dnsp_name_len(target));
+	assert_memory_equal(out, target, dnsp_name_len(target));
+	/* bad offsets */
+	assert_int_equal(dnsp_resp_put_rr_at(&r, DNSP_SEC_ANSWER, 0, DNSP_T_A, 1, 60, a, 4),
+			 -EINVAL);
+	assert_int_equal(dnsp_resp_put_rr_at(&r, DNSP_SEC_ANSWER, 5, DNSP_T_A, 1, 60, a, 4),
+			 -EINVAL);
+	assert_int_equal(dnsp_resp_put_rr_at(&r, DNSP_SEC_ANSWER, r.len, DNSP_T_A, 1, 60, a, 4),
+			 -EINVAL);
+	assert_int_equal(dnsp_resp_put_rr_at(&r, DNSP_SEC_ANSWER, 0x4000, DNSP_T_A, 1, 60, a, 4),
+			 -EINVAL);
+	/* c2 A: the owner is a bare pointer to the target */
+	uint16_t at = r.len;
+	assert_int_equal(dnsp_resp_put_rr_at(&r, DNSP_SEC_ANSWER, t, DNSP_T_A, 1, 60, a, 4), 0);
+	assert_int_equal(get16(b.buf + at), 0xC000 | t);
+	assert_int_equal(dnsp_resp_last_owner(&r), t);
+	assert_int_equal(dnsp_resp_last_target(&r), 0); /* an A has no name */
+	/* a mark, two records with new labels, a rollback */
+	struct dnsp_resp_mark m;
+	dnsp_resp_mark(&r, &m);
+	uint16_t len = r.len;
+	uint8_t nlab = r.nlab;
+	text_name("x.new.example.org.", other);
+	assert_int_equal(dnsp_resp_put_rr(&r, DNSP_SEC_ANSWER, other, DNSP_T_A, 1, 60, a, 4), 0);
+	assert_int_equal(dnsp_resp_put_rr(&r, DNSP_SEC_ANSWER, other, DNSP_T_A, 1, 60, a, 4), 0);
+	assert_true(r.nlab > nlab);
+	dnsp_resp_rollback(&r, &m);
+	assert_int_equal(r.len, len);
+	assert_int_equal(r.nlab, nlab);
+	assert_int_equal(r.count[DNSP_SEC_ANSWER], 2);
+	assert_int_equal(dnsp_resp_last_owner(&r), t);
+	/* the taken-back labels are not pointed at: written out again */
+	text_name("y.new.example.org.", other);
+	at = r.len;
+	assert_int_equal(dnsp_resp_put_rr(&r, DNSP_SEC_ANSWER, other, DNSP_T_A, 1, 60, a, 4), 0);
+	assert_memory_equal(b.buf + at, other, dnsp_name_len(other));
+	uint16_t n = dnsp_resp_finish(&r, &q, 1232, 0);
+	assert_int_equal(check_response(b.buf, n), 3);
+}
+
 /* RFC 6891 §7: room is kept for the OPT record, so it is always echoed. */
 static void test_resp_reserves_opt(void **state)
 {
@@ -1189,6 +1256,7 @@ int main(void)
 		cmocka_unit_test(test_resp_other_rdata_verbatim),
 		cmocka_unit_test(test_resp_truncation_sets_tc),
 		cmocka_unit_test(test_resp_failed_put_restores),
+		cmocka_unit_test(test_resp_owner_offsets_and_rollback),
 		cmocka_unit_test(test_resp_reserves_opt),
 		cmocka_unit_test(test_resp_opt_echo_do_and_ecs_scope),
 		cmocka_unit_test(test_resp_error_badvers_extended_rcode),
