@@ -86,7 +86,8 @@ struct dnsp_up_class {
 	uint16_t nkeep;                  /* records for the answer, in order: chain links,
 					  * final RRset, then (negative) the SOA */
 	uint16_t keep[DNSP_UP_KEEP_MAX]; /* indices into m->rr */
-	uint16_t nchain;                 /* CNAME/DNAME links among keep[] */
+	uint16_t nchain;                 /* CNAME/DNAME steps followed (a loop repeats
+					  * records kept once, so it may exceed nkeep) */
 	uint16_t nns;                    /* REFERRAL: NS records (indices) */
 	uint16_t ns[DNSP_UP_NS_MAX];
 	uint16_t nglue;                  /* REFERRAL: A/AAAA for those NS names, in bailiwick */
