@@ -8,6 +8,8 @@
  * probes, expire deadlines and resume probes that stopped with work left
  * (bytes OpenSSL holds raise no event), which costs nothing next to probe
  * intervals of 100 ms and more, and keeps the code free of timer structures.
+ * Reading the answer (status line, headers, body, search) is
+ * ctrl/httpresp.c; this file turns its verdicts into result texts.
  *
  * Results go through record(): the checker's view flips after
  * FailureThreshold disagreeing results, Disabled/Inverted turn the view
@@ -26,7 +28,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -35,11 +36,13 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include "health.h"
+#include "httpresp.h"
 
-#define HEAD_MAX 16384  /* response status line + headers */
+#define HEAD_MAX DNSP_HTTPRESP_HEAD_MAX /* response status line + headers */
 #define INFLIGHT_MAX 256 /* probes in flight at once: bounds the descriptors used */
 #define RETRY_MS 200     /* no descriptor free: try again after this, no result */
-#define CHUNK_HEX_MAX 15
+
+_Static_assert(DNSP_HTTPRESP_WINDOW == DNSP_HC_BODY_SEARCH_LEN, "search window");
 
 /* ---- the status rules ---- */
 
@@ -78,8 +81,6 @@ bool dnsp_hc_calculated(size_t nhealthy, int threshold)
 /* ---- checks ---- */
 
 enum phase { IDLE, CONNECTING, TLS_HANDSHAKE, SENDING, READ_HEAD, READ_BODY };
-
-enum chunk_state { CH_SIZE, CH_EXT, CH_DATA, CH_DATA_END, CH_DONE };
 
 struct check {
 	/* definition (copied from the configuration) */
@@ -127,14 +128,8 @@ struct check {
 	size_t req_len, req_off;
 	char *head;                    /* HEAD_MAX bytes */
 	size_t head_len;
-	int http_status;
-	char reason[64];
 	char *body;                    /* DNSP_HC_BODY_SEARCH_LEN bytes */
-	size_t body_len;
-	bool chunked, has_length;
-	uint64_t remaining;            /* Content-Length left, or chunk bytes left */
-	enum chunk_state cst;
-	int chunk_digits;
+	struct dnsp_httpresp resp;     /* status, body state, body window (body) */
 };
 
 struct dnsp_health_checker {
@@ -399,13 +394,8 @@ static void probe_reset(struct dnsp_health_checker *hc, struct check *h)
 	free(h->req);
 	h->req = NULL;
 	h->req_len = h->req_off = 0;
-	h->head_len = h->body_len = 0;
-	h->http_status = 0;
-	h->reason[0] = 0;
-	h->chunked = h->has_length = false;
-	h->remaining = 0;
-	h->cst = CH_SIZE;
-	h->chunk_digits = 0;
+	h->head_len = 0;
+	dnsp_httpresp_init(&h->resp, h->body);
 }
 
 static void finish(struct dnsp_health_checker *hc, struct check *h, bool ok, const char *fmt,
@@ -422,35 +412,6 @@ static void finish(struct dnsp_health_checker *hc, struct check *h, bool ok, con
 	/* RequestInterval is the time between a response and the next request */
 	h->due_ms = mono_ms() + h->interval_ms;
 	record(hc, h, ok, text);
-}
-
-static const char *reason_phrase(int code)
-{
-	switch (code) {
-	case 200: return "OK";
-	case 201: return "Created";
-	case 202: return "Accepted";
-	case 204: return "No Content";
-	case 301: return "Moved Permanently";
-	case 302: return "Found";
-	case 303: return "See Other";
-	case 304: return "Not Modified";
-	case 307: return "Temporary Redirect";
-	case 308: return "Permanent Redirect";
-	case 400: return "Bad Request";
-	case 401: return "Unauthorized";
-	case 403: return "Forbidden";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 408: return "Request Timeout";
-	case 429: return "Too Many Requests";
-	case 500: return "Internal Server Error";
-	case 501: return "Not Implemented";
-	case 502: return "Bad Gateway";
-	case 503: return "Service Unavailable";
-	case 504: return "Gateway Timeout";
-	default: return NULL;
-	}
 }
 
 static void tls_error_text(char *out, size_t cap, int err)
@@ -519,6 +480,7 @@ static void start_request(struct dnsp_health_checker *hc, struct check *h)
 		finish(hc, h, false, "out of memory");
 		return;
 	}
+	dnsp_httpresp_init(&h->resp, h->body);
 	h->req_len = strlen(h->req);
 	h->req_off = 0;
 	step(hc, h);
@@ -557,184 +519,47 @@ static void start_probe(struct dnsp_health_checker *hc, struct check *h, int64_t
 		finish(hc, h, false, "Connection failed: %s", strerror(err));
 }
 
-/* Body bytes after the headers: decode chunking, keep the first
- * DNSP_HC_BODY_SEARCH_LEN bytes. Returns true when the body is complete
- * (or the search window is full). */
-static bool body_feed(struct check *h, const char *p, size_t n)
-{
-	for (size_t i = 0; i < n;) {
-		if (h->body_len >= DNSP_HC_BODY_SEARCH_LEN)
-			return true;
-		if (!h->chunked) {
-			size_t take = n - i;
-			if (h->has_length && take > h->remaining)
-				take = (size_t)h->remaining;
-			size_t room = DNSP_HC_BODY_SEARCH_LEN - h->body_len;
-			if (take > room)
-				take = room;
-			memcpy(h->body + h->body_len, p + i, take);
-			h->body_len += take;
-			i += take;
-			if (h->has_length) {
-				h->remaining -= take;
-				if (h->remaining == 0)
-					return true;
-			}
-			continue;
-		}
-		char ch = p[i];
-		switch (h->cst) {
-		case CH_SIZE: {
-			int d = ch >= '0' && ch <= '9' ? ch - '0'
-				: ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
-				: ch >= 'A' && ch <= 'F' ? ch - 'A' + 10 : -1;
-			i++;
-			if (d >= 0 && h->chunk_digits < CHUNK_HEX_MAX) {
-				h->remaining = h->remaining * 16 + (uint64_t)d;
-				h->chunk_digits++;
-			} else if (ch == '\n') {
-				if (h->remaining == 0)
-					return true; /* last chunk: trailers do not matter */
-				h->cst = CH_DATA;
-				h->chunk_digits = 0;
-			} else {
-				h->cst = CH_EXT; /* ';' extensions, '\r' */
-			}
-			break;
-		}
-		case CH_EXT:
-			if (p[i++] == '\n') {
-				if (h->remaining == 0)
-					return true;
-				h->cst = CH_DATA;
-				h->chunk_digits = 0;
-			}
-			break;
-		case CH_DATA: {
-			size_t take = n - i;
-			if (take > h->remaining)
-				take = (size_t)h->remaining;
-			size_t room = DNSP_HC_BODY_SEARCH_LEN - h->body_len;
-			size_t keep = take < room ? take : room;
-			memcpy(h->body + h->body_len, p + i, keep);
-			h->body_len += keep;
-			i += take;
-			h->remaining -= take;
-			if (h->remaining == 0)
-				h->cst = CH_DATA_END;
-			break;
-		}
-		case CH_DATA_END:
-			if (p[i++] == '\n')
-				h->cst = CH_SIZE;
-			break;
-		case CH_DONE:
-			return true;
-		}
-	}
-	return h->body_len >= DNSP_HC_BODY_SEARCH_LEN;
-}
-
 static void body_done(struct dnsp_health_checker *hc, struct check *h)
 {
-	size_t sl = strlen(h->search);
-	bool found = sl <= h->body_len && memmem(h->body, h->body_len, h->search, sl) != NULL;
-	if (found)
+	if (dnsp_httpresp_match(&h->resp, h->search))
 		finish(hc, h, true, "HTTP Status Code %d, %s. Search string found in the response "
-		       "body", h->http_status, h->reason);
+		       "body", h->resp.status, h->resp.reason);
 	else
 		finish(hc, h, false, "HTTP Status Code %d, %s. The search string was not found in "
-		       "the first 5,120 bytes of the response body", h->http_status, h->reason);
-}
-
-/* Case-insensitive header lookup in the head [start, end): value trimmed
- * into out. */
-static bool header(const char *head, size_t len, const char *name, char *out, size_t cap)
-{
-	size_t nl = strlen(name);
-	const char *p = memchr(head, '\n', len); /* skip the status line */
-	const char *end = head + len;
-	while (p && p + 1 < end) {
-		const char *line = p + 1;
-		const char *eol = memchr(line, '\n', (size_t)(end - line));
-		if (!eol)
-			eol = end;
-		if ((size_t)(eol - line) > nl && strncasecmp(line, name, nl) == 0 && line[nl] == ':') {
-			const char *v = line + nl + 1;
-			while (v < eol && (*v == ' ' || *v == '\t'))
-				v++;
-			const char *ve = eol;
-			while (ve > v && (ve[-1] == '\r' || ve[-1] == ' ' || ve[-1] == '\t'))
-				ve--;
-			size_t vl = (size_t)(ve - v) < cap - 1 ? (size_t)(ve - v) : cap - 1;
-			memcpy(out, v, vl);
-			out[vl] = 0;
-			return true;
-		}
-		p = eol < end ? eol : NULL;
-	}
-	return false;
+		       "the first 5,120 bytes of the response body", h->resp.status, h->resp.reason);
 }
 
 /* A complete head is in h->head[0..hl). Returns false when finished. */
 static bool head_done(struct dnsp_health_checker *hc, struct check *h, size_t hl)
 {
-	const char *s = h->head;
-	/* "HTTP/1.x SP 3DIGIT [SP reason]" (RFC 7230 §3.1.2) */
-	if (hl < 12 || strncmp(s, "HTTP/1.", 7) != 0 || s[8] != ' ' ||
-	    s[9] < '1' || s[9] > '5' || s[10] < '0' || s[10] > '9' || s[11] < '0' || s[11] > '9') {
+	struct dnsp_httpresp *r = &h->resp;
+	switch (dnsp_httpresp_head(r, h->head, hl, dnsp_hc_type_str_match(h->type))) {
+	case DNSP_HTTPRESP_BAD_STATUS:
 		finish(hc, h, false, "The response is not valid HTTP (bad status line)");
 		return false;
-	}
-	h->http_status = (s[9] - '0') * 100 + (s[10] - '0') * 10 + (s[11] - '0');
-	const char *std = reason_phrase(h->http_status);
-	if (std) {
-		copy_text(h->reason, sizeof(h->reason), std);
-	} else {
-		const char *r = s + 12, *eol = memchr(s, '\r', hl);
-		while (r < s + hl && *r == ' ')
-			r++;
-		size_t rl = eol && eol > r ? (size_t)(eol - r) : 0;
-		if (rl >= sizeof(h->reason))
-			rl = sizeof(h->reason) - 1;
-		memcpy(h->reason, r, rl);
-		h->reason[rl] = 0;
-	}
-	/* Route 53: healthy on >= 200 and < 400 */
-	if (h->http_status < 200 || h->http_status >= 400) {
-		finish(hc, h, false, "HTTP Status Code %d, %s", h->http_status, h->reason);
+	case DNSP_HTTPRESP_STATUS_FAIL:
+		finish(hc, h, false, "HTTP Status Code %d, %s", r->status, r->reason);
 		return false;
-	}
-	if (!dnsp_hc_type_str_match(h->type)) {
-		finish(hc, h, true, "HTTP Status Code %d, %s", h->http_status, h->reason);
+	case DNSP_HTTPRESP_STATUS_OK:
+		finish(hc, h, true, "HTTP Status Code %d, %s", r->status, r->reason);
 		return false;
-	}
-	char v[128];
-	if (header(h->head, hl, "Content-Encoding", v, sizeof(v)) && strcasecmp(v, "identity") != 0) {
+	case DNSP_HTTPRESP_BAD_ENCODING:
 		finish(hc, h, false, "HTTP Status Code %d, %s. Content-Encoding %s is not supported "
-		       "(the checker sends no Accept-Encoding)", h->http_status, h->reason, v);
+		       "(the checker sends no Accept-Encoding)", r->status, r->reason, r->encoding);
 		return false;
-	}
-	if (header(h->head, hl, "Transfer-Encoding", v, sizeof(v)) && strcasestr(v, "chunked")) {
-		h->chunked = true;
-	} else if (header(h->head, hl, "Content-Length", v, sizeof(v))) {
-		char *e;
-		unsigned long long x = strtoull(v, &e, 10);
-		if (*v < '0' || *v > '9' || *e) {
-			finish(hc, h, false, "The response is not valid HTTP (bad Content-Length)");
-			return false;
-		}
-		h->has_length = true;
-		h->remaining = x;
-	}
-	if (h->http_status == 204 || h->http_status == 304 || (h->has_length && h->remaining == 0)) {
+	case DNSP_HTTPRESP_BAD_LENGTH:
+		finish(hc, h, false, "The response is not valid HTTP (bad Content-Length)");
+		return false;
+	case DNSP_HTTPRESP_BODY_DONE:
 		body_done(hc, h);
 		return false;
+	case DNSP_HTTPRESP_BODY:
+		break;
 	}
 	/* the body must arrive within response_ms of the status */
 	h->deadline_ms = mono_ms() + h->response_ms;
 	h->phase = READ_BODY;
-	if (hl < h->head_len && body_feed(h, h->head + hl, h->head_len - hl)) {
+	if (hl < h->head_len && dnsp_httpresp_body_feed(r, h->head + hl, h->head_len - hl)) {
 		body_done(hc, h);
 		return false;
 	}
@@ -882,12 +707,12 @@ static void step(struct dnsp_health_checker *hc, struct check *h)
 				       "sending a complete HTTP response");
 				return;
 			}
-			size_t from = h->head_len > 3 ? h->head_len - 3 : 0;
+			size_t old = h->head_len;
 			h->head_len += (size_t)r;
-			const char *e = memmem(h->head + from, h->head_len - from, "\r\n\r\n", 4);
-			if (!e)
+			size_t hl = dnsp_httpresp_head_end(h->head, old, h->head_len);
+			if (!hl)
 				break;
-			if (!head_done(hc, h, (size_t)(e - h->head) + 4))
+			if (!head_done(hc, h, hl))
 				return;
 			break;
 		}
@@ -896,7 +721,7 @@ static void step(struct dnsp_health_checker *hc, struct check *h)
 			ssize_t r = io_read(hc, h, buf, sizeof(buf));
 			if (r == -1 || r == -2)
 				return;
-			if (r == 0 || body_feed(h, buf, (size_t)r)) {
+			if (r == 0 || dnsp_httpresp_body_feed(&h->resp, buf, (size_t)r)) {
 				/* EOF ends a body without length; with one, it is short:
 				 * search what arrived either way */
 				body_done(hc, h);
@@ -919,7 +744,7 @@ static void expire(struct dnsp_health_checker *hc, struct check *h)
 		break;
 	case READ_BODY:
 		finish(hc, h, false, "HTTP Status Code %d, %s. The response body did not arrive "
-		       "within %d ms of the status", h->http_status, h->reason, h->response_ms);
+		       "within %d ms of the status", h->resp.status, h->resp.reason, h->response_ms);
 		break;
 	case IDLE:
 		break;
