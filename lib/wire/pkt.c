@@ -610,15 +610,20 @@ static __attribute__((noinline)) int put_rr_general(struct dnsp_resp *r,
 	return 0;
 }
 
+/* Records are appended, so sections must come in message order. */
+static inline bool section_ok(const struct dnsp_resp *r, enum dnsp_section sec)
+{
+	return (unsigned)sec <= DNSP_SEC_ADDITIONAL &&
+	       (sec == DNSP_SEC_ADDITIONAL ||
+		(r->count[DNSP_SEC_ADDITIONAL] |
+		 (sec == DNSP_SEC_ANSWER ? r->count[DNSP_SEC_AUTHORITY] : 0)) == 0);
+}
+
 int dnsp_resp_put_rr(struct dnsp_resp *r, enum dnsp_section sec, const uint8_t *owner,
 		     uint16_t type, uint16_t rclass, uint32_t ttl,
 		     const uint8_t *rdata, uint16_t rdlen)
 {
-	/* Records are appended, so sections must come in message order. */
-	if (unlikely((unsigned)sec > DNSP_SEC_ADDITIONAL ||
-		     (sec < DNSP_SEC_ADDITIONAL &&
-		      (r->count[DNSP_SEC_ADDITIONAL] |
-		       (sec == DNSP_SEC_ANSWER ? r->count[DNSP_SEC_AUTHORITY] : 0)) != 0)))
+	if (unlikely(!section_ok(r, sec)))
 		return -EINVAL;
 	uint8_t *b = r->buf;
 	if (unlikely(owner == NULL && b[5] == 0 && b[4] == 0))
@@ -654,10 +659,7 @@ int dnsp_resp_put_rr_at(struct dnsp_resp *r, enum dnsp_section sec, uint16_t at,
 			uint16_t type, uint16_t rclass, uint32_t ttl,
 			const uint8_t *rdata, uint16_t rdlen)
 {
-	if (unlikely((unsigned)sec > DNSP_SEC_ADDITIONAL ||
-		     (sec < DNSP_SEC_ADDITIONAL &&
-		      (r->count[DNSP_SEC_ADDITIONAL] |
-		       (sec == DNSP_SEC_ANSWER ? r->count[DNSP_SEC_AUTHORITY] : 0)) != 0)))
+	if (unlikely(!section_ok(r, sec)))
 		return -EINVAL;
 	if (unlikely(at < DNSP_HDR_LEN || at > 0x3fff || at >= r->len))
 		return -EINVAL;
