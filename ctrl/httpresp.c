@@ -6,6 +6,7 @@
  * chunked or length-bounded body into a fixed window, and searching it.
  * ctrl/health.c turns the verdicts into Route 53's result texts.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -124,9 +125,10 @@ enum dnsp_httpresp_verdict dnsp_httpresp_head(struct dnsp_httpresp *r, const cha
 		r->chunked = true;
 	} else if (header(head, len, "Content-Length", v, sizeof(v))) {
 		char *e;
+		errno = 0;
 		unsigned long long x = strtoull(v, &e, 10);
-		if (*v < '0' || *v > '9' || *e)
-			return DNSP_HTTPRESP_BAD_LENGTH;
+		if (*v < '0' || *v > '9' || *e || errno == ERANGE)
+			return DNSP_HTTPRESP_BAD_LENGTH; /* not a number, or no length a body can have */
 		r->has_length = true;
 		r->remaining = x;
 	}

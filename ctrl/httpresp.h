@@ -31,7 +31,7 @@ enum dnsp_httpresp_verdict {
 	DNSP_HTTPRESP_STATUS_FAIL,  /* status outside 200..399 */
 	DNSP_HTTPRESP_STATUS_OK,    /* status 200..399, no body wanted */
 	DNSP_HTTPRESP_BAD_ENCODING, /* Content-Encoding other than identity (encoding) */
-	DNSP_HTTPRESP_BAD_LENGTH,   /* Content-Length not a decimal number */
+	DNSP_HTTPRESP_BAD_LENGTH,   /* Content-Length not a decimal number that fits 64 bits */
 	DNSP_HTTPRESP_BODY_DONE,    /* no body to read (204, 304, length 0): search now */
 	DNSP_HTTPRESP_BODY,         /* read the body with dnsp_httpresp_body_feed() */
 };
