@@ -521,7 +521,9 @@ static void start_probe(struct dnsp_health_checker *hc, struct check *h, int64_t
 
 static void body_done(struct dnsp_health_checker *hc, struct check *h)
 {
-	if (dnsp_httpresp_match(&h->resp, h->search))
+	if (h->resp.bad)
+		finish(hc, h, false, "The response is not valid HTTP (bad chunk size)");
+	else if (dnsp_httpresp_match(&h->resp, h->search))
 		finish(hc, h, true, "HTTP Status Code %d, %s. Search string found in the response "
 		       "body", h->resp.status, h->resp.reason);
 	else

@@ -166,16 +166,28 @@ static bool feed(struct dnsp_httpresp *r, const char *p, size_t n)
 				: ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
 				: ch >= 'A' && ch <= 'F' ? ch - 'A' + 10 : -1;
 			i++;
+			/* RFC 9112 §7.1: chunk-size = 1*HEXDIG, then extensions
+			 * (";", with optional whitespace before) or the line end */
 			if (d >= 0 && r->chunk_digits < CHUNK_HEX_MAX) {
 				r->remaining = r->remaining * 16 + (uint64_t)d;
 				r->chunk_digits++;
+			} else if (d >= 0) {
+				/* digits past 2^60: the size is huge anyway, and the
+				 * data that follows is read (no overflow, §7.1) */
+				r->cst = DNSP_HTTPRESP_CH_EXT;
+			} else if (r->chunk_digits == 0) {
+				r->bad = true; /* no digits */
+				return true;
 			} else if (ch == '\n') {
 				if (r->remaining == 0)
 					return true; /* last chunk: trailers do not matter */
 				r->cst = DNSP_HTTPRESP_CH_DATA;
 				r->chunk_digits = 0;
+			} else if (ch == ';' || ch == '\r' || ch == ' ' || ch == '\t') {
+				r->cst = DNSP_HTTPRESP_CH_EXT;
 			} else {
-				r->cst = DNSP_HTTPRESP_CH_EXT; /* ';' extensions, '\r' */
+				r->bad = true;
+				return true;
 			}
 			break;
 		}

@@ -45,6 +45,9 @@ struct dnsp_httpresp {
 	char encoding[128];            /* Content-Encoding (BAD_ENCODING) */
 	bool chunked, has_length;
 	bool complete;                 /* body_feed() returned true */
+	bool bad;                      /* ... because a chunk size was not valid
+					* (no hex digits, or junk after them): not
+					* valid HTTP */
 	uint64_t remaining;            /* Content-Length left, or chunk bytes left */
 	enum dnsp_httpresp_chunk cst;
 	int chunk_digits;

@@ -736,6 +736,10 @@ static void test_probe_body_decoding(void **state)
 		      "Success: HTTP Status Code 200, OK. Search string found");
 	expect_status(PROBE("HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nneedle", false),
 		      "Failure: HTTP Status Code 200, OK. The search string was not found");
+	/* a chunk size with no hex digits is not valid HTTP, not a last chunk */
+	expect_status(PROBE("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+			    "zz\r\nneedle\r\n0\r\n\r\n", false),
+		      "Failure: The response is not valid HTTP (bad chunk size)");
 }
 
 /* Garbage, truncated, oversized and stalled answers are failures with a

@@ -96,6 +96,38 @@ static void test_chunked_body_in_pieces(void **state)
 	}
 }
 
+/* RFC 9112 §7.1: a chunk size is 1*HEXDIG then extensions or the line
+ * end; anything else ends the body as not valid HTTP (the checker reports
+ * it) instead of reading as the last chunk. Whitespace before ";" is
+ * allowed (BWS); digits past 2^60 are read without overflow (test_health's
+ * body decoding test checks that what follows is still searched). */
+static void test_bad_chunk_sizes_are_not_valid_http(void **state)
+{
+	(void)state;
+	static const char *const bad[] = {
+		"zz\r\nhello\r\n0\r\n\r\n",              /* no digits */
+		"5x\r\nhello\r\n0\r\n\r\n",              /* junk after them */
+		"\r\nhello\r\n0\r\n\r\n",                /* empty size line */
+	};
+	for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+		char text[256];
+		snprintf(text, sizeof(text),
+			 "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n%s", bad[k]);
+		struct dnsp_httpresp r;
+		bool done;
+		assert_int_equal(read_all(&r, text, 3, &done), DNSP_HTTPRESP_BODY);
+		assert_true(done);
+		assert_true(r.bad);
+	}
+	struct dnsp_httpresp r;
+	bool done;
+	assert_int_equal(read_all(&r, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+				  "5 ;a=b\r\nhello\r\n0\r\n\r\n", 3, &done), DNSP_HTTPRESP_BODY);
+	assert_true(done);
+	assert_false(r.bad);
+	assert_true(dnsp_httpresp_match(&r, "hello"));
+}
+
 /* SEMANTICS §10 *_STR_MATCH: only the first 5,120 body bytes are searched. */
 static void test_search_window_is_5120_bytes(void **state)
 {
@@ -121,6 +153,7 @@ int main(void)
 		cmocka_unit_test(test_status_verdicts),
 		cmocka_unit_test(test_content_length_must_be_a_number_that_fits),
 		cmocka_unit_test(test_chunked_body_in_pieces),
+		cmocka_unit_test(test_bad_chunk_sizes_are_not_valid_http),
 		cmocka_unit_test(test_search_window_is_5120_bytes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
