@@ -30,6 +30,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "config_load.h"
+#include "../lib/fileio.h"
 
 #define CSV_MAX_FIELDS 32
 #define CSV_LINE_MAX 8192      /* longer lines are reported, not parsed */
@@ -323,57 +324,6 @@ struct filebuf {
 	size_t len;
 };
 
-int dnsp_geodb_read_fd(int fd, size_t size, char **out, size_t *len)
-{
-	char *buf;
-	size_t got = 0;
-
-	*out = NULL;
-	*len = 0;
-	/* off_t bounds the offsets; size + 1 must not wrap */
-	if (size > (size_t)INT64_MAX - 1)
-		return -EFBIG;
-	if (!(buf = malloc(size + 1)))
-		return -ENOMEM;
-	while (got < size) {
-		size_t want = size - got > (1u << 30) ? (1u << 30) : size - got;
-		ssize_t n = pread(fd, buf + got, want, (off_t)got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			int e = n < 0 ? -errno : DNSP_ETRUNC;
-			free(buf);
-			return e;
-		}
-		got += (size_t)n;
-	}
-	buf[size] = 0;
-	*out = buf;
-	*len = size;
-	return 0;
-}
-
-/* Opens path for reading: a regular file only (a FIFO could block, a
- * device never ends). Returns the fd, or -errno / -EINVAL. */
-static int open_regular(const char *path, struct stat *st)
-{
-	/* O_NONBLOCK: opening a FIFO must not wait for a writer */
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, st) < 0) {
-		int e = -errno;
-		close(fd);
-		return e;
-	}
-	if (!S_ISREG(st->st_mode)) {
-		close(fd);
-		return -EINVAL;
-	}
-	return fd;
-}
-
 /* True when the file behind fd still has the size and modification time
  * of before (it was not rewritten while we read or copied it). */
 static bool unchanged(int fd, const struct stat *before)
@@ -388,13 +338,13 @@ static bool unchanged(int fd, const struct stat *before)
 static int read_file(const char *path, struct filebuf *m)
 {
 	struct stat st;
-	int fd = open_regular(path, &st);
+	int fd = dnsp_file_open(path, &st); /* regular files only (lib/fileio.h) */
 	int rc;
 
 	memset(m, 0, sizeof(*m));
 	if (fd < 0)
 		return fd;
-	rc = dnsp_geodb_read_fd(fd, (size_t)st.st_size, &m->p, &m->len);
+	rc = dnsp_file_read_fd(fd, &st, DNSP_FILE_MAX, &m->p, &m->len);
 	if (rc == 0 && !unchanged(fd, &st)) {
 		free(m->p);
 		memset(m, 0, sizeof(*m));
@@ -413,7 +363,7 @@ static void free_file(struct filebuf *m)
 /* Why a file could not be read, for messages. */
 static const char *read_error(int rc)
 {
-	if (rc == -EINVAL)
+	if (rc == -EINVAL || rc == -EISDIR)
 		return "not a regular file";
 	if (rc == DNSP_ETRUNC)
 		return "the file changed while it was read (rewritten in place?); "
@@ -1200,7 +1150,7 @@ int dnsp_geodb_load_mmdb(const char *path, const char *key, const struct dnsp_cf
 	 * read(), through /proc (libmaxminddb 1.7 opens by name only). The
 	 * mapping lives until MMDB_close below; everything kept is copied into
 	 * the arena before that. */
-	fd = open_regular(path, &sb);
+	fd = dnsp_file_open(path, &sb);
 	copy = fd < 0 ? fd : dnsp_geodb_copy_to_memfd(fd, (size_t)sb.st_size);
 	if (copy >= 0 && !unchanged(fd, &sb)) {
 		close(copy);

@@ -88,21 +88,15 @@ int dnsp_latency_parse(const char *text, size_t len, const char *name, const cha
 		       struct dnsp_errlist *errs) DNSP_WUR;
 
 /*
- * The file readers under the loaders, public for their tests. Neither maps
- * the file: a file truncated in place while it loads must give an error,
- * not SIGBUS (touching a mapping past the file's new end).
- *
- * dnsp_geodb_read_fd: reads bytes 0..size-1 of fd (size as fstat reported
- * it) into a malloc'd buffer with a NUL after them; *out (the caller frees
- * it) and *len are set on success. Returns 0, DNSP_ETRUNC when the file
- * ends before size (it shrank since fstat), -ENOMEM, -EFBIG or -errno.
+ * CSV files are read whole (lib/fileio.h, then refused when their size or
+ * modification time changed during the read); neither loader maps the
+ * operator's file, so one truncated in place gives an error, not SIGBUS.
  *
  * dnsp_geodb_copy_to_memfd: copies bytes 0..size-1 of fd into a new memfd
  * sealed against any change of size or content (what libmaxminddb maps).
  * Returns the memfd (the caller closes it), DNSP_ETRUNC when fd ends before
  * size, -ENOMEM or -errno.
  */
-int dnsp_geodb_read_fd(int fd, size_t size, char **out, size_t *len) DNSP_WUR;
 int dnsp_geodb_copy_to_memfd(int fd, size_t size) DNSP_WUR;
 
 /* An empty LPM in arena (every lookup misses), for tables without data. */
