@@ -1833,6 +1833,11 @@ static bool local_part(struct dnsp_resolver *r, struct job *j, const struct dnsp
 	const struct dnsp_snapshot *s = dnsp_snapshot_current();
 	if (s == NULL || req->vpc < 0 || s->generation != req->generation)
 		return true;
+	/* Most punts are not chains: no zone of the VPC owns the name. */
+	const struct dnsp_resolver_data *rd = s->resolver;
+	if (rd == NULL || (uint32_t)req->vpc >= rd->nvpcs ||
+	    dnsp_sources_zone_for(&rd->vpcs[req->vpc].sources, q->qname) == NULL)
+		return true;
 	uint8_t *b = r->scratch;
 	memcpy(b, req->query, req->len);
 	struct dnsp_query lq;
