@@ -266,9 +266,11 @@ static void load_targets(struct dnsp_cfg_ld *ld, const ynode *v, const char *key
 		struct dnsp_cfg_target *t = &ru->targets[ru->ntargets];
 		t->port = 53;
 		t->line = o->line;
+		/* SEMANTICS §11: Port 0..65535. Nothing can be sent to UDP port 0,
+		 * so Port 0 means the default, 53. */
 		dnsp_cfgld_key_join(k2, item, "Port");
-		if ((p = dnsp_yaml_get(o, "Port")) && dnsp_cfgld_int(ld, p, k2, 1, 65535, &x))
-			t->port = (uint16_t)x;
+		if ((p = dnsp_yaml_get(o, "Port")) && dnsp_cfgld_int(ld, p, k2, 0, 65535, &x))
+			t->port = x == 0 ? 53 : (uint16_t)x;
 		dnsp_cfgld_key_join(k2, item, "Protocol");
 		int proto;
 		if ((p = dnsp_yaml_get(o, "Protocol")) && (proto = dnsp_cfgld_enum(ld, p, k2, protocols)) > 0)

@@ -233,6 +233,25 @@ static bool is_strict_below(const uint8_t *name, const uint8_t *zone)
 	return dnsp_name_in(name, zone) && !dnsp_name_equal(name, zone);
 }
 
+/*
+ * True when name was already reached by the chain: it is the qname or the
+ * owner of a CNAME kept as a link (a name the chain left through a CNAME,
+ * or the one a DNAME step rewrote when the server sent the synthesised
+ * CNAME). During the chain walk keep[] holds links only. Bounded by nkeep.
+ */
+static bool chain_seen(const struct dnsp_up_msg *m, const struct dnsp_up_class *c,
+		       const uint8_t *qname, const uint8_t *name)
+{
+	if (dnsp_name_equal(name, qname))
+		return true;
+	for (uint16_t k = 0; k < c->nkeep; k++) {
+		const struct dnsp_up_rr *rr = &m->rr[c->keep[k]];
+		if (rr->type == DNSP_T_CNAME && dnsp_name_equal(rr->owner, name))
+			return true;
+	}
+	return false;
+}
+
 /* DNAME substitution (RFC 6672 §2.2): cur = prefix + owner → prefix + target.
  * Returns the new length or DNSP_ENAME when it would exceed 255 bytes. */
 static int dname_subst(const uint8_t *cur, const uint8_t *owner, const uint8_t *target,
@@ -313,6 +332,11 @@ int dnsp_up_classify(const struct dnsp_up_msg *m, const uint8_t *qname, uint16_t
 			const struct dnsp_up_rr *rr = &m->rr[link];
 			memcpy(cur, dnsp_up_rdata(m, rr), rr->rdlen);
 			dnsp_name_lower(cur);
+			/* A loop (a -> b -> a): the name was reached before and
+			 * had no answer then, so following on only spends the
+			 * budget. Stop there, as an exhausted budget would. */
+			if (chain_seen(m, c, qname, cur))
+				break;
 			continue;
 		}
 		const struct dnsp_up_rr *d = &m->rr[link];
@@ -329,7 +353,7 @@ int dnsp_up_classify(const struct dnsp_up_msg *m, const uint8_t *qname, uint16_t
 		for (uint16_t i = 0; i < m->nrr; i++) {
 			const struct dnsp_up_rr *rr = &m->rr[i];
 			if (rr->section == DNSP_SEC_ANSWER && rr->type == DNSP_T_CNAME &&
-			    dnsp_name_equal(rr->owner, cur) &&
+			    rr->rclass == DNSP_CLASS_IN && dnsp_name_equal(rr->owner, cur) &&
 			    dnsp_name_equal(dnsp_up_rdata(m, rr), next)) {
 				keep_push(c, i);
 				synth = true;
@@ -339,6 +363,8 @@ int dnsp_up_classify(const struct dnsp_up_msg *m, const uint8_t *qname, uint16_t
 		if (!synth)
 			c->synthesized = true;
 		memcpy(cur, next, dnsp_name_len(next));
+		if (chain_seen(m, c, qname, cur))
+			break; /* a loop through this DNAME, as above */
 	}
 	memcpy(c->next, cur, dnsp_name_len(cur));
 
@@ -370,7 +396,8 @@ int dnsp_up_classify(const struct dnsp_up_msg *m, const uint8_t *qname, uint16_t
 	for (uint16_t i = 0; i < m->nrr && soa < 0; i++) {
 		const struct dnsp_up_rr *rr = &m->rr[i];
 		if (rr->section == DNSP_SEC_AUTHORITY && rr->type == DNSP_T_SOA &&
-		    dnsp_name_in(cur, rr->owner) && dnsp_name_in(rr->owner, zone))
+		    rr->rclass == DNSP_CLASS_IN && dnsp_name_in(cur, rr->owner) &&
+		    dnsp_name_in(rr->owner, zone))
 			soa = i;
 	}
 	if (rc == DNSP_RCODE_NXDOMAIN) {
@@ -390,7 +417,7 @@ int dnsp_up_classify(const struct dnsp_up_msg *m, const uint8_t *qname, uint16_t
 	for (uint16_t i = 0; i < m->nrr && nsi < 0; i++) {
 		const struct dnsp_up_rr *rr = &m->rr[i];
 		if (rr->section == DNSP_SEC_AUTHORITY && rr->type == DNSP_T_NS &&
-		    dnsp_name_in(cur, rr->owner))
+		    rr->rclass == DNSP_CLASS_IN && dnsp_name_in(cur, rr->owner))
 			nsi = i;
 	}
 	if (nsi >= 0) {
@@ -404,7 +431,8 @@ int dnsp_up_classify(const struct dnsp_up_msg *m, const uint8_t *qname, uint16_t
 		for (uint16_t i = 0; i < m->nrr; i++) {
 			const struct dnsp_up_rr *rr = &m->rr[i];
 			if (rr->section != DNSP_SEC_AUTHORITY || rr->type != DNSP_T_NS ||
-			    !dnsp_name_equal(rr->owner, cut) || c->nns >= DNSP_UP_NS_MAX)
+			    rr->rclass != DNSP_CLASS_IN || !dnsp_name_equal(rr->owner, cut) ||
+			    c->nns >= DNSP_UP_NS_MAX)
 				continue;
 			c->ns[c->nns++] = i;
 			if (rr->ttl < c->ns_ttl)

@@ -86,8 +86,9 @@ struct dnsp_up_class {
 	uint16_t nkeep;                  /* records for the answer, in order: chain links,
 					  * final RRset, then (negative) the SOA */
 	uint16_t keep[DNSP_UP_KEEP_MAX]; /* indices into m->rr */
-	uint16_t nchain;                 /* CNAME/DNAME steps followed (a loop repeats
-					  * records kept once, so it may exceed nkeep) */
+	uint16_t nchain;                 /* CNAME/DNAME steps followed (a DNAME applied
+					  * more than once is kept once, so it may
+					  * exceed nkeep) */
 	uint16_t nns;                    /* REFERRAL: NS records (indices) */
 	uint16_t ns[DNSP_UP_NS_MAX];
 	uint16_t nglue;                  /* REFERRAL: A/AAAA for those NS names, in bailiwick */
@@ -103,10 +104,14 @@ struct dnsp_up_class {
  * below zone; for a forwarder pass the root). max_chain bounds the CNAME/
  * DNAME links followed inside one response. Rules:
  *  - rcode other than NOERROR/NXDOMAIN: SERVFAIL (FORMERR separately);
+ *  - only class IN records are kept or acted on (chain links, answer,
+ *    SOA, NS, glue); a record of another class is ignored as if absent;
  *  - follow the chain from qname through CNAME (owner = current name) and
  *    DNAME (owner = a proper ancestor of the current name, RFC 6672 §3.3,
  *    the CNAME synthesised from it) records, each in bailiwick; an answer
- *    RRset of qtype at the final name ends it (ANSWER);
+ *    RRset of qtype at the final name ends it (ANSWER); a link back to a
+ *    name the chain already left (a CNAME loop) ends it at that name, as
+ *    running out of max_chain does;
  *  - a chain that leaves the bailiwick ends there: CNAME with next = the
  *    target (records for the target in this response are ignored: they are
  *    not this server's to give — the out-of-bailiwick poisoning case);

@@ -20,6 +20,9 @@
 #include "ctrl/config.h"
 #include "ctrl/config_profiles.h"
 #include "ctrl/config_resolver.h"
+#include "lib/snapshot.h"
+#include "lib/sources.h"
+#include "snapshot_fixture.h"
 
 static struct dnsp_errlist errs;
 static struct dnsp_config *cfg;
@@ -407,17 +410,58 @@ static void test_target_errors(void **state)
 		   "TargetIps: [{Ip: 198.18.2.1}, {Ipv6: \"2001:db8::1\"}]}\n",
 		   "t.yaml:17: resolver.rules[3].TargetIps[1]: IPv4 and IPv6 targets cannot be mixed in one rule");
 	expect_one(RULES_BASE "    - {Id: r, RuleType: FORWARD, DomainName: a.example, ResolverEndpointId: out-1, "
-		   "TargetIps: [{Ip: 198.18.2.1, Port: 0}]}\n",
-		   "t.yaml:17: resolver.rules[3].TargetIps[0].Port: 0 is out of range 1..65535");
-	expect_one(RULES_BASE "    - {Id: r, RuleType: FORWARD, DomainName: a.example, ResolverEndpointId: out-1, "
 		   "TargetIps: [{Ip: 198.18.2.1, Port: 70000}]}\n",
-		   "t.yaml:17: resolver.rules[3].TargetIps[0].Port: 70000 is out of range 1..65535");
+		   "t.yaml:17: resolver.rules[3].TargetIps[0].Port: 70000 is out of range 0..65535");
 	expect_one(RULES_BASE "    - {Id: r, RuleType: FORWARD, DomainName: a.example, ResolverEndpointId: out-1, "
 		   "TargetIps: [{Ip: 198.18.2.1, Protocol: DoH}]}\n",
 		   "t.yaml:17: resolver.rules[3].TargetIps[0].Protocol: DoH is not supported by this build (only Do53)");
 	expect_one(RULES_BASE "    - {Id: r, RuleType: FORWARD, DomainName: a.example, ResolverEndpointId: out-1, "
 		   "TargetIps: [{Ip: 198.18.2.1, ServerNameIndication: x}]}\n",
 		   "t.yaml:17: resolver.rules[3].TargetIps[0].ServerNameIndication: unknown key");
+}
+
+/* SEMANTICS §11: TargetIps Port is 0..65535; Port 0 means the default
+ * port 53 (nothing can be sent to UDP port 0), in the loaded rule and in
+ * the compiled route. Just outside the range is the exact error. */
+static void test_target_port_range(void **state)
+{
+	(void)state;
+	static const char text[] =
+		RULES_BASE "    - {Id: r-p0, RuleType: FORWARD, DomainName: a.example, "
+		"ResolverEndpointId: out-1, TargetIps: [{Ip: 198.18.2.1, Port: 0}, "
+		"{Ip: 198.18.2.2, Port: 65535}]}\n";
+	expect_ok(text);
+	const struct dnsp_cfg_rule *ru = dnsp_cfg_rule_find(cfg, "r-p0");
+	assert_non_null(ru);
+	assert_int_equal(ru->ntargets, 2);
+	assert_int_equal(ru->targets[0].port, 53);
+	assert_int_equal(ru->targets[1].port, 65535);
+
+	reset();
+	struct dnsp_snapshot *s = fixture_compile(text, &errs);
+	if (!s)
+		dump("(no errors)");
+	assert_non_null(s);
+	const struct dnsp_upstream *u = NULL;
+	for (uint32_t i = 0; i < s->resolver->nupstreams && !u; i++)
+		if (strcmp(s->resolver->upstreams[i].rule_id, "r-p0") == 0)
+			u = &s->resolver->upstreams[i];
+	assert_non_null(u);
+	assert_int_equal(u->ntargets, 2);
+	assert_int_equal(u->targets[0].port, 53);
+	assert_int_equal(u->targets[1].port, 65535);
+	dnsp_snapshot_destroy(s);
+
+	expect_one(RULES_BASE "    - {Id: r, RuleType: FORWARD, DomainName: a.example, ResolverEndpointId: out-1, "
+		   "TargetIps: [{Ip: 198.18.2.1, Port: 65536}]}\n",
+		   "t.yaml:17: resolver.rules[3].TargetIps[0].Port: 65536 is out of range 0..65535");
+	assert_string_equal(errs.msgs[0],
+			    "t.yaml:17: resolver.rules[3].TargetIps[0].Port: 65536 is out of range 0..65535");
+	expect_one(RULES_BASE "    - {Id: r, RuleType: FORWARD, DomainName: a.example, ResolverEndpointId: out-1, "
+		   "TargetIps: [{Ip: 198.18.2.1, Port: -1}]}\n",
+		   "t.yaml:17: resolver.rules[3].TargetIps[0].Port: -1 is out of range 0..65535");
+	assert_string_equal(errs.msgs[0],
+			    "t.yaml:17: resolver.rules[3].TargetIps[0].Port: -1 is out of range 0..65535");
 }
 
 /* A rule sends through an existing OUTBOUND endpoint that has an address
@@ -608,6 +652,7 @@ int main(void)
 		cmocka_unit_test(test_system_rule_has_no_targets_or_endpoint),
 		cmocka_unit_test(test_delegate_rule_shape),
 		cmocka_unit_test(test_target_errors),
+		cmocka_unit_test(test_target_port_range),
 		cmocka_unit_test(test_rule_endpoint_errors),
 		cmocka_unit_test(test_rule_association_errors),
 		cmocka_unit_test(test_resolver_config_errors),

@@ -44,14 +44,20 @@ static void rb_start(struct rb *b, const char *qname, uint16_t qtype, uint16_t i
 	dnsp_resp_init(&b->r, b->buf, sizeof(b->buf), sizeof(b->buf), &b->q);
 }
 
-static void rb_rr(struct rb *b, enum dnsp_section sec, const char *owner, uint16_t type,
-		  uint32_t ttl, const char *rdata)
+static void rb_rr_class(struct rb *b, enum dnsp_section sec, const char *owner, uint16_t type,
+			uint16_t rclass, uint32_t ttl, const char *rdata)
 {
 	uint8_t o[DNSP_NAME_MAX], rd[512];
 	wire(owner, o);
 	int n = dnsp_rdata_from_text(type, rdata, strlen(rdata), NULL, rd, sizeof(rd), NULL);
 	assert_true(n >= 0);
-	assert_int_equal(dnsp_resp_put_rr(&b->r, sec, o, type, 1, ttl, rd, (uint16_t)n), 0);
+	assert_int_equal(dnsp_resp_put_rr(&b->r, sec, o, type, rclass, ttl, rd, (uint16_t)n), 0);
+}
+
+static void rb_rr(struct rb *b, enum dnsp_section sec, const char *owner, uint16_t type,
+		  uint32_t ttl, const char *rdata)
+{
+	rb_rr_class(b, sec, owner, type, DNSP_CLASS_IN, ttl, rdata);
 }
 
 static size_t rb_finish(struct rb *b, uint8_t rcode, bool aa)
@@ -70,13 +76,19 @@ static struct dnsp_up_msg *parse(struct rb *b, size_t len)
 	return m;
 }
 
-static void classify(const struct dnsp_up_msg *m, const char *qname, uint16_t qtype,
-		     const char *zone, struct dnsp_up_class *c)
+static void classify_n(const struct dnsp_up_msg *m, const char *qname, uint16_t qtype,
+		       const char *zone, uint32_t max_chain, struct dnsp_up_class *c)
 {
 	uint8_t q[DNSP_NAME_MAX], z[DNSP_NAME_MAX];
 	wire(qname, q);
 	wire(zone, z);
-	assert_int_equal(dnsp_up_classify(m, q, qtype, z, 8, c), 0);
+	assert_int_equal(dnsp_up_classify(m, q, qtype, z, max_chain, c), 0);
+}
+
+static void classify(const struct dnsp_up_msg *m, const char *qname, uint16_t qtype,
+		     const char *zone, struct dnsp_up_class *c)
+{
+	classify_n(m, qname, qtype, zone, 8, c);
 }
 
 static bool name_is(const uint8_t *n, const char *text)
@@ -356,9 +368,10 @@ static void test_cname_chain_in_zone(void **state)
 	free(m);
 }
 
-/* Rule: a CNAME loop (a -> b -> a) and a DNAME that expands into itself
- * (example.com DNAME x.example.com) inside one response stop after
- * max_chain links, never loop. */
+/* Rule: a CNAME loop (a -> b -> a) stops where it closes (see
+ * test_cname_loop_stops_at_repeat) and a DNAME that expands into itself
+ * (example.com DNAME x.example.com) inside one response stops after
+ * max_chain links, never loops. */
 static void test_chain_loops_bounded(void **state)
 {
 	(void)state;
@@ -370,7 +383,7 @@ static void test_chain_loops_bounded(void **state)
 	struct dnsp_up_class c;
 	classify(m, "a.example.com.", DNSP_T_A, "example.com.", &c);
 	assert_int_equal(c.kind, DNSP_UP_CNAME);
-	assert_int_equal(c.nchain, 8);
+	assert_int_equal(c.nchain, 2);
 	assert_true(c.nkeep <= 2);
 	free(m);
 
@@ -403,6 +416,164 @@ static void test_cname_chain_bounded(void **state)
 	assert_int_equal(dnsp_up_classify(m, q, DNSP_T_A, z, 3, &c), 0);
 	assert_int_equal(c.nchain, 3);
 	assert_true(name_is(c.next, "l3.example.com."));
+	free(m);
+}
+
+/* Rule: a CNAME loop inside one response (a -> b -> a) is classified as
+ * an exhausted max_chain would classify it (here CNAME, next = a), but the
+ * walk stops as soon as a name repeats instead of spending the whole
+ * budget: with max_chain 100 the result equals the one with max_chain 2
+ * (which runs out exactly where the loop closes), two links followed. */
+static void test_cname_loop_stops_at_repeat(void **state)
+{
+	(void)state;
+	struct rb b;
+	struct dnsp_up_class c, ref;
+	rb_start(&b, "a.example.com.", DNSP_T_A, 1);
+	rb_rr(&b, DNSP_SEC_ANSWER, "a.example.com.", DNSP_T_CNAME, 60, "b.example.com.");
+	rb_rr(&b, DNSP_SEC_ANSWER, "b.example.com.", DNSP_T_CNAME, 60, "a.example.com.");
+	struct dnsp_up_msg *m = parse(&b, rb_finish(&b, 0, true));
+	classify_n(m, "a.example.com.", DNSP_T_A, "example.com.", 2, &ref);
+	classify_n(m, "a.example.com.", DNSP_T_A, "example.com.", 100, &c);
+	assert_int_equal(ref.kind, DNSP_UP_CNAME);
+	assert_int_equal(c.kind, ref.kind);
+	assert_int_equal(c.nchain, 2);
+	assert_int_equal(c.nkeep, ref.nkeep);
+	assert_true(name_is(c.next, "a.example.com."));
+	free(m);
+
+	/* A loop that does not close at the qname (q -> a -> a) stops at the
+	 * repeated name after its first repetition. */
+	rb_start(&b, "q.example.com.", DNSP_T_A, 1);
+	rb_rr(&b, DNSP_SEC_ANSWER, "q.example.com.", DNSP_T_CNAME, 60, "a.example.com.");
+	rb_rr(&b, DNSP_SEC_ANSWER, "a.example.com.", DNSP_T_CNAME, 60, "a.example.com.");
+	m = parse(&b, rb_finish(&b, 0, true));
+	classify_n(m, "q.example.com.", DNSP_T_A, "example.com.", 100, &c);
+	assert_int_equal(c.kind, DNSP_UP_CNAME);
+	assert_int_equal(c.nchain, 2);
+	assert_int_equal(c.nkeep, 2);
+	assert_true(name_is(c.next, "a.example.com."));
+	free(m);
+
+	/* Through a DNAME: www.old -> (DNAME) www.new -> (CNAME) www.old. */
+	rb_start(&b, "www.old.example.com.", DNSP_T_A, 1);
+	rb_rr(&b, DNSP_SEC_ANSWER, "old.example.com.", DNSP_T_DNAME, 60, "new.example.com.");
+	rb_rr(&b, DNSP_SEC_ANSWER, "www.old.example.com.", DNSP_T_CNAME, 60,
+	      "www.new.example.com.");
+	rb_rr(&b, DNSP_SEC_ANSWER, "www.new.example.com.", DNSP_T_CNAME, 60,
+	      "www.old.example.com.");
+	m = parse(&b, rb_finish(&b, 0, true));
+	classify_n(m, "www.old.example.com.", DNSP_T_A, "example.com.", 100, &c);
+	assert_int_equal(c.kind, DNSP_UP_CNAME);
+	assert_int_equal(c.nchain, 2);
+	assert_true(name_is(c.next, "www.old.example.com."));
+	free(m);
+}
+
+/* Rule: only class IN records are kept or acted on. A DNAME of class CH
+ * does not rewrite the name; the CNAME synthesised from an IN DNAME is
+ * taken only when it is IN itself (a CH one is ignored: the DNAME step is
+ * then synthesised locally). */
+static void test_dname_needs_class_in(void **state)
+{
+	(void)state;
+	struct rb b;
+	struct dnsp_up_class c;
+	rb_start(&b, "www.old.example.com.", DNSP_T_A, 1);
+	rb_rr_class(&b, DNSP_SEC_ANSWER, "old.example.com.", DNSP_T_DNAME, DNSP_CLASS_CH, 60,
+		    "new.example.com.");
+	struct dnsp_up_msg *m = parse(&b, rb_finish(&b, 0, true));
+	classify(m, "www.old.example.com.", DNSP_T_A, "example.com.", &c);
+	assert_int_equal(c.nchain, 0);
+	assert_int_equal(c.nkeep, 0);
+	assert_false(c.synthesized);
+	assert_true(name_is(c.next, "www.old.example.com."));
+	assert_int_not_equal(c.kind, DNSP_UP_CNAME);
+	free(m);
+
+	rb_start(&b, "www.old.example.com.", DNSP_T_A, 1);
+	rb_rr(&b, DNSP_SEC_ANSWER, "old.example.com.", DNSP_T_DNAME, 60, "new.example.net.");
+	rb_rr_class(&b, DNSP_SEC_ANSWER, "www.old.example.com.", DNSP_T_CNAME, DNSP_CLASS_CH, 60,
+		    "www.new.example.net.");
+	m = parse(&b, rb_finish(&b, 0, true));
+	classify(m, "www.old.example.com.", DNSP_T_A, "example.com.", &c);
+	assert_int_equal(c.kind, DNSP_UP_CNAME);
+	assert_true(name_is(c.next, "www.new.example.net."));
+	assert_int_equal(c.nkeep, 1);
+	assert_int_equal(m->rr[c.keep[0]].type, DNSP_T_DNAME);
+	assert_true(c.synthesized);
+	free(m);
+}
+
+/* Rule: only class IN records are acted on. NS records of class CH in
+ * authority are no delegation (a response with nothing else is lame);
+ * beside IN ones they are not counted among the referral's servers. */
+static void test_referral_needs_class_in(void **state)
+{
+	(void)state;
+	struct rb b;
+	struct dnsp_up_class c;
+	rb_start(&b, "www.example.com.", DNSP_T_A, 1);
+	rb_rr_class(&b, DNSP_SEC_AUTHORITY, "example.com.", DNSP_T_NS, DNSP_CLASS_CH, 172800,
+		    "ns1.example.com.");
+	rb_rr(&b, DNSP_SEC_ADDITIONAL, "ns1.example.com.", DNSP_T_A, 172800, "198.18.0.1");
+	struct dnsp_up_msg *m = parse(&b, rb_finish(&b, 0, false));
+	classify(m, "www.example.com.", DNSP_T_A, "com.", &c);
+	assert_int_equal(c.kind, DNSP_UP_LAME);
+	assert_int_equal(c.nns, 0);
+	assert_int_equal(c.nglue, 0);
+	free(m);
+
+	rb_start(&b, "www.example.com.", DNSP_T_A, 1);
+	rb_rr_class(&b, DNSP_SEC_AUTHORITY, "example.com.", DNSP_T_NS, DNSP_CLASS_CH, 60,
+		    "ns.chaos.example.com.");
+	rb_rr(&b, DNSP_SEC_AUTHORITY, "example.com.", DNSP_T_NS, 172800, "ns1.example.com.");
+	rb_rr(&b, DNSP_SEC_ADDITIONAL, "ns.chaos.example.com.", DNSP_T_A, 172800, "198.18.0.9");
+	rb_rr(&b, DNSP_SEC_ADDITIONAL, "ns1.example.com.", DNSP_T_A, 172800, "198.18.0.1");
+	m = parse(&b, rb_finish(&b, 0, false));
+	classify(m, "www.example.com.", DNSP_T_A, "com.", &c);
+	assert_int_equal(c.kind, DNSP_UP_REFERRAL);
+	assert_true(name_is(c.cut, "example.com."));
+	assert_int_equal(c.nns, 1);
+	assert_int_equal(m->rr[c.ns[0]].rclass, DNSP_CLASS_IN);
+	assert_int_equal(c.ns_ttl, 172800);
+	assert_int_equal(c.nglue, 1);
+	assert_true(name_is(m->rr[c.glue[0]].owner, "ns1.example.com."));
+	free(m);
+}
+
+/* Rule: only class IN records are kept. An SOA of class CH in authority
+ * is treated as no SOA: NXDOMAIN keeps nothing (no negative TTL from it),
+ * an authoritative NOERROR is NODATA without an SOA (not cacheable), a
+ * non-authoritative one is lame. */
+static void test_negative_soa_needs_class_in(void **state)
+{
+	(void)state;
+	static const char soa[] = "ns1.example.com. host.example.com. 1 2 3 4 5";
+	struct rb b;
+	struct dnsp_up_class c;
+	rb_start(&b, "nope.example.com.", DNSP_T_A, 1);
+	rb_rr_class(&b, DNSP_SEC_AUTHORITY, "example.com.", DNSP_T_SOA, DNSP_CLASS_CH, 3600, soa);
+	struct dnsp_up_msg *m = parse(&b, rb_finish(&b, DNSP_RCODE_NXDOMAIN, true));
+	classify(m, "nope.example.com.", DNSP_T_A, "example.com.", &c);
+	assert_int_equal(c.kind, DNSP_UP_NXDOMAIN);
+	assert_int_equal(c.nkeep, 0);
+	free(m);
+
+	rb_start(&b, "www.example.com.", DNSP_T_AAAA, 1);
+	rb_rr_class(&b, DNSP_SEC_AUTHORITY, "example.com.", DNSP_T_SOA, DNSP_CLASS_CH, 3600, soa);
+	m = parse(&b, rb_finish(&b, 0, true));
+	classify(m, "www.example.com.", DNSP_T_AAAA, "example.com.", &c);
+	assert_int_equal(c.kind, DNSP_UP_NODATA);
+	assert_int_equal(c.nkeep, 0);
+	free(m);
+
+	rb_start(&b, "www.example.com.", DNSP_T_AAAA, 1);
+	rb_rr_class(&b, DNSP_SEC_AUTHORITY, "example.com.", DNSP_T_SOA, DNSP_CLASS_CH, 3600, soa);
+	m = parse(&b, rb_finish(&b, 0, false));
+	classify(m, "www.example.com.", DNSP_T_AAAA, "example.com.", &c);
+	assert_int_equal(c.kind, DNSP_UP_LAME);
+	assert_int_equal(c.nkeep, 0);
 	free(m);
 }
 
@@ -580,6 +751,10 @@ int main(void)
 		cmocka_unit_test(test_cname_chain_bounded),
 		cmocka_unit_test(test_chain_loops_bounded),
 		cmocka_unit_test(test_dname_substitution),
+		cmocka_unit_test(test_cname_loop_stops_at_repeat),
+		cmocka_unit_test(test_dname_needs_class_in),
+		cmocka_unit_test(test_referral_needs_class_in),
+		cmocka_unit_test(test_negative_soa_needs_class_in),
 		cmocka_unit_test(test_error_rcodes),
 		cmocka_unit_test(test_reply_matching),
 		cmocka_unit_test(test_qmin_schedule),
