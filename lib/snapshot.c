@@ -16,15 +16,6 @@
  * rcu_xchg_pointer, read by workers through rcu_dereference. */
 static struct dnsp_snapshot *current_snapshot;
 
-static uint32_t name_hash(const uint8_t *name, size_t len)
-{
-	/* FNV-1a over the lowercase wire name. */
-	uint32_t h = 2166136261u;
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ name[i]) * 16777619u;
-	return h;
-}
-
 int dnsp_view_build(struct dnsp_view *v, const dnsp_zone_t *const *zones, uint32_t n,
 		    dnsp_arena_t *arena)
 {
@@ -40,7 +31,7 @@ int dnsp_view_build(struct dnsp_view *v, const dnsp_zone_t *const *zones, uint32
 	v->min_labels = 255;
 	for (uint32_t i = 0; i < n; i++) {
 		const dnsp_zone_t *z = zones[i];
-		uint32_t h = name_hash(z->apex, z->apex_len) & (size - 1);
+		uint32_t h = (uint32_t)dnsp_name_hash(z->apex, z->apex_len) & (size - 1);
 		while (slots[h] && !dnsp_name_equal(slots[h]->apex, z->apex))
 			h = (h + 1) & (size - 1);
 		slots[h] = z; /* a later zone with the same apex replaces it */
@@ -61,19 +52,19 @@ const dnsp_zone_t *dnsp_view_find(const struct dnsp_view *v, const uint8_t *name
 		return NULL;
 	uint8_t offs[DNSP_LABELS_MAX];
 	int nl = dnsp_name_label_offsets(name, offs);
-	size_t total = dnsp_name_len(name);
+	size_t total = dnsp_name_len_offs(name, offs, nl);
 	/* Suffix with k labels starts at offs[nl - k] (k = 0: the root). */
 	int kmax = nl < v->max_labels ? nl : v->max_labels;
 	for (int k = kmax; k >= v->min_labels; k--) {
 		size_t off = k == 0 ? total - 1 : offs[nl - k];
 		const uint8_t *suffix = name + off;
 		size_t len = total - off;
-		uint32_t h = name_hash(suffix, len) & v->mask;
+		uint32_t h = (uint32_t)dnsp_name_hash(suffix, len) & v->mask;
 		for (uint32_t probe = 0; probe <= v->mask; probe++) {
 			const dnsp_zone_t *z = v->slots[h];
 			if (!z)
 				break;
-			if (z->apex_len == len && memcmp(z->apex, suffix, len) == 0)
+			if (z->apex_len == len && dnsp_bytes_equal(z->apex, suffix, len))
 				return z;
 			h = (h + 1) & v->mask;
 		}

@@ -29,15 +29,6 @@ struct dnsp_sources_builder {
 	size_t n, cap;
 };
 
-static uint32_t name_hash(const uint8_t *name, size_t len)
-{
-	/* FNV-1a over the lowercase wire name. */
-	uint32_t h = 2166136261u;
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ name[i]) * 16777619u;
-	return h;
-}
-
 static bool is_rule(uint8_t kind)
 {
 	return kind != DNSP_SRC_ZONE;
@@ -49,19 +40,19 @@ const struct dnsp_source *dnsp_sources_lookup(const struct dnsp_sources *t, cons
 		return NULL;
 	uint8_t offs[DNSP_LABELS_MAX];
 	int nl = dnsp_name_label_offsets(qname, offs);
-	size_t total = dnsp_name_len(qname);
+	size_t total = dnsp_name_len_offs(qname, offs, nl);
 	/* The suffix with k labels starts at offs[nl - k] (k = 0: the root). */
 	int kmax = nl < t->max_labels ? nl : t->max_labels;
 	for (int k = kmax; k >= t->min_labels; k--) {
 		size_t off = k == 0 ? total - 1 : offs[nl - k];
 		const uint8_t *suffix = qname + off;
 		size_t len = total - off;
-		uint32_t h = name_hash(suffix, len) & t->mask;
+		uint32_t h = (uint32_t)dnsp_name_hash(suffix, len) & t->mask;
 		for (uint32_t probe = 0; probe <= t->mask; probe++) {
 			const struct dnsp_source *s = t->slots[h];
 			if (!s)
 				break;
-			if (s->name_len == len && memcmp(s->name, suffix, len) == 0)
+			if (s->name_len == len && dnsp_bytes_equal(s->name, suffix, len))
 				return s;
 			h = (h + 1) & t->mask;
 		}
@@ -222,7 +213,7 @@ static const struct cand *zone_fallback(const struct cand *c, size_t n, bool pro
 {
 	uint8_t offs[DNSP_LABELS_MAX];
 	int nl = dnsp_name_label_offsets(name, offs);
-	size_t total = dnsp_name_len(name);
+	size_t total = dnsp_name_len_offs(name, offs, nl);
 	for (int k = nl; k >= 0; k--) {
 		size_t off = k == 0 ? total - 1 : offs[nl - k];
 		struct cand key;
@@ -283,7 +274,7 @@ int dnsp_sources_compile(dnsp_sources_builder_t *b, dnsp_arena_t *arena,
 			const struct cand *f = zone_fallback(b->c, b->n, b->profile_first, w->name);
 			s->zone = f ? f->zone : NULL;
 		}
-		uint32_t h = name_hash(s->name, s->name_len) & (size - 1);
+		uint32_t h = (uint32_t)dnsp_name_hash(s->name, s->name_len) & (size - 1);
 		while (slots[h])
 			h = (h + 1) & (size - 1);
 		slots[h] = s;

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include "../error.h"
 
 #define DNSP_NAME_MAX 255
@@ -74,5 +75,67 @@ int dnsp_name_to_text(const uint8_t *name, char *buf, size_t cap) DNSP_WUR;
 
 /* Fills offs[i] with the offset of label i (0 = leftmost); returns count. */
 int dnsp_name_label_offsets(const uint8_t *name, uint8_t offs[DNSP_LABELS_MAX]);
+
+/* Length of name from its label offsets (n labels, as returned above). */
+static inline size_t dnsp_name_len_offs(const uint8_t *name, const uint8_t *offs, int n)
+{
+	return n ? (size_t)offs[n - 1] + name[offs[n - 1]] + 2u : 1u;
+}
+
+/*
+ * True when the len bytes at a and b are equal: a memcmp for the short
+ * names of the fast path, inline, with loads that stay inside both.
+ */
+static inline bool dnsp_bytes_equal(const uint8_t *a, const uint8_t *b, size_t len)
+{
+	uint64_t x, y;
+	if (len >= 8) {
+		uint64_t d = 0;
+		size_t i = 0;
+		for (; i + 8 <= len; i += 8) {
+			memcpy(&x, a + i, 8);
+			memcpy(&y, b + i, 8);
+			d |= x ^ y;
+		}
+		memcpy(&x, a + len - 8, 8);
+		memcpy(&y, b + len - 8, 8);
+		return (d | (x ^ y)) == 0;
+	}
+	if (len >= 4) {
+		uint32_t u, v, s, t;
+		memcpy(&u, a, 4);
+		memcpy(&v, b, 4);
+		memcpy(&s, a + len - 4, 4);
+		memcpy(&t, b + len - 4, 4);
+		return ((u ^ v) | (s ^ t)) == 0;
+	}
+	for (size_t i = 0; i < len; i++)
+		if (a[i] != b[i])
+			return false;
+	return true;
+}
+
+/*
+ * Hash of the len bytes at p (a lowercase wire name or suffix) for the hash
+ * tables the fast path probes: eight bytes per step, then a final mix, so
+ * the low bits serve as a table index.
+ */
+static inline uint64_t dnsp_name_hash(const uint8_t *p, size_t len)
+{
+	uint64_t h = (uint64_t)len * 0x9e3779b97f4a7c15ull;
+	while (len >= 8) {
+		uint64_t v;
+		memcpy(&v, p, 8);
+		h = (h ^ v) * 0xbf58476d1ce4e5b9ull;
+		h ^= h >> 31;
+		p += 8;
+		len -= 8;
+	}
+	uint64_t v = 0;
+	for (size_t i = 0; i < len; i++)
+		v |= (uint64_t)p[i] << (8 * i);
+	h = (h ^ v) * 0x94d049bb133111ebull;
+	return h ^ (h >> 29);
+}
 
 #endif

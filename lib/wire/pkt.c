@@ -619,6 +619,36 @@ static inline bool section_ok(const struct dnsp_resp *r, enum dnsp_section sec)
 		 (sec == DNSP_SEC_ANSWER ? r->count[DNSP_SEC_AUTHORITY] : 0)) == 0);
 }
 
+/*
+ * Common case of both put_rr entry points: the owner is a bare pointer to
+ * at, and the rdata (no names to compress) is copied as is.
+ */
+static inline __attribute__((always_inline)) int put_rr_plain(struct dnsp_resp *r,
+		enum dnsp_section sec, uint16_t at, uint16_t type, uint16_t rclass, uint32_t ttl,
+		const uint8_t *rdata, uint16_t rdlen)
+{
+	size_t end = r->limit > r->reserve ? (size_t)(r->limit - r->reserve) : 0;
+	size_t pos = r->len;
+	if (unlikely(pos + 12 + rdlen > end)) {
+		r->truncated = true;
+		return DNSP_ENOSPACE;
+	}
+	uint8_t *p = r->buf + pos;
+	wr16(p, (uint16_t)(0xC000 | at));
+	wr16(p + 2, type);
+	wr16(p + 4, rclass);
+	wr32(p + 6, ttl);
+	wr16(p + 10, rdlen);
+	r->len = (uint16_t)(pos + 12 + rdlen);
+	r->count[sec]++;
+	r->last_owner = at;
+	r->last_target = 0;
+	/* Last, so that nothing stays live across the call. */
+	if (rdlen)
+		memcpy(p + 12, rdata, rdlen);
+	return 0;
+}
+
 int dnsp_resp_put_rr(struct dnsp_resp *r, enum dnsp_section sec, const uint8_t *owner,
 		     uint16_t type, uint16_t rclass, uint32_t ttl,
 		     const uint8_t *rdata, uint16_t rdlen)
@@ -630,29 +660,7 @@ int dnsp_resp_put_rr(struct dnsp_resp *r, enum dnsp_section sec, const uint8_t *
 		return -EINVAL; /* no question to point at */
 	if (!(owner == NULL && !has_rdata_names(type)))
 		return put_rr_general(r, sec, owner, 0, type, rclass, ttl, rdata, rdlen);
-
-	/* Common case: pointer to the qname, rdata copied as is. */
-	size_t end = r->limit > r->reserve ? (size_t)(r->limit - r->reserve) : 0;
-	size_t pos = r->len;
-	if (unlikely(pos + 12 + rdlen > end)) {
-		r->truncated = true;
-		return DNSP_ENOSPACE;
-	}
-	uint8_t *p = b + pos;
-	p[0] = 0xC0;
-	p[1] = DNSP_HDR_LEN;
-	wr16(p + 2, type);
-	wr16(p + 4, rclass);
-	wr32(p + 6, ttl);
-	wr16(p + 10, rdlen);
-	r->len = (uint16_t)(pos + 12 + rdlen);
-	r->count[sec]++;
-	r->last_owner = DNSP_HDR_LEN;
-	r->last_target = 0;
-	/* Last, so that nothing stays live across the call. */
-	if (rdlen)
-		memcpy(p + 12, rdata, rdlen);
-	return 0;
+	return put_rr_plain(r, sec, DNSP_HDR_LEN, type, rclass, ttl, rdata, rdlen);
 }
 
 int dnsp_resp_put_rr_at(struct dnsp_resp *r, enum dnsp_section sec, uint16_t at,
@@ -663,7 +671,9 @@ int dnsp_resp_put_rr_at(struct dnsp_resp *r, enum dnsp_section sec, uint16_t at,
 		return -EINVAL;
 	if (unlikely(at < DNSP_HDR_LEN || at > 0x3fff || at >= r->len))
 		return -EINVAL;
-	return put_rr_general(r, sec, NULL, at, type, rclass, ttl, rdata, rdlen);
+	if (has_rdata_names(type))
+		return put_rr_general(r, sec, NULL, at, type, rclass, ttl, rdata, rdlen);
+	return put_rr_plain(r, sec, at, type, rclass, ttl, rdata, rdlen);
 }
 
 void dnsp_resp_mark(const struct dnsp_resp *r, struct dnsp_resp_mark *m)

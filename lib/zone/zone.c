@@ -247,12 +247,7 @@ struct dnsp_zone_builder {
 
 static uint32_t name_hash(const uint8_t *n, size_t len)
 {
-	uint64_t h = 0xcbf29ce484222325ull;
-	for (size_t i = 0; i < len; i++) {
-		h ^= n[i];
-		h *= 0x100000001b3ull;
-	}
-	return (uint32_t)(h ^ (h >> 29));
+	return (uint32_t)dnsp_name_hash(n, len);
 }
 
 static int grow(void **p, size_t *cap, size_t need, size_t elem)
@@ -1109,24 +1104,6 @@ static inline const struct zone_impl *impl_of(const dnsp_zone_t *z)
 	return (const struct zone_impl *)(const void *)z; /* pub is the first member */
 }
 
-static inline uint64_t index_hash(const uint8_t *p, size_t len)
-{
-	uint64_t h = (uint64_t)len * 0x9e3779b97f4a7c15ull;
-	while (len >= 8) {
-		uint64_t v;
-		memcpy(&v, p, 8);
-		h = (h ^ v) * 0xbf58476d1ce4e5b9ull;
-		h ^= h >> 31;
-		p += 8;
-		len -= 8;
-	}
-	uint64_t v = 0;
-	for (size_t i = 0; i < len; i++)
-		v |= (uint64_t)p[i] << (8 * i);
-	h = (h ^ v) * 0x94d049bb133111ebull;
-	return h ^ (h >> 29);
-}
-
 static inline uint32_t index_key(uint64_t h, size_t len)
 {
 	return (uint32_t)((h >> 32) & 0xffffff00u) | (uint32_t)len;
@@ -1136,7 +1113,7 @@ static inline uint32_t index_key(uint64_t h, size_t len)
 static inline const struct dnsp_znode *index_lookup(const struct zone_impl *zi,
 						    const uint8_t *name, size_t len)
 {
-	uint64_t h = index_hash(name, len);
+	uint64_t h = dnsp_name_hash(name, len);
 	uint32_t key = index_key(h, len);
 	for (uint32_t i = (uint32_t)h & zi->index_mask;; i = (i + 1) & zi->index_mask) {
 		uint64_t s = zi->index[i];
@@ -1144,7 +1121,7 @@ static inline const struct dnsp_znode *index_lookup(const struct zone_impl *zi,
 			return NULL;
 		if ((uint32_t)(s >> 32) == key) {
 			const struct dnsp_znode *nd = &zi->nodes[(uint32_t)s - 1];
-			if (memcmp(nd->owner, name, len) == 0)
+			if (dnsp_bytes_equal(nd->owner, name, len))
 				return nd;
 		}
 	}
@@ -1168,7 +1145,7 @@ static inline void zone_find(const dnsp_zone_t *z, const uint8_t *name, const ui
 
 	/* Fast path: the name exists. The first cut on the way down is the
 	 * delegation nearest the apex among its ancestors (and itself). */
-	size_t len = n ? offs[n - 1] + name[offs[n - 1]] + 2u : 1u;
+	size_t len = dnsp_name_len_offs(name, offs, n);
 	const struct dnsp_znode *hit = index_lookup(impl_of(z), name, len);
 	if (hit) {
 		const struct dnsp_znode *top = NULL;
@@ -1208,7 +1185,7 @@ static inline bool in_zone(const dnsp_zone_t *z, const uint8_t *name, const uint
 		return false;
 	if (z->apex_labels == 0)
 		return true; /* the root zone holds every name */
-	return memcmp(name + offs[n - z->apex_labels], z->apex, z->apex_len) == 0;
+	return dnsp_bytes_equal(name + offs[n - z->apex_labels], z->apex, z->apex_len);
 }
 
 /* Node an additional-section target name resolves to: exact, else the
@@ -1231,6 +1208,30 @@ static bool has_target(uint16_t type)
 	return type == DNSP_T_NS || type == DNSP_T_MX || type == DNSP_T_SRV;
 }
 
+/* RRsets that get target node slots: the additional-section types, and
+ * CNAME (the node its chain continues at, see cname_target). */
+static bool links_targets(uint16_t type)
+{
+	return has_target(type) || type == DNSP_T_CNAME;
+}
+
+/*
+ * Node a CNAME's target name continues the chain at without a lookup: the
+ * exact node in z with no zone cut at or above it (so the authoritative
+ * answer restarts there, RFC 1034 §4.3.2 step 3a), else NULL (absent,
+ * wildcard-matched, occluded or at a cut: the answer looks it up).
+ */
+static const struct dnsp_znode *cname_target(const dnsp_zone_t *z, const uint8_t *name)
+{
+	uint8_t offs[DNSP_LABELS_MAX];
+	int n = label_offsets(name, offs);
+	if (!in_zone(z, name, offs, n))
+		return NULL;
+	struct zfind f;
+	zone_find(z, name, offs, n, true, &f);
+	return f.cut ? NULL : f.node;
+}
+
 /* Lays out the records of br as rs's data (2-byte length + rdata each) at
  * rdb[*rpos], and reserves its additional-section target slots. */
 static void fill_data(struct dnsp_rrset *rs, const struct brrset *br, const uint8_t *recs,
@@ -1251,7 +1252,7 @@ static void fill_data(struct dnsp_rrset *rs, const struct brrset *br, const uint
 		memcpy(&o, recs + o, 4);
 	}
 	rs->rdata_len = (uint32_t)(*rpos - start);
-	if (has_target(br->type)) {
+	if (links_targets(br->type)) {
 		rs->targets = tgt + *tpos;
 		*tpos += rs->count;
 	}
@@ -1287,7 +1288,8 @@ static void link_rrset(const dnsp_zone_t *z, const dnsp_zone_builder_t *b,
 		t[j] = NULL;
 		if (toff >= 0 && (size_t)toff < l &&
 		    checked_name_len(p + 2 + toff, l - (size_t)toff) != 0)
-			t[j] = resolve_target(z, p + 2 + toff);
+			t[j] = rs->type == DNSP_T_CNAME ? cname_target(z, p + 2 + toff)
+							: resolve_target(z, p + 2 + toff);
 		p += 2 + l;
 	}
 }
@@ -1348,7 +1350,7 @@ int dnsp_zone_compile(dnsp_zone_builder_t *b, dnsp_arena_t *arena, const dnsp_zo
 			order[qn++] = keys[j].idx;
 		for (uint32_t s = b->bn[u].rrsets; s != NONE; s = b->rs[s].next) {
 			nrrsets++;
-			if (has_target(b->rs[s].type) && b->rs[s].alias == NONE)
+			if (links_targets(b->rs[s].type) && b->rs[s].alias == NONE)
 				ntargets += b->rs[s].nrec;
 		}
 	}
@@ -1358,7 +1360,7 @@ int dnsp_zone_compile(dnsp_zone_builder_t *b, dnsp_arena_t *arena, const dnsp_zo
 		if (b->rs[s].role != RS_MEMBER)
 			continue;
 		b->rs[s].cidx = (uint32_t)nmembers++;
-		if (has_target(b->rs[s].type) && b->rs[s].alias == NONE)
+		if (links_targets(b->rs[s].type) && b->rs[s].alias == NONE)
 			ntargets += b->rs[s].nrec;
 	}
 
@@ -1487,7 +1489,7 @@ int dnsp_zone_compile(dnsp_zone_builder_t *b, dnsp_arena_t *arena, const dnsp_zo
 
 	for (uint32_t k = 0; k < nn; k++) {
 		size_t len = b->bn[order[k]].len;
-		uint64_t h = index_hash(nodes[k].owner, len);
+		uint64_t h = dnsp_name_hash(nodes[k].owner, len);
 		uint32_t i = (uint32_t)h & (icap - 1);
 		while (index[i] != 0)
 			i = (i + 1) & (icap - 1);
@@ -1753,6 +1755,10 @@ static int answer(const dnsp_zone_t *z, const uint8_t *qname, uint16_t qtype,
 		dnsp_resp_set_rcode(r, DNSP_RCODE_REFUSED);
 		return DNSP_RCODE_REFUSED;
 	}
+	/* Where the question spells out z's apex (qname is the response's
+	 * question), for the owner of a negative answer's SOA; 0 for the root. */
+	const dnsp_zone_t *qzone = z;
+	uint16_t apex_at = z->apex_labels ? (uint16_t)(DNSP_HDR_LEN + offs[n - z->apex_labels]) : 0;
 
 	/* A resolver's private zones do not delegate (SEMANTICS §11: NS
 	 * records in a private zone cannot delegate a subdomain; a DELEGATE
@@ -1760,10 +1766,17 @@ static int answer(const dnsp_zone_t *z, const uint8_t *qname, uint16_t qtype,
 	 * below the apex are data, and names below them are looked up in
 	 * the zone like any other. */
 	bool cuts = !ch->every_target;
+	const struct dnsp_znode *next = NULL; /* a CNAME's linked target node */
 	unsigned step = 0;
 	for (;; step++) {
 		struct zfind f;
-		zone_find(z, name, offs, n, cuts, &f);
+		if (next != NULL) {
+			f.node = f.encloser = next; /* exact, no cut above (cname_target) */
+			f.cut = NULL;
+			next = NULL;
+		} else {
+			zone_find(z, name, offs, n, cuts, &f);
+		}
 		const struct dnsp_znode *node = f.node;
 		bool wild = false;
 
@@ -1842,6 +1855,10 @@ static int answer(const dnsp_zone_t *z, const uint8_t *qname, uint16_t qtype,
 			wseen[nwseen++] = node;
 		}
 		name = owner = d->rdata + 2;
+		if (!ch->every_target && d->targets != NULL && d->targets[0] != NULL) {
+			next = d->targets[0]; /* in z: no lookup (cname_target) */
+			continue;
+		}
 		n = label_offsets(name, offs);
 		if (ch->every_target || !in_zone(z, name, offs, n)) {
 			const dnsp_zone_t *z2 = ch->resolve ? ch->resolve(ch->ctx, name) : NULL;
@@ -1864,7 +1881,8 @@ static int answer(const dnsp_zone_t *z, const uint8_t *qname, uint16_t qtype,
 			naddl = nns;
 		}
 	} else if (soa) {
-		if (put_rrset(r, DNSP_SEC_AUTHORITY, z->apex, 0, DNSP_T_SOA, z->neg_ttl, z->soa) != 0)
+		if (put_rrset(r, DNSP_SEC_AUTHORITY, z->apex, z == qzone ? apex_at : 0, DNSP_T_SOA,
+			      z->neg_ttl, z->soa) != 0)
 			goto done;
 	}
 	for (unsigned i = 0; i < naddl && put_additional(r, addl[i], rc); i++)
