@@ -740,14 +740,37 @@ static bool reply_begin(struct dnsp_resolver *r, const struct dnsp_punt_req *req
 }
 
 /*
+ * The client's VPC index in s. In the snapshot the worker used (the same
+ * generation) it is the one the worker found. After a reload the index may
+ * mean another VPC, so it is found again as the fast path finds it
+ * (dnsp_snapshot_vpc_of): the VPC the listener names, else the one
+ * whose CIDRs hold the client address. The listener slot means the same
+ * socket in every generation (a reload that moves a listener is refused,
+ * ctrl/daemon.c), but its role and VPC are read from s. -1: no VPC (a
+ * public listener now, or no CIDR holds the client).
+ */
+static int32_t reply_vpc(const struct dnsp_snapshot *s, const struct dnsp_punt_req *req)
+{
+	if (s->generation == req->generation)
+		return (uint32_t)req->vpc < s->nvpcs ? req->vpc : -1;
+	const struct dnsp_punt_client *cl = &req->client;
+	if (cl->listener >= s->nlisteners)
+		return -1;
+	const struct dnsp_snap_listener *l = &s->listeners[cl->listener];
+	if (l->role == DNSP_ROLE_PUBLIC)
+		return -1;
+	return dnsp_snapshot_vpc_of(s, l, cl->family, cl->addr);
+}
+
+/*
  * [firewall] SEMANTICS §13 FirewallDomainRedirectionAction on an answer
  * built here: the CNAME/DNAME targets in resp are inspected by the
- * firewall of the client's VPC in the snapshot the worker used (the same
- * generation, so the VPC index means the same VPC; after a reload the
- * answer goes out as built, and the next cache hit is inspected on the
- * fast path). Matches count in the counters' last row, the resolver
- * thread's (ctrl/compile_firewall.c). A BLOCK leaves its response in resp
- * and *rcode, with ECS scope 0.
+ * firewall of the client's VPC in the current snapshot (reply_vpc: after
+ * a reload between the punt and this reply the VPC is found again, so a
+ * target the new rules block is blocked). A query that had no VPC when it
+ * was punted is not inspected. Matches count in the counters' last row,
+ * the resolver thread's (ctrl/compile_firewall.c). A BLOCK leaves its
+ * response in resp and *rcode, with ECS scope 0.
  */
 static void reply_fw_chain(const struct dnsp_punt_req *req, const struct dnsp_query *q,
 			   struct dnsp_resp *resp, uint8_t *rcode, uint8_t *scope)
@@ -755,9 +778,12 @@ static void reply_fw_chain(const struct dnsp_punt_req *req, const struct dnsp_qu
 	if (req->vpc < 0 || resp->count[DNSP_SEC_ANSWER] == 0)
 		return;
 	const struct dnsp_snapshot *s = dnsp_snapshot_current();
-	if (s == NULL || s->generation != req->generation || (uint32_t)req->vpc >= s->nvpcs)
+	if (s == NULL)
 		return;
-	const struct dnsp_fw *fw = s->vpcs[req->vpc].firewall;
+	int32_t vpc = reply_vpc(s, req);
+	if (vpc < 0)
+		return;
+	const struct dnsp_fw *fw = s->vpcs[vpc].firewall;
 	if (fw == NULL)
 		return;
 	struct dnsp_decision d;

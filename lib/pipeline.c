@@ -271,12 +271,8 @@ static const struct dnsp_snap_vpc *classify_vpc(const struct dnsp_snapshot *s,
 						const struct dnsp_snap_listener *l,
 						const struct dnsp_pkt *p)
 {
-	if (l->vpc >= 0)
-		return &s->vpcs[l->vpc];
-	if (!s->vpc_lpm)
-		return NULL;
-	uint32_t v = dnsp_lpm_lookup(s->vpc_lpm, p->family, p->src, NULL);
-	return v == DNSP_LPM_NONE || v >= s->nvpcs ? NULL : &s->vpcs[v];
+	int32_t v = dnsp_snapshot_vpc_of(s, l, p->family, p->src);
+	return v < 0 ? NULL : &s->vpcs[v];
 }
 
 /* [resolver] Charges the query to the QPS ceiling of the inbound ENI it

@@ -72,6 +72,17 @@ const dnsp_zone_t *dnsp_view_find(const struct dnsp_view *v, const uint8_t *name
 	return NULL;
 }
 
+int32_t dnsp_snapshot_vpc_of(const struct dnsp_snapshot *s, const struct dnsp_snap_listener *l,
+			     int family, const uint8_t *addr)
+{
+	if (l->vpc >= 0)
+		return (uint32_t)l->vpc < s->nvpcs ? l->vpc : -1;
+	if (s->vpc_lpm == NULL || (family != 4 && family != 6))
+		return -1;
+	uint32_t v = dnsp_lpm_lookup(s->vpc_lpm, family, addr, NULL);
+	return v == DNSP_LPM_NONE || v >= s->nvpcs ? -1 : (int32_t)v;
+}
+
 const struct dnsp_snapshot *dnsp_snapshot_current(void)
 {
 	return rcu_dereference(current_snapshot);

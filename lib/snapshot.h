@@ -97,6 +97,15 @@ int dnsp_view_build(struct dnsp_view *v, const dnsp_zone_t *const *zones, uint32
 /* The zone whose apex is the longest suffix of name (lowercase), or NULL. */
 const dnsp_zone_t *dnsp_view_find(const struct dnsp_view *v, const uint8_t *name);
 
+/*
+ * Index in s->vpcs of the VPC a query on listener l from addr (family 4 or
+ * 6) belongs to (SPEC §3 "Which VPC a query belongs to"): the VPC the
+ * listener names, else the one whose CIDRs hold the client address; -1
+ * when none. The caller checks the listener's role.
+ */
+int32_t dnsp_snapshot_vpc_of(const struct dnsp_snapshot *s, const struct dnsp_snap_listener *l,
+			     int family, const uint8_t *addr);
+
 /* The currently published snapshot; call between rcu_read_lock-free
  * quiescent states only (QSBR reader). NULL before the first publish. */
 const struct dnsp_snapshot *dnsp_snapshot_current(void);

@@ -7,17 +7,22 @@ walled garden of the guide (§7), which VPCs are subject to the firewall,
 the fail modes (with the DNSPLANE_FIREWALL_FAULT test hook), the DGA
 heuristic rule, domain files in the three formats, the domain-list verbs of
 dnsplanectl (all or nothing), --check errors, counters across reloads, and
-a generated 1,000,000-domain DomainFile that loads and blocks.
+a generated 1,000,000-domain DomainFile that loads and blocks, the Profile's
+FirewallFailOpen where the VPC sets none, and a CNAME target blocked in a
+forwarded answer when a reload falls between the punt and the reply.
 SEMANTICS §13 wins over the issue text on ALERT: the first matching rule,
 ALERT included, ends inspection (rule alert_passes_the_query_and_ends_inspection).
-Addresses: 127.0.47.1-4, ports 15470 (main), 15472 (fault), 15474 (1M list);
-control 127.0.47.1:18470 / 18471 / 18472.
+Addresses: 127.0.47.1-4, ports 15470 (main), 15472 (fault), 15474 (1M list),
+15476 (reload); control 127.0.47.1:18470 / 18471 / 18472 / 18473. The
+reload daemon's FORWARD target is this script at 127.0.47.5:15477, its
+outbound ENIs 127.0.47.6-7, its CIDR-classified client 127.0.47.9.
 """
 
 import json
 import os
 import random
 import re
+import socket
 import subprocess
 import sys
 import time
@@ -25,12 +30,19 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness as h  # noqa: E402
 
+import dns.flags  # noqa: E402
+import dns.message  # noqa: E402
+import dns.rrset  # noqa: E402
+
 P = h.ports_for(47)
 A, B, W, N = P["v4"], P["v4b"], P["v4c"], P["v4d"]   # vpc-a, vpc-b, vpc-walled, vpc-none
 PORT, PORT_FAULT, PORT_BIG = P["port"], P["port"] + 2, P["port"] + 4
 CTL = "127.0.47.1:18470"
 CTL_FAULT = "127.0.47.1:18471"
 CTL_BIG = "127.0.47.1:18472"
+PORT_RELOAD, UP_PORT = P["port"] + 6, P["port"] + 7
+CTL_RELOAD = "127.0.47.1:18473"
+UPSTREAM, ENI1, ENI2, CIDR_CLIENT = "127.0.47.5", "127.0.47.6", "127.0.47.7", "127.0.47.9"
 BIG_N = 1000000
 
 ZONE = """hosted_zones:
@@ -157,9 +169,17 @@ firewall:
   rule_group_associations:
     - {FirewallRuleGroupId: frg-x, VpcId: vpc-a, Priority: 101}
     - {FirewallRuleGroupId: frg-x, VpcId: vpc-b, Priority: 101}
+    - {FirewallRuleGroupId: frg-x, VpcId: vpc-walled, Priority: 101}
   configs:
     - {ResourceId: vpc-a, FirewallFailOpen: ENABLED}
     - {ResourceId: vpc-b, FirewallFailOpen: DISABLED}
+profiles:
+  - {Id: rp-open, Name: fail-open}
+  - {Id: rp-local, Name: defers}
+profile_associations:
+  - {ProfileId: rp-open, ResourceId: vpc-walled, FirewallFailOpen: ENABLED}
+  - {ProfileId: rp-open, ResourceId: vpc-b, FirewallFailOpen: ENABLED}
+  - {ProfileId: rp-local, ResourceId: vpc-a, FirewallFailOpen: USE_LOCAL_RESOURCE_SETTING}
 """ % {"ctl": CTL_FAULT, "listeners": listeners(PORT_FAULT), "vpcs": VPCS, "zone": ZONE}
 
 BIG = """# test_firewall 1M list
@@ -176,10 +196,52 @@ firewall:
     - {FirewallRuleGroupId: frg-big, VpcId: vpc-a, Priority: 101}
 """ % {"ctl": CTL_BIG, "listeners": listeners(PORT_BIG), "vpcs": VPCS, "zone": ZONE}
 
+# vpc-x is classified by the first listener's vpc: and, on the second, by
+# the client's address (CIDR_CLIENT); vpc-new, when present, comes first and
+# shifts vpc-x's index. The FORWARD target is this script (UPSTREAM).
+RELOAD = """# test_firewall reload between punt and reply
+server: {workers: 1, control: {listen: "%(ctl)s"}}
+listeners:
+  - {address: %(a)s, port: %(port)d, role: resolver, vpc: vpc-x}
+  - {address: %(b)s, port: %(port)d, role: resolver}
+vpcs:
+%(extra)s  - {VpcId: vpc-x, Cidrs: [127.0.47.8/29]}
+resolver:
+  query_timeout_ms: 30000
+  upstream_timeout_ms: 10000
+  endpoints:
+    - {Id: rslvr-out-x, Direction: OUTBOUND, VpcId: vpc-x,
+       IpAddresses: [{Ip: %(eni1)s}, {Ip: %(eni2)s}]}
+  rules:
+    - {Id: rslvr-rr-fwd, RuleType: FORWARD, DomainName: fwd.example,
+       ResolverEndpointId: rslvr-out-x, TargetIps: [{Ip: %(up)s, Port: %(up_port)d}]}
+  rule_associations:
+    - {ResolverRuleId: rslvr-rr-fwd, VPCId: vpc-x}
+firewall:
+  domain_lists: [{Id: fdl-bad, Domains: [bad.fwd.example]}]
+  rule_groups:
+    - Id: frg-bad
+      FirewallRules:
+        - {Name: block-bad, Priority: 1, Action: BLOCK, FirewallDomainListId: fdl-bad,
+           BlockResponse: NXDOMAIN}
+  rule_group_associations:
+    - {FirewallRuleGroupId: frg-bad, VpcId: vpc-x, Priority: 101}
+"""
+
+
+def reload_config(shifted):
+    return RELOAD % {"ctl": CTL_RELOAD, "a": A, "b": B, "port": PORT_RELOAD,
+                     "eni1": ENI1, "eni2": ENI2, "up": UPSTREAM, "up_port": UP_PORT,
+                     "extra": "  - {VpcId: vpc-new, Cidrs: [198.18.47.0/24]}\n"
+                     if shifted else ""}
+
+
 s = h.Suite("DNS Firewall (issue #5, SEMANTICS §13)")
 d = None
 dfault = None
 dbig = None
+dreload = None
+reload_shifted = False
 big_names = []
 
 
@@ -569,6 +631,96 @@ def cannot_evaluate_fails_closed_by_default_and_open_when_enabled():
     assert fails.get("open", 0) >= 1 and fails.get("closed", 0) >= 1, fails
 
 
+@s.rule
+def profile_fail_mode_applies_where_the_vpc_sets_none():
+    # SEMANTICS §12: a Profile can manage FirewallFailOpen or leave it to the
+    # VPC; as with DnssecValidation (SPEC §3 "VPCs"), the Profile's value
+    # applies where the VPC's own firewall config sets none.
+    # vpc-walled: no own setting, its Profile ENABLED -> fail open.
+    # vpc-b: its own DISABLED is kept over its Profile's ENABLED -> closed.
+    # vpc-a: the Profile defers (USE_LOCAL_RESOURCE_SETTING) -> its own ENABLED.
+    r = h.expect(q(W, "www.corp.example.", port=PORT_FAULT), rcode="NOERROR", answer=1,
+                 what="profile ENABLED, VPC unset")
+    assert a_values(r) == ["10.0.0.1"], r
+    h.expect(q(B, "www.corp.example.", port=PORT_FAULT), rcode="SERVFAIL",
+             what="VPC DISABLED kept over profile ENABLED")
+    r = h.expect(q(A, "www.corp.example.", port=PORT_FAULT), rcode="NOERROR", answer=1,
+                 what="profile defers to VPC ENABLED")
+    assert a_values(r) == ["10.0.0.1"], r
+
+
+# ---------------------------------------------------------------- reload between punt and reply
+
+def blocked_target_after_reload_between_punt_and_reply(listen, client_src, qname):
+    """Sends qname (a FORWARD rule's name) from client_src to the reload
+    daemon's listener `listen`; this script is the upstream: it takes the
+    forwarded query (so the worker punted under the current generation),
+    reloads dnsplaned with vpc-x at another index, waits until /metrics shows
+    the new generation, and only then answers qname CNAME bad.fwd.example, A.
+    The client must get vpc-x's block response for the target."""
+    global reload_shifted
+    k = ("frg-bad", "block-bad", "BLOCK")
+    up = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    cli = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        up.bind((UPSTREAM, UP_PORT))
+        cli.bind((client_src, 0))
+        gen = dreload.generation()
+        blocks = fw_series(dreload).get(k, 0)
+        query = h.make_query(qname, "A", rd=True)
+        cli.sendto(query.to_wire(), (listen, PORT_RELOAD))
+        up.settimeout(20.0)
+        try:
+            pending = [up.recvfrom(4096)]
+        except socket.timeout:
+            raise AssertionError("the forwarded query never reached the upstream") from None
+        reload_shifted = not reload_shifted
+        dreload.write_files(config=reload_config(reload_shifted))
+        dreload.sighup()
+        h.wait_until(lambda: dreload.generation() > gen, 20, what="the reload")
+        up.setblocking(False)
+        while True:  # retransmissions, if any: answer each
+            try:
+                pending.append(up.recvfrom(4096))
+            except BlockingIOError:
+                break
+        for data, peer in pending:
+            fq = dns.message.from_wire(data)
+            resp = dns.message.make_response(fq)
+            resp.flags |= dns.flags.RA
+            name = fq.question[0].name
+            resp.answer.append(dns.rrset.from_text(name, 60, "IN", "CNAME", "bad.fwd.example."))
+            resp.answer.append(dns.rrset.from_text("bad.fwd.example.", 60, "IN", "A",
+                                                   "192.0.2.66"))
+            up.sendto(resp.to_wire(), peer)
+        cli.settimeout(20.0)
+        try:
+            wire, _ = cli.recvfrom(65535)
+        except socket.timeout:
+            raise AssertionError("no reply to the client") from None
+        r = h.Reply(wire)
+        assert r.id == query.id, r
+        h.expect(r, rcode="NXDOMAIN", answer=0, what="CNAME target bad.fwd.example")
+        assert fw_series(dreload).get(k, 0) == blocks + 1, "block-bad was not counted"
+    finally:
+        up.close()
+        cli.close()
+
+
+@s.rule
+def chain_target_blocked_when_a_reload_falls_between_punt_and_reply_fixed_vpc():
+    # SEMANTICS §13 INSPECT_REDIRECTION_DOMAIN: the slow path's answer is inspected
+    # by the client's VPC in the new snapshot (the listener names vpc-x)
+    blocked_target_after_reload_between_punt_and_reply(A, "127.0.0.1", "go1.fwd.example.")
+
+
+@s.rule
+def chain_target_blocked_when_a_reload_falls_between_punt_and_reply_by_cidr():
+    # SPEC §3 "Which VPC a query belongs to": on a listener without vpc:, the
+    # client address finds vpc-x again in the new snapshot
+    blocked_target_after_reload_between_punt_and_reply(B, CIDR_CLIENT, "go2.fwd.example.")
+
+
 # ---------------------------------------------------------------- 1M list
 
 @s.rule
@@ -602,7 +754,7 @@ def big_list():
 
 
 def main():
-    global d, dfault, dbig, big_names
+    global d, dfault, dbig, dreload, big_names
     if not os.path.exists(h.DNSPLANED):
         h.skip("dnsplaned not built")
     err = None
@@ -619,6 +771,10 @@ def main():
             dfault.start()
         finally:
             del os.environ["DNSPLANE_FIREWALL_FAULT"]
+        dreload = h.Daemon(reload_config(False),
+                           probe=(A, PORT_RELOAD, "probe.example.", "A"),
+                           ctl_url="http://" + CTL_RELOAD, name="fw-reload")
+        dreload.start()
         big_names = big_list()
         text = "# generated threat feed\n" + "\n".join(
             n.upper() if i % 7 == 0 else n for i, n in enumerate(big_names)) + "\n"
@@ -632,7 +788,7 @@ def main():
     except AssertionError as e:
         err = str(e)
     s.run_rules(setup_error=err)
-    s.finish([d, dfault, dbig])
+    s.finish([d, dfault, dbig, dreload])
 
 
 if __name__ == "__main__":

@@ -256,6 +256,110 @@ static void test_fail_closed_by_default_and_open_when_enabled(void **state)
 	dnsp_snapshot_destroy(s);
 }
 
+/* Appends printf-style text to a config being built in buf (cap bytes). */
+static void cfg_add(char *buf, size_t cap, const char *fmt, ...)
+{
+	size_t used = strlen(buf);
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(buf + used, cap - used, fmt, ap);
+	va_end(ap);
+	assert_true(n >= 0 && (size_t)n < cap - used);
+}
+
+/* SEMANTICS §12-13: a Profile association's FirewallFailOpen manages the
+ * VPC's fail mode where the VPC's own firewall config sets none (no entry,
+ * or USE_LOCAL_RESOURCE_SETTING), as DnssecValidation does (SPEC §3
+ * "VPCs"); the VPC's own ENABLED/DISABLED is kept; neither set is DISABLED.
+ * USE_LOCAL_RESOURCE_SETTING in the association (the default, also when
+ * the key is left out) sets nothing. Every combination gets a VPC of its
+ * own with one rule-group association; the compiled flag is checked, and
+ * the fail mode itself through the pipeline with a firewall that cannot
+ * evaluate (DNSPLANE_FIREWALL_FAULT): fail open answers from the private
+ * zone, fail closed is SERVFAIL. */
+static void test_profile_fail_mode_where_the_vpc_sets_none(void **state)
+{
+	(void)state;
+	/* NULL: no configs entry / no profile association; "": an association
+	 * without the key */
+	static const char *const own[] = { "ENABLED", "DISABLED", "USE_LOCAL_RESOURCE_SETTING",
+		NULL };
+	static const char *const prof[] = { "ENABLED", "DISABLED", "USE_LOCAL_RESOURCE_SETTING",
+		"", NULL };
+	enum { NOWN = 4, NPROF = 5, N = NOWN * NPROF };
+	static char cfg[32768];
+	cfg[0] = 0;
+	cfg_add(cfg, sizeof(cfg), "server: {workers: 1}\nlisteners:\n");
+	for (int i = 0; i < N; i++)
+		cfg_add(cfg, sizeof(cfg),
+			"  - {address: 127.0.1.%d, port: 53, role: resolver, vpc: vpc-%d}\n", i + 1, i);
+	cfg_add(cfg, sizeof(cfg), "vpcs:\n");
+	for (int i = 0; i < N; i++)
+		cfg_add(cfg, sizeof(cfg), "  - {VpcId: vpc-%d, Cidrs: [10.%d.0.0/16]}\n", i, i + 1);
+	cfg_add(cfg, sizeof(cfg),
+		"hosted_zones:\n"
+		"  - Id: ZPRIV\n"
+		"    Name: corp.example\n"
+		"    Config: {PrivateZone: true}\n"
+		"    VPCs:\n");
+	for (int i = 0; i < N; i++)
+		cfg_add(cfg, sizeof(cfg), "      - {VPCRegion: us-east-1, VPCId: vpc-%d}\n", i);
+	cfg_add(cfg, sizeof(cfg),
+		"    ResourceRecordSets:\n"
+		"      - {Name: www.corp.example, Type: A, TTL: 60, ResourceRecords: [{Value: 10.0.0.1}]}\n"
+		LISTS_AND_GROUPS
+		"  rule_group_associations:\n");
+	for (int i = 0; i < N; i++)
+		cfg_add(cfg, sizeof(cfg),
+			"    - {FirewallRuleGroupId: frg-block, VpcId: vpc-%d, Priority: 101}\n", i);
+	cfg_add(cfg, sizeof(cfg), "  configs:\n");
+	for (int i = 0; i < N; i++)
+		if (own[i % NOWN])
+			cfg_add(cfg, sizeof(cfg), "    - {ResourceId: vpc-%d, FirewallFailOpen: %s}\n",
+				i, own[i % NOWN]);
+	cfg_add(cfg, sizeof(cfg),
+		"profiles:\n"
+		"  - {Id: rp-1, Name: org}\n"
+		"profile_associations:\n");
+	for (int i = 0; i < N; i++) {
+		const char *p = prof[i / NOWN];
+		if (p && *p)
+			cfg_add(cfg, sizeof(cfg),
+				"  - {ProfileId: rp-1, ResourceId: vpc-%d, FirewallFailOpen: %s}\n", i, p);
+		else if (p)
+			cfg_add(cfg, sizeof(cfg), "  - {ProfileId: rp-1, ResourceId: vpc-%d}\n", i);
+	}
+
+	setenv("DNSPLANE_FIREWALL_FAULT", "1", 1);
+	struct dnsp_snapshot *s = compile_text(cfg);
+	unsetenv("DNSPLANE_FIREWALL_FAULT");
+	assert_int_equal(s->nvpcs, N);
+	for (int i = 0; i < N; i++) {
+		const char *o = own[i % NOWN], *p = prof[i / NOWN];
+		bool want;
+		if (o && strcmp(o, "ENABLED") == 0)
+			want = true;
+		else if (o && strcmp(o, "DISABLED") == 0)
+			want = false;
+		else
+			want = p && strcmp(p, "ENABLED") == 0;
+		char what[160];
+		snprintf(what, sizeof(what), "vpc-%d: profile %s, VPC %s", i,
+			 p ? (*p ? p : "(key absent)") : "(none)", o ? o : "(none)");
+		assert_non_null(s->vpcs[i].firewall);
+		if (s->vpcs[i].fw_fail_open != want)
+			fail_msg("%s: fw_fail_open %d, want %d", what, s->vpcs[i].fw_fail_open, want);
+		struct reply r;
+		ask(s, i, 0, "www.corp.example", &r);
+		assert_true(r.d.fw_failed);
+		if (want)
+			assert_a(&r, "10.0.0.1");
+		else if (r.rcode != DNSP_RCODE_SERVFAIL)
+			fail_msg("%s: rcode %u, want SERVFAIL", what, r.rcode);
+	}
+	dnsp_snapshot_destroy(s);
+}
+
 struct seen {
 	uint64_t block, alert;
 };
@@ -565,6 +669,7 @@ int main(void)
 		cmocka_unit_test(test_profile_groups_join_the_order),
 		cmocka_unit_test(test_identical_group_lists_share_a_table),
 		cmocka_unit_test(test_fail_closed_by_default_and_open_when_enabled),
+		cmocka_unit_test(test_profile_fail_mode_where_the_vpc_sets_none),
 		cmocka_unit_test(test_match_counters_survive_snapshot_destroy),
 		cmocka_unit_test(test_inspect_blocks_a_listed_cname_target),
 		cmocka_unit_test(test_trusting_allow_on_query_name_skips_the_chain),
