@@ -1845,8 +1845,8 @@ static void upq_event(struct dnsp_resolver *r, struct upq *q, uint32_t events)
  * A query of a VPC whose own source is a private zone reaches the slow
  * path only when the zone's CNAME chain led to a target that goes upstream
  * (lib/sources.h dnsp_sources_answer): the chain is answered again from
- * the zones of the snapshot the worker used (the same generation, so the
- * VPC index means the same VPC), its records become the start of the
+ * the zones of the current snapshot, for the client's VPC in it (reply_vpc:
+ * after a reload the VPC is found again), its records become the start of the
  * job's answer, each link charged to the CNAME budget, and the job
  * resolves the target through the target's route (its cache entry, its
  * rule, or public recursion). When the zones now answer the whole query
@@ -1857,12 +1857,13 @@ static bool local_part(struct dnsp_resolver *r, struct job *j, const struct dnsp
 		       const struct dnsp_query *q)
 {
 	const struct dnsp_snapshot *s = dnsp_snapshot_current();
-	if (s == NULL || req->vpc < 0 || s->generation != req->generation)
+	if (s == NULL || req->vpc < 0)
 		return true;
+	int32_t vpc = reply_vpc(s, req); /* found again after a reload */
 	/* Most punts are not chains: no zone of the VPC owns the name. */
 	const struct dnsp_resolver_data *rd = s->resolver;
-	if (rd == NULL || (uint32_t)req->vpc >= rd->nvpcs ||
-	    dnsp_sources_zone_for(&rd->vpcs[req->vpc].sources, q->qname) == NULL)
+	if (vpc < 0 || rd == NULL || (uint32_t)vpc >= rd->nvpcs ||
+	    dnsp_sources_zone_for(&rd->vpcs[vpc].sources, q->qname) == NULL)
 		return true;
 	uint8_t *b = r->scratch;
 	memcpy(b, req->query, req->len);
@@ -1875,7 +1876,7 @@ static bool local_part(struct dnsp_resolver *r, struct job *j, const struct dnsp
 	const struct dnsp_upstream *up;
 	const struct dnsp_punt_client *cl = &req->client;
 	uint64_t seed = (uint64_t)rnd_u32(r) << 32 | rnd_u32(r) | 1;
-	int rcode = dnsp_sources_local_part(s, req->vpc, q->qname, q->qtype, cl->family, cl->addr,
+	int rcode = dnsp_sources_local_part(s, vpc, q->qname, q->qtype, cl->family, cl->addr,
 					    seed, &resp, &target, &up);
 	if (rcode < 0)
 		return true;
@@ -1883,7 +1884,7 @@ static bool local_part(struct dnsp_resolver *r, struct job *j, const struct dnsp
 		/* The zones answer it all now: that answer, sized for the client. */
 		struct dnsp_query cq;
 		if (req->client.reply != DNSP_REPLY_NONE && reply_begin(r, req, &cq, &resp)) {
-			rcode = dnsp_sources_local_part(s, req->vpc, q->qname, q->qtype, cl->family,
+			rcode = dnsp_sources_local_part(s, vpc, q->qname, q->qtype, cl->family,
 							cl->addr, seed, &resp, &target, &up);
 			reply_send(r, req, &cq, &resp, (uint8_t)rcode, 0);
 		}
