@@ -6,7 +6,7 @@
 # Each resolver in turn: pinned to CPU 0 (dnsperf on CPU 1, knotd on CPU 1),
 # one worker / thread, forwarding bench.test. to knotd (dnsplaned: a
 # Resolver FORWARD rule through an OUTBOUND endpoint; unbound: forward-zone;
-# kresd: policy.FORWARD). The cache is warmed by asking every name once;
+# kresd: policy.STUB, no validation, as the others). The cache is warmed by asking every name once;
 # then dnsperf offers a fixed rate for a fixed time over the same names (so
 # every answer is a cache hit), and the resolver's own CPU time (
 # the scheduler's exact runtime of every thread, /proc/PID/task/*/schedstat) is divided by the queries it
@@ -20,7 +20,7 @@
 # and knotd use kernel sockets on the same interface. Without it everything
 # is on loopback (127.0.61.0/24) and dnsplaned uses its socket plane.
 #
-# Prints a table and writes bench/out/resolver-compare[-afxdp].csv;
+# Prints a table and writes bench/out/resolver-compare[-afxdp].csv and .png;
 # everything started (processes, namespaces) is stopped on exit.
 #
 # Usage: bench/resolver-compare.sh [--build DIR] [--rate QPS] [--duration S]
@@ -237,7 +237,11 @@ EOF
 cat >"$WORK/kresd.conf" <<EOF
 net.listen('$NET.4', $PORT_KR, { kind = 'dns' })
 cache.size = 64 * MB
-policy.add(policy.suffix(policy.FORWARD({'$NET.1@$PORT_KNOT'}), {todname('bench.test.')}))
+policy.add(policy.suffix(policy.STUB({'$NET.1@$PORT_KNOT'}), {todname('bench.test.')}))
+trust_anchors.set_insecure({'bench.test.'})
+modules.unload('detect_time_skew')
+modules.unload('priming')
+modules.unload('ta_update')
 EOF
 
 results=()
@@ -319,7 +323,7 @@ if command -v kresd >/dev/null; then
 	mkdir -p "$WORK/kresd"
 	measure kresd $NET.4 $PORT_KR kresd -n -c "$WORK/kresd.conf" "$WORK/kresd"
 else
-	log "kresd is not installed: skipped (Knot Resolver is not packaged on this machine)"
+	log "kresd is not installed: skipped (scripts/setup installs knot-resolver)"
 fi
 
 mkdir -p "$OUT"
@@ -339,8 +343,42 @@ done
 dp=$(printf '%s\n' "${results[@]}" | awk -F, '$1=="dnsplaned"{print $7}')
 dpk=$(printf '%s\n' "${results[@]}" | awk -F, '$1=="dnsplaned"{print $11}')
 ub=$(printf '%s\n' "${results[@]}" | awk -F, '$1=="unbound"{print $7}')
+kr=$(printf '%s\n' "${results[@]}" | awk -F, '$1=="kresd"{print $7}')
 awk -v a="$dp" -v b="$ub" 'BEGIN { if (b > 0) printf "\ndnsplaned / unbound CPU per query: %.3f (target <= 0.3)\n", a / b }'
+[ -n "$kr" ] && awk -v a="$dp" -v b="$kr" 'BEGIN { if (b > 0) printf "dnsplaned / kresd CPU per query: %.3f\n", a / b }'
 # The kernel part alone, against unbound's whole: the lowest ratio any
 # user-space change could reach on this machine.
 [ -n "$dpk" ] && awk -v a="$dpk" -v b="$ub" 'BEGIN { if (b > 0) printf "dnsplaned kernel part / unbound CPU per query: %.3f\n", a / b }'
-echo "(csv: $OUT/resolver-compare$SUFFIX.csv)"
+# Picture: CPU per answered query split into user space and kernel, and
+# average latency, per resolver.
+/usr/bin/python3 - "$OUT/resolver-compare$SUFFIX.csv" "$OUT/resolver-compare$SUFFIX.png" <<'PY' ||
+import csv, sys
+import matplotlib
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+rows = list(csv.DictReader(open(sys.argv[1])))
+def f(v):
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return 0.0
+names = [r["resolver"] for r in rows]
+user = [f(r["user_us_per_query"]) for r in rows]
+kern = [f(r["kernel_us_per_query"]) for r in rows]
+total = [f(r["cpu_us_per_query"]) for r in rows]
+lat = [f(r["avg_latency_us"]) for r in rows]
+fig, (a, b) = plt.subplots(1, 2, figsize=(10, 4))
+a.bar(names, user, label="user space")
+a.bar(names, kern, bottom=user, label="kernel")
+a.plot(names, total, "k_", markersize=30, label="process CPU (schedstat)")
+a.set_ylabel("CPU-µs per answered query")
+a.set_title("cache hits at %s qps offered" % rows[0]["offered_qps"])
+a.legend(fontsize=8)
+b.bar(names, lat, color="gray")
+b.set_ylabel("average latency (µs)")
+b.set_title("latency (dnsperf)")
+fig.tight_layout()
+fig.savefig(sys.argv[2], dpi=100)
+PY
+	log "plot skipped (python3-matplotlib missing?)"
+echo "(csv: $OUT/resolver-compare$SUFFIX.csv, plot: $OUT/resolver-compare$SUFFIX.png)"
