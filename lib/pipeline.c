@@ -188,7 +188,8 @@ static int answer_zone(const struct dnsp_snapshot *s, struct dnsp_pkt *p,
 	else
 		dnsp_route_client_init(&rc, s->route, s->health, w, p->family, p->src,
 				       p->family == 6 ? 128 : 32);
-	int rcode = dnsp_zone_answer_client(z, q->qname, q->qtype, r, view_resolver, v, &rc);
+	int rcode = dnsp_zone_answer_labels(z, q->qname, q->qoffs, q->nlabels, q->qtype, r,
+					    view_resolver, v, &rc);
 	int fwrc = fw_chain(fw, p, q, r, w); /* [firewall] the chain's targets */
 	if (unlikely(fwrc != DNSP_FW_PASS))
 		return finish(s, r, q, w->stats, (uint8_t)fwrc);
@@ -343,7 +344,8 @@ int dnsp_pipeline_process(const struct dnsp_snapshot *s, struct dnsp_pkt *p,
 	if (l->role == DNSP_ROLE_PUBLIC) {
 		/* Public listeners see public hosted zones only: private zones
 		 * never leak here (split horizon). */
-		const dnsp_zone_t *z = dnsp_view_find(&s->public_view, q.qname);
+		const dnsp_zone_t *z = dnsp_view_find_labels(&s->public_view, q.qname, q.qoffs,
+							    q.nlabels);
 		if (!z)
 			return finish(s, &r, &q, st, DNSP_RCODE_REFUSED);
 		return answer_zone(s, p, &q, &r, z, &s->public_view, w, true, NULL);
@@ -380,14 +382,16 @@ int dnsp_pipeline_process(const struct dnsp_snapshot *s, struct dnsp_pkt *p,
 	const struct dnsp_resolver_data *rd = s->resolver;
 	if (rd && (uint32_t)vi < rd->nvpcs) {
 		const struct dnsp_sources *t = &rd->vpcs[vi].sources;
-		const struct dnsp_source *src = dnsp_sources_lookup(t, q.qname);
+		const struct dnsp_source *src =
+			dnsp_sources_lookup_labels(t, q.qname, q.qoffs, q.nlabels);
 		if (src && src->zone)   /* ZONE, or SYSTEM falling to a zone */
 			return answer_private(s, p, &q, &r, src->zone, t, w, vi, hdr);
 		if (src && src->upstream) /* FORWARD, DELEGATE */
 			return resolve_upstream(s, p, &q, &r, w, vi, src->upstream, hdr);
 	} else if (vpc->dns_hostnames) {
 		/* no resolver data (a snapshot built without the resolver step) */
-		const dnsp_zone_t *z = dnsp_view_find(&vpc->view, q.qname);
+		const dnsp_zone_t *z = dnsp_view_find_labels(&vpc->view, q.qname, q.qoffs,
+							    q.nlabels);
 		if (z)
 			return answer_zone(s, p, &q, &r, z, &vpc->view, w, false, vpc->firewall);
 	}

@@ -52,24 +52,31 @@ const dnsp_zone_t *dnsp_view_find(const struct dnsp_view *v, const uint8_t *name
 		return NULL;
 	uint8_t offs[DNSP_LABELS_MAX];
 	int nl = dnsp_name_label_offsets(name, offs);
-	size_t total = dnsp_name_len_offs(name, offs, nl);
-	/* Suffix with k labels starts at offs[nl - k] (k = 0: the root). */
-	int kmax = nl < v->max_labels ? nl : v->max_labels;
-	for (int k = kmax; k >= v->min_labels; k--) {
-		size_t off = k == 0 ? total - 1 : offs[nl - k];
-		const uint8_t *suffix = name + off;
-		size_t len = total - off;
-		uint32_t h = (uint32_t)dnsp_name_hash(suffix, len) & v->mask;
-		for (uint32_t probe = 0; probe <= v->mask; probe++) {
-			const dnsp_zone_t *z = v->slots[h];
-			if (!z)
-				break;
-			if (z->apex_len == len && dnsp_bytes_equal(z->apex, suffix, len))
-				return z;
-			h = (h + 1) & v->mask;
-		}
+	return dnsp_view_find_labels(v, name, offs, nl);
+}
+
+static const void *view_probe(const void *ctx, const uint8_t *suffix, size_t len, uint64_t hash)
+{
+	const struct dnsp_view *v = ctx;
+	uint32_t h = (uint32_t)hash & v->mask;
+	for (uint32_t probe = 0; probe <= v->mask; probe++) {
+		const dnsp_zone_t *z = v->slots[h];
+		if (!z)
+			return NULL;
+		if (z->apex_len == len && dnsp_bytes_equal(z->apex, suffix, len))
+			return z;
+		h = (h + 1) & v->mask;
 	}
 	return NULL;
+}
+
+const dnsp_zone_t *dnsp_view_find_labels(const struct dnsp_view *v, const uint8_t *name,
+					 const uint8_t *offs, int nl)
+{
+	if (v->nzones == 0)
+		return NULL;
+	return dnsp_name_longest_suffix(name, offs, nl, v->min_labels, v->max_labels,
+					view_probe, v);
 }
 
 int32_t dnsp_snapshot_vpc_of(const struct dnsp_snapshot *s, const struct dnsp_snap_listener *l,

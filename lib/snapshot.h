@@ -97,6 +97,10 @@ int dnsp_view_build(struct dnsp_view *v, const dnsp_zone_t *const *zones, uint32
 /* The zone whose apex is the longest suffix of name (lowercase), or NULL. */
 const dnsp_zone_t *dnsp_view_find(const struct dnsp_view *v, const uint8_t *name);
 
+/* dnsp_view_find() with name's label offsets (offs[0..nl)) already known. */
+const dnsp_zone_t *dnsp_view_find_labels(const struct dnsp_view *v, const uint8_t *name,
+					 const uint8_t *offs, int nl);
+
 /*
  * Index in s->vpcs of the VPC a query on listener l from addr (family 4 or
  * 6) belongs to (SPEC §3 "Which VPC a query belongs to"): the VPC the

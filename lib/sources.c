@@ -34,30 +34,39 @@ static bool is_rule(uint8_t kind)
 	return kind != DNSP_SRC_ZONE;
 }
 
+static const void *sources_probe(const void *ctx, const uint8_t *suffix, size_t len,
+				 uint64_t hash)
+{
+	const struct dnsp_sources *t = ctx;
+	uint32_t h = (uint32_t)hash & t->mask;
+	for (uint32_t probe = 0; probe <= t->mask; probe++) {
+		const struct dnsp_source *s = t->slots[h];
+		if (!s)
+			return NULL;
+		if (s->name_len == len && dnsp_bytes_equal(s->name, suffix, len))
+			return s;
+		h = (h + 1) & t->mask;
+	}
+	return NULL;
+}
+
+const struct dnsp_source *dnsp_sources_lookup_labels(const struct dnsp_sources *t,
+						     const uint8_t *qname, const uint8_t *offs,
+						     int nl)
+{
+	if (!t || t->n == 0)
+		return NULL;
+	return dnsp_name_longest_suffix(qname, offs, nl, t->min_labels, t->max_labels,
+					sources_probe, t);
+}
+
 const struct dnsp_source *dnsp_sources_lookup(const struct dnsp_sources *t, const uint8_t *qname)
 {
 	if (!t || t->n == 0)
 		return NULL;
 	uint8_t offs[DNSP_LABELS_MAX];
 	int nl = dnsp_name_label_offsets(qname, offs);
-	size_t total = dnsp_name_len_offs(qname, offs, nl);
-	/* The suffix with k labels starts at offs[nl - k] (k = 0: the root). */
-	int kmax = nl < t->max_labels ? nl : t->max_labels;
-	for (int k = kmax; k >= t->min_labels; k--) {
-		size_t off = k == 0 ? total - 1 : offs[nl - k];
-		const uint8_t *suffix = qname + off;
-		size_t len = total - off;
-		uint32_t h = (uint32_t)dnsp_name_hash(suffix, len) & t->mask;
-		for (uint32_t probe = 0; probe <= t->mask; probe++) {
-			const struct dnsp_source *s = t->slots[h];
-			if (!s)
-				break;
-			if (s->name_len == len && dnsp_bytes_equal(s->name, suffix, len))
-				return s;
-			h = (h + 1) & t->mask;
-		}
-	}
-	return NULL;
+	return dnsp_sources_lookup_labels(t, qname, offs, nl);
 }
 
 const dnsp_zone_t *dnsp_sources_zone_for(const void *sources, const uint8_t *name)

@@ -83,6 +83,11 @@ struct dnsp_sources {
  */
 const struct dnsp_source *dnsp_sources_lookup(const struct dnsp_sources *t, const uint8_t *qname);
 
+/* dnsp_sources_lookup() with qname's label offsets (offs[0..nl)) known. */
+const struct dnsp_source *dnsp_sources_lookup_labels(const struct dnsp_sources *t,
+						     const uint8_t *qname, const uint8_t *offs,
+						     int nl);
+
 /* The zone that answers name in this VPC without going upstream: the
  * winner's zone for ZONE entries and SYSTEM entries that fall to a zone,
  * else NULL. Shaped as dnsp_zone_resolver_fn's ctx use (CNAME chasing

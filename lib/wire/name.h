@@ -138,4 +138,30 @@ static inline uint64_t dnsp_name_hash(const uint8_t *p, size_t len)
 	return h ^ (h >> 29);
 }
 
+/*
+ * Longest suffix of name (label offsets offs[0..nl)) of kmin..kmax labels
+ * (0: the root) for which probe(ctx, suffix, len, hash) returns non-NULL,
+ * longest first; that result, or NULL. For the suffix-keyed hash tables
+ * of the fast path (a view's zones, a VPC's sources); probe is a static
+ * function the compiler inlines here.
+ */
+typedef const void *(*dnsp_suffix_probe_fn)(const void *ctx, const uint8_t *suffix, size_t len,
+					     uint64_t hash);
+static inline const void *dnsp_name_longest_suffix(const uint8_t *name, const uint8_t *offs,
+						   int nl, int kmin, int kmax,
+						   dnsp_suffix_probe_fn probe, const void *ctx)
+{
+	size_t total = dnsp_name_len_offs(name, offs, nl);
+	if (kmax > nl)
+		kmax = nl;
+	for (int k = kmax; k >= kmin; k--) {
+		size_t off = k == 0 ? total - 1 : offs[nl - k];
+		const void *hit = probe(ctx, name + off, total - off,
+					dnsp_name_hash(name + off, total - off));
+		if (hit != NULL)
+			return hit;
+	}
+	return NULL;
+}
+
 #endif

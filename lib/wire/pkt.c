@@ -186,8 +186,8 @@ int dnsp_pkt_parse_query(const uint8_t *pkt, size_t len, struct dnsp_query *q)
 			break;
 		if (unlikely(c > DNSP_LABEL_MAX))
 			return fail;
+		q->qoffs[labels++] = (uint8_t)(pos - DNSP_HDR_LEN); /* < 255: checked above */
 		pos += (size_t)c + 1;
-		labels++;
 	}
 	size_t n = pos + 1 - DNSP_HDR_LEN;
 	copy_lower(q->qname, pkt + DNSP_HDR_LEN, n);

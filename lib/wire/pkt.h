@@ -64,6 +64,8 @@ struct dnsp_query {
 	uint8_t nlabels;      /* labels in qname, root excluded */
 	uint16_t question_end; /* offset just past the question */
 	uint8_t qname[DNSP_NAME_MAX]; /* lowercased, uncompressed */
+	uint8_t qoffs[DNSP_LABELS_MAX]; /* qoffs[i]: offset of label i (0 = leftmost)
+					   in qname, for i < nlabels */
 
 	/* EDNS0 (valid when has_edns) */
 	bool has_edns;

@@ -1723,15 +1723,27 @@ struct chase {
 	const uint8_t *stop;
 };
 
-static int answer(const dnsp_zone_t *z, const uint8_t *qname, uint16_t qtype,
-		  struct dnsp_resp *r, struct chase *ch, struct dnsp_route_client *rc);
+static int answer(const dnsp_zone_t *z, const uint8_t *qname, const uint8_t *qoffs, int qn,
+		  uint16_t qtype, struct dnsp_resp *r, struct chase *ch,
+		  struct dnsp_route_client *rc);
 
 int dnsp_zone_answer_client(const dnsp_zone_t *z, const uint8_t *qname, uint16_t qtype,
 			    struct dnsp_resp *r, dnsp_zone_resolver_fn resolve_other,
 			    const void *ctx, struct dnsp_route_client *rc)
 {
+	uint8_t offs[DNSP_LABELS_MAX];
+	int n = label_offsets(qname, offs);
 	struct chase ch = { .resolve = resolve_other, .ctx = ctx };
-	return answer(z, qname, qtype, r, &ch, rc);
+	return answer(z, qname, offs, n, qtype, r, &ch, rc);
+}
+
+int dnsp_zone_answer_labels(const dnsp_zone_t *z, const uint8_t *qname, const uint8_t *qoffs,
+			    int qn, uint16_t qtype, struct dnsp_resp *r,
+			    dnsp_zone_resolver_fn resolve_other, const void *ctx,
+			    struct dnsp_route_client *rc)
+{
+	struct chase ch = { .resolve = resolve_other, .ctx = ctx };
+	return answer(z, qname, qoffs, qn, qtype, r, &ch, rc);
 }
 
 int dnsp_zone_answer_resolver(const dnsp_zone_t *z, const uint8_t *qname, uint16_t qtype,
@@ -1739,14 +1751,17 @@ int dnsp_zone_answer_resolver(const dnsp_zone_t *z, const uint8_t *qname, uint16
 			      const void *ctx, struct dnsp_route_client *rc,
 			      const uint8_t **stop)
 {
+	uint8_t offs[DNSP_LABELS_MAX];
+	int n = label_offsets(qname, offs);
 	struct chase ch = { .resolve = zone_for, .ctx = ctx, .every_target = zone_for != NULL };
-	int rcode = answer(z, qname, qtype, r, &ch, rc);
+	int rcode = answer(z, qname, offs, n, qtype, r, &ch, rc);
 	*stop = ch.stop;
 	return rcode;
 }
 
-static int answer(const dnsp_zone_t *z, const uint8_t *qname, uint16_t qtype,
-		  struct dnsp_resp *r, struct chase *ch, struct dnsp_route_client *rc)
+static int answer(const dnsp_zone_t *z, const uint8_t *qname, const uint8_t *qoffs, int qn,
+		  uint16_t qtype, struct dnsp_resp *r, struct chase *ch,
+		  struct dnsp_route_client *rc)
 {
 	const uint8_t *name = qname;
 	const uint8_t *owner = NULL;                 /* NULL: the question name */
@@ -1759,8 +1774,9 @@ static int answer(const dnsp_zone_t *z, const uint8_t *qname, uint16_t qtype,
 	unsigned nseen = 0, nwseen = 0, ncname = 0;
 	uint8_t rcode = DNSP_RCODE_NOERROR;
 	bool soa = false;
-	uint8_t offs[DNSP_LABELS_MAX];
-	int n = label_offsets(name, offs);
+	uint8_t offs_next[DNSP_LABELS_MAX];    /* a CNAME target's */
+	const uint8_t *offs = qoffs;
+	int n = qn;
 
 	if (unlikely(!in_zone(z, name, offs, n))) {
 		dnsp_resp_set_rcode(r, DNSP_RCODE_REFUSED);
@@ -1870,7 +1886,8 @@ static int answer(const dnsp_zone_t *z, const uint8_t *qname, uint16_t qtype,
 			next = d->targets[0]; /* in z: no lookup (cname_target) */
 			continue;
 		}
-		n = label_offsets(name, offs);
+		n = label_offsets(name, offs_next);
+		offs = offs_next;
 		if (ch->every_target || !in_zone(z, name, offs, n)) {
 			const dnsp_zone_t *z2 = ch->resolve ? ch->resolve(ch->ctx, name) : NULL;
 			if (!z2 || !in_zone(z2, name, offs, n)) {

@@ -194,6 +194,13 @@ int dnsp_zone_answer_client(const dnsp_zone_t *z, const uint8_t *qname, uint16_t
 			    struct dnsp_resp *r, dnsp_zone_resolver_fn resolve_other,
 			    const void *ctx, struct dnsp_route_client *rc);
 
+/* dnsp_zone_answer_client() with qname's label offsets (qoffs[0..qn), as
+ * dnsp_name_label_offsets gives them) already known: the parsed query's. */
+int dnsp_zone_answer_labels(const dnsp_zone_t *z, const uint8_t *qname, const uint8_t *qoffs,
+			    int qn, uint16_t qtype, struct dnsp_resp *r,
+			    dnsp_zone_resolver_fn resolve_other, const void *ctx,
+			    struct dnsp_route_client *rc);
+
 /*
  * dnsp_zone_answer_client() as a resolver answers (a VPC view, SEMANTICS
  * §11-12): a CNAME target is a new query that goes through the view's

@@ -122,6 +122,30 @@ static uint16_t get16(const uint8_t *p)
 /* ---- parser ---- */
 
 /* RFC 1035 §4.1: a plain query is parsed; qname is a lowercased copy. */
+/* The most labels a name can have (127 of one byte, RFC 1035 §3.1 255
+ * octets): every label offset is recorded, as dnsp_name_label_offsets. */
+static void test_parse_records_every_label_offset(void **state)
+{
+	(void)state;
+	struct qb b;
+	struct dnsp_query q;
+	uint8_t offs[DNSP_LABELS_MAX];
+	hdr(&b, 1, 0, 1, 0, 0, 0);
+	for (int i = 0; i < 127; i++) {
+		put8(&b, 1);
+		put8(&b, 'a');
+	}
+	put8(&b, 0);
+	put16(&b, 1);
+	put16(&b, 1);
+	assert_int_equal(dnsp_pkt_parse_query(b.buf, b.len, &q), 0);
+	assert_int_equal(q.qname_len, 255);
+	assert_int_equal(q.nlabels, 127);
+	assert_int_equal(dnsp_name_label_offsets(q.qname, offs), 127);
+	assert_memory_equal(q.qoffs, offs, 127);
+	assert_int_equal(q.qoffs[126], 252);
+}
+
 static void test_parse_simple_query(void **state)
 {
 	(void)state;
@@ -138,6 +162,10 @@ static void test_parse_simple_query(void **state)
 	assert_int_equal(q.nlabels, 3);
 	assert_int_equal(q.question_end, 12 + 17 + 4);
 	assert_memory_equal(q.qname, "\3www\7example\3com\0", 17);
+	/* the label offsets the lookups reuse */
+	assert_int_equal(q.qoffs[0], 0);
+	assert_int_equal(q.qoffs[1], 4);
+	assert_int_equal(q.qoffs[2], 12);
 	assert_false(q.has_edns);
 	assert_false(q.has_ecs);
 	/* The parser never writes the packet. */
@@ -1226,6 +1254,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_simple_query),
+		cmocka_unit_test(test_parse_records_every_label_offset),
 		cmocka_unit_test(test_parse_root_query),
 		cmocka_unit_test(test_parse_short_header_dropped),
 		cmocka_unit_test(test_parse_qr_set_dropped),
