@@ -266,6 +266,8 @@ void dnsp_resp_init(struct dnsp_resp *r, uint8_t *buf, uint16_t cap, uint16_t li
 	r->truncated = false;
 	r->rcode = 0;
 	r->nlab = 0;
+	r->lab_qn = 0;
+	r->target_suffix = 0;
 	r->lab_top = LAB_NONE;
 	r->last_owner = r->last_target = 0;
 	r->lab_question = !has_q; /* nothing to index without a question */
@@ -387,8 +389,11 @@ static void index_question(struct dnsp_resp *r)
 	}
 	unsigned first = n > DNSP_COMPRESS_MAX / 2 ? n - DNSP_COMPRESS_MAX / 2 : 0;
 	unsigned parent = LAB_NONE;
+	uint8_t n0 = r->nlab;
 	for (unsigned k = n; k-- > first && r->nlab < DNSP_COMPRESS_MAX;)
 		parent = index_add(r, parent, at[k]);
+	/* entries 0.. are the question's, rightmost first, when it came first */
+	r->lab_qn = n0 == 0 ? r->nlab : 0;
 }
 
 /*
@@ -401,7 +406,7 @@ static void index_question(struct dnsp_resp *r)
  * reach it or for the root. Returns 0 or DNSP_ENOSPACE.
  */
 static int put_name(struct dnsp_resp *r, size_t *pos, size_t end, const uint8_t *name,
-		    uint16_t *spelt)
+		    uint16_t *spelt, unsigned suffix)
 {
 	uint8_t offs[DNSP_LABELS_MAX];
 	uint8_t *b = r->buf;
@@ -419,6 +424,13 @@ static int put_name(struct dnsp_resp *r, size_t *pos, size_t end, const uint8_t 
 
 	unsigned cur = LAB_NONE, e = r->lab_top;
 	int i = n - 1;
+	/* The caller's promise (dnsp_resp_target_suffix): the last `suffix`
+	 * labels are the question's, indexed as entries 0..suffix-1. */
+	if (suffix != 0 && suffix <= r->lab_qn && (int)suffix <= n) {
+		cur = suffix - 1;
+		e = r->lab_kid[cur];
+		i = n - 1 - (int)suffix;
+	}
 	for (; i >= 0; i--) {
 		const uint8_t *lab = name + offs[i];
 		while (e != LAB_NONE && !label_eq(lab, b + r->lab_off[e]))
@@ -491,7 +503,9 @@ static int write_rr(struct dnsp_resp *r, size_t end, const uint8_t *owner, uint1
 	uint8_t *b = r->buf;
 	size_t pos = r->len;
 	uint16_t spelt = 0;
+	unsigned suffix = r->target_suffix;
 
+	r->target_suffix = 0;
 	if (owner == NULL) {
 		/* a pointer: to owner_at, else to the question name */
 		if (unlikely(pos + 12 > end))
@@ -500,7 +514,7 @@ static int write_rr(struct dnsp_resp *r, size_t end, const uint8_t *owner, uint1
 		wr16(b + pos, (uint16_t)(0xC000 | spelt));
 		pos += 2;
 	} else {
-		if (put_name(r, &pos, end, owner, &spelt) != 0 || pos + 10 > end)
+		if (put_name(r, &pos, end, owner, &spelt, 0) != 0 || pos + 10 > end)
 			return DNSP_ENOSPACE;
 	}
 	r->last_owner = spelt;
@@ -522,7 +536,7 @@ static int write_rr(struct dnsp_resp *r, size_t end, const uint8_t *owner, uint1
 	case DNSP_T_CNAME:
 	case DNSP_T_PTR:
 		if (rdata_name_len(rdata, rdlen) == rdlen) {
-			if (put_name(r, &pos, end, rdata, &r->last_target) != 0)
+			if (put_name(r, &pos, end, rdata, &r->last_target, suffix) != 0)
 				return DNSP_ENOSPACE;
 			done = true;
 		}
@@ -533,7 +547,7 @@ static int write_rr(struct dnsp_resp *r, size_t end, const uint8_t *owner, uint1
 				return DNSP_ENOSPACE;
 			memcpy(b + pos, rdata, 2);
 			pos += 2;
-			if (put_name(r, &pos, end, rdata + 2, &r->last_target) != 0)
+			if (put_name(r, &pos, end, rdata + 2, &r->last_target, suffix) != 0)
 				return DNSP_ENOSPACE;
 			done = true;
 		}
@@ -542,8 +556,8 @@ static int write_rr(struct dnsp_resp *r, size_t end, const uint8_t *owner, uint1
 		l1 = rdata_name_len(rdata, rdlen);
 		l2 = l1 ? rdata_name_len(rdata + l1, rdlen - l1) : 0;
 		if (l1 && l2 && l1 + l2 + 20 == rdlen) {
-			if (put_name(r, &pos, end, rdata, NULL) != 0 ||
-			    put_name(r, &pos, end, rdata + l1, NULL) != 0 || pos + 20 > end)
+			if (put_name(r, &pos, end, rdata, NULL, 0) != 0 ||
+			    put_name(r, &pos, end, rdata + l1, NULL, 0) != 0 || pos + 20 > end)
 				return DNSP_ENOSPACE;
 			memcpy(b + pos, rdata + l1 + l2, 20);
 			pos += 20;
@@ -643,6 +657,7 @@ static inline __attribute__((always_inline)) int put_rr_plain(struct dnsp_resp *
 	r->count[sec]++;
 	r->last_owner = at;
 	r->last_target = 0;
+	r->target_suffix = 0;
 	/* Last, so that nothing stays live across the call. */
 	if (rdlen)
 		memcpy(p + 12, rdata, rdlen);

@@ -127,6 +127,8 @@ struct dnsp_resp {
 	 */
 	uint8_t nlab;
 	bool lab_question;       /* the question's labels are indexed */
+	uint8_t lab_qn;          /* ... as entries 0..lab_qn-1, rightmost first */
+	uint8_t target_suffix;   /* dnsp_resp_target_suffix, for the next record */
 	uint8_t lab_top;         /* first top-level entry */
 	uint16_t qend;           /* end of the question */
 	uint16_t lab_off[DNSP_COMPRESS_MAX];
@@ -193,6 +195,18 @@ static inline uint16_t dnsp_resp_last_owner(const struct dnsp_resp *r)
 static inline uint16_t dnsp_resp_last_target(const struct dnsp_resp *r)
 {
 	return r->last_target;
+}
+
+/*
+ * Tells the next record written that the name in its NS, CNAME, PTR or MX
+ * rdata ends in the question's last `labels` labels (ASCII case aside), as
+ * a target inside the question's zone ends in its apex: name compression
+ * then starts matching in front of them. The next put consumes it, written
+ * or not. 0 (the default) promises nothing.
+ */
+static inline void dnsp_resp_target_suffix(struct dnsp_resp *r, uint8_t labels)
+{
+	r->target_suffix = labels;
 }
 
 /* A point to take a response back to: records appended after

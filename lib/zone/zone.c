@@ -1868,6 +1868,10 @@ static int answer(const dnsp_zone_t *z, const uint8_t *qname, const uint8_t *qof
 				break;
 			seen[nseen++] = cn;
 		}
+		/* A linked target lies in z: in the question's zone it ends in
+		 * the apex the question ends in. */
+		if (z == qzone && d->targets != NULL && d->targets[0] != NULL)
+			dnsp_resp_target_suffix(r, z->apex_labels);
 		if (put_rrset(r, DNSP_SEC_ANSWER, owner, owner_at, DNSP_T_CNAME, d->ttl, d) != 0)
 			goto done;
 		ncname++;

@@ -869,6 +869,61 @@ static void test_resp_compress_rdata_names(void **state)
 	assert_int_equal(check_response(b.buf, len), 5);
 }
 
+/*
+ * dnsp_resp_target_suffix: a caller that knows an rdata name ends in the
+ * question's last labels (a target in the question's zone) gets the bytes
+ * the full match gives, from a walk that starts in front of them; a
+ * promise longer than the question, or than the name, is ignored, and the
+ * next record is not affected.
+ */
+static void test_resp_target_suffix_same_bytes(void **state)
+{
+	(void)state;
+	static const char *const targets[] = { "c2.bench.example.", "bench.example.",
+		"a.b.c2.bench.example.", "C1.Bench.example." };
+	for (size_t t = 0; t < sizeof(targets) / sizeof(targets[0]); t++) {
+		for (unsigned hint = 0; hint <= 4; hint++) {
+			struct qb b1, b2;
+			struct dnsp_query q1, q2;
+			struct dnsp_resp r1, r2;
+			uint8_t target[DNSP_NAME_MAX];
+			text_name(targets[t], target);
+			size_t tl = dnsp_name_len(target);
+			make_query(&b1, &q1, "c1.bench.example.", 0, false, false);
+			make_query(&b2, &q2, "c1.bench.example.", 0, false, false);
+			dnsp_resp_init(&r1, b1.buf, sizeof(b1.buf), 4096, &q1);
+			dnsp_resp_init(&r2, b2.buf, sizeof(b2.buf), 4096, &q2);
+			/* true promises only: at most the 2 labels of bench.example */
+			uint8_t promise = hint <= 2 ? (uint8_t)hint : 0;
+			if (hint == 4)
+				promise = 200; /* longer than the question: ignored */
+			dnsp_resp_target_suffix(&r2, promise);
+			size_t at = 0;
+			for (int k = 0; k < 2; k++) {
+				at = r2.len;
+				assert_int_equal(dnsp_resp_put_rr(&r1, DNSP_SEC_ANSWER, NULL,
+								  DNSP_T_CNAME, 1, 60, target,
+								  (uint16_t)tl), 0);
+				assert_int_equal(dnsp_resp_put_rr(&r2, DNSP_SEC_ANSWER, NULL,
+								  DNSP_T_CNAME, 1, 60, target,
+								  (uint16_t)tl), 0);
+			}
+			assert_int_equal(r1.len, r2.len);
+			assert_memory_equal(b1.buf, b2.buf, r1.len);
+			assert_int_equal(dnsp_resp_last_target(&r1), dnsp_resp_last_target(&r2));
+			/* and the name decodes to the target (case aside) */
+			uint8_t out[DNSP_NAME_MAX];
+			size_t wl;
+			uint8_t lower[DNSP_NAME_MAX];
+			memcpy(lower, target, tl);
+			dnsp_name_lower(lower);
+			assert_int_equal(dnsp_name_unpack(b2.buf, r2.len, at + 12, out, &wl, true),
+					 (int)tl);
+			assert_memory_equal(out, lower, tl);
+		}
+	}
+}
+
 /* RFC 3597 §4: other types are copied verbatim, never compressed. */
 static void test_resp_other_rdata_verbatim(void **state)
 {
@@ -1281,6 +1336,7 @@ int main(void)
 		cmocka_unit_test(test_resp_put_a_owner_null),
 		cmocka_unit_test(test_resp_compress_owner_names),
 		cmocka_unit_test(test_resp_compress_rdata_names),
+		cmocka_unit_test(test_resp_target_suffix_same_bytes),
 		cmocka_unit_test(test_resp_compress_deep_and_shared_suffixes),
 		cmocka_unit_test(test_resp_other_rdata_verbatim),
 		cmocka_unit_test(test_resp_truncation_sets_tc),
