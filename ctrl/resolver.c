@@ -747,12 +747,17 @@ static bool reply_begin(struct dnsp_resolver *r, const struct dnsp_punt_req *req
  * whose CIDRs hold the client address. The listener slot means the same
  * socket in every generation (a reload that moves a listener is refused,
  * ctrl/daemon.c), but its role and VPC are read from s. -1: no VPC (a
- * public listener now, or no CIDR holds the client).
+ * public listener now, no CIDR holds the client, or a prefetch, which has
+ * no client).
  */
 static int32_t reply_vpc(const struct dnsp_snapshot *s, const struct dnsp_punt_req *req)
 {
 	if (s->generation == req->generation)
 		return (uint32_t)req->vpc < s->nvpcs ? req->vpc : -1;
+	/* A prefetch carries no client (listener 0, no address): nothing to
+	 * find it again by. */
+	if (req->prefetch || req->client.reply == DNSP_REPLY_NONE)
+		return -1;
 	const struct dnsp_punt_client *cl = &req->client;
 	if (cl->listener >= s->nlisteners)
 		return -1;

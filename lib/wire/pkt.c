@@ -643,6 +643,7 @@ static inline __attribute__((always_inline)) int put_rr_plain(struct dnsp_resp *
 {
 	size_t end = r->limit > r->reserve ? (size_t)(r->limit - r->reserve) : 0;
 	size_t pos = r->len;
+	r->target_suffix = 0; /* consumed, written or not */
 	if (unlikely(pos + 12 + rdlen > end)) {
 		r->truncated = true;
 		return DNSP_ENOSPACE;
@@ -657,11 +658,18 @@ static inline __attribute__((always_inline)) int put_rr_plain(struct dnsp_resp *
 	r->count[sec]++;
 	r->last_owner = at;
 	r->last_target = 0;
-	r->target_suffix = 0;
 	/* Last, so that nothing stays live across the call. */
 	if (rdlen)
 		memcpy(p + 12, rdata, rdlen);
 	return 0;
+}
+
+/* A put refused before anything is written: it consumes the target
+ * suffix promise all the same (dnsp_resp_target_suffix). */
+static int refuse(struct dnsp_resp *r)
+{
+	r->target_suffix = 0;
+	return -EINVAL;
 }
 
 int dnsp_resp_put_rr(struct dnsp_resp *r, enum dnsp_section sec, const uint8_t *owner,
@@ -669,10 +677,10 @@ int dnsp_resp_put_rr(struct dnsp_resp *r, enum dnsp_section sec, const uint8_t *
 		     const uint8_t *rdata, uint16_t rdlen)
 {
 	if (unlikely(!section_ok(r, sec)))
-		return -EINVAL;
+		return refuse(r);
 	uint8_t *b = r->buf;
 	if (unlikely(owner == NULL && b[5] == 0 && b[4] == 0))
-		return -EINVAL; /* no question to point at */
+		return refuse(r); /* no question to point at */
 	if (!(owner == NULL && !has_rdata_names(type)))
 		return put_rr_general(r, sec, owner, 0, type, rclass, ttl, rdata, rdlen);
 	return put_rr_plain(r, sec, DNSP_HDR_LEN, type, rclass, ttl, rdata, rdlen);
@@ -683,9 +691,9 @@ int dnsp_resp_put_rr_at(struct dnsp_resp *r, enum dnsp_section sec, uint16_t at,
 			const uint8_t *rdata, uint16_t rdlen)
 {
 	if (unlikely(!section_ok(r, sec)))
-		return -EINVAL;
+		return refuse(r);
 	if (unlikely(at < DNSP_HDR_LEN || at > 0x3fff || at >= r->len))
-		return -EINVAL;
+		return refuse(r);
 	if (has_rdata_names(type))
 		return put_rr_general(r, sec, NULL, at, type, rclass, ttl, rdata, rdlen);
 	return put_rr_plain(r, sec, at, type, rclass, ttl, rdata, rdlen);

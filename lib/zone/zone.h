@@ -43,7 +43,10 @@ struct dnsp_rrset {
 	 * DNSP_ALIAS_DEPTH). */
 	const struct dnsp_znode *alias;
 	/* For NS/MX/SRV: nodes inside this zone named by each rdata's target
-	 * (NULL where outside or absent), for additional-section A/AAAA. */
+	 * (NULL where outside or absent; a wildcard match counts), for
+	 * additional-section A/AAAA. For CNAME: the node the chain continues
+	 * at, the target's exact node with no zone cut at or above it, else
+	 * NULL (never a wildcard match). */
 	const struct dnsp_znode *const *targets;
 	/* Routed RRset (lib/route.h): when set, this RRset has no data of its
 	 * own (count 0, alias NULL): the policy's member RRsets answer, chosen

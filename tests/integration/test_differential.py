@@ -4,7 +4,8 @@ What it is for: one realistic zone file (generated from a fixed seed: a few
 hundred names, every common type plus an RFC 3597 unknown type, wildcards
 including a wildcard CNAME, a delegation with in-zone glue and a DS at the
 cut, CNAME chains that end in data, in a missing name, outside the zone and
-below the cut) is served by knotd and by dnsplaned (hosted zone with
+below the cut, and the fast path's edges: CNAME targets that are or are
+not linked at compile time, loops, a 92-label name) is served by knotd and by dnsplaned (hosted zone with
 ZoneFile). The same questions (>= 300: existing names x types, wrong
 types, missing names, names below wildcards and below the delegation, CNAME
 chains, the apex, DS at the cut, mixed-case names) go to both over UDP with
@@ -42,6 +43,7 @@ DP, KNOT, PORT = P["v4"], P["v4b"], P["port"]
 ORIGIN = "diff.test."
 KNOTD = "/usr/sbin/knotd"
 NHOSTS = 250
+LONG = ".".join(["l"] * 90)   # 90 labels (+ diff.test: 92)
 
 s = h.Suite("differential: dnsplaned vs knotd on one generated zone")
 
@@ -177,6 +179,25 @@ rel     300 IN MX 5 mail
       ("bare.diff.test.", "TXT"), ("at-rdata.diff.test.", "CNAME"), ("rel.diff.test.", "MX")])
     add("MiXeD", 300, "A", "192.0.2.77")
     add("deep.ent.sub", 300, "A", "192.0.2.78")
+    # CNAME targets the compiler links to their node, and the ones it must
+    # not (an empty non-terminal, glue below the cut, the cut itself, a
+    # wildcard or a name it covers, RFC 4592 §2.2.2's blocking empty
+    # non-terminal), loops, and a name of more labels than the compression
+    # index keeps for the question (64)
+    add("fp-ent", 300, "CNAME", "ent.sub.diff.test.")
+    add("fp-occ", 300, "CNAME", "ns1.deleg.diff.test.")
+    add("fp-cut", 300, "CNAME", "deleg.diff.test.")
+    add("fp-wnode", 300, "CNAME", "*.wild.diff.test.")
+    add("fp-wexist", 300, "CNAME", "exists.wild.diff.test.")
+    add("*.e2", 300, "A", "192.0.2.210")
+    add("a.b.e2", 300, "A", "192.0.2.211")
+    add("fp-e2", 300, "CNAME", "c.b.e2.diff.test.")
+    add("fp-e2w", 300, "CNAME", "c.e2.diff.test.")
+    add("fp-loop1", 300, "CNAME", "fp-loop2.diff.test.")
+    add("fp-loop2", 300, "CNAME", "fp-loop1.diff.test.")
+    add("fp-self", 300, "CNAME", "fp-self.diff.test.")
+    add(LONG, 300, "CNAME", "h001.diff.test.")
+    add("fp-long", 300, "CNAME", LONG + ".diff.test.")
     return "\n".join(L) + "\n", types, wrong_pool
 
 
@@ -235,6 +256,14 @@ def gen_questions(types, wrong_pool, seed=7):
         qs.append(("tcp", n, t, False))
         qs.append(("dnssec_ok", n, t, False))
     qs.append(("truncation_with_edns", "bigtxt." + ORIGIN, "TXT", False))
+    fp = [n for n in sorted(types) if n.startswith("fp-")]
+    fp += ["c.b.e2." + ORIGIN, "b.e2." + ORIGIN, "zz.e2." + ORIGIN, "x.y.%s.%s" % (LONG, ORIGIN),
+           "%s.%s" % (LONG, ORIGIN)]
+    for n in fp:
+        for t in ("A", "AAAA", "DS", "NS"):
+            qs.append(("fast_path", n, t, False))
+        qs.append(("fast_path", "".join(c.upper() if rnd.random() < 0.5 else c for c in n),
+                   "A", True))
     for n in (ORIGIN, "h001." + ORIGIN, "c1." + ORIGIN, "x.wild." + ORIGIN, "deleg." + ORIGIN):
         qs.append(("any", n, "ANY", False))
     return qs

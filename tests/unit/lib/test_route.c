@@ -1148,6 +1148,77 @@ static void test_answer_plain_alias_unchanged(void **state)
 	fx_end(&f);
 }
 
+/* A routed CNAME member answering CNAME target (TTL 60). */
+static void member_cname(struct fx *f, dnsp_zb_rule_t rule, struct dnsp_route_attr a,
+			 const char *target)
+{
+	dnsp_zb_member_t m;
+	uint8_t t[DNSP_NAME_MAX];
+	name_of(target, t);
+	assert_int_equal(dnsp_zone_builder_member(f->b, rule, &a, &m), 0);
+	assert_int_equal(dnsp_zone_builder_member_rr(f->b, m, 60, t, (uint16_t)dnsp_name_len(t)),
+			 0);
+}
+
+/*
+ * SEMANTICS §4 with RFC 1034 §4.3.2 step 3a: the chain of a routed CNAME
+ * goes on at the chosen member's target, as for a plain CNAME: the data of
+ * an in-zone name, the referral of a delegation it points into (AA kept),
+ * NXDOMAIN with the SOA for a missing name. The members' targets are
+ * linked when the zone is compiled; the answer must not tell them apart
+ * from looked-up ones.
+ */
+static void test_answer_routed_cname_continues_at_member_target(void **state)
+{
+	(void)state;
+	struct fx f;
+	struct dnsp_route_client c;
+	uint8_t buf[4096], ns[DNSP_NAME_MAX], name[DNSP_NAME_MAX];
+	uint16_t counts[3];
+	fx_start(&f);
+	plain_a(&f, "t.ex.", 7);
+	name_of("sub.ex.", name);
+	name_of("ns.elsewhere.net.", ns);
+	assert_int_equal(dnsp_zone_builder_add(f.b, name, DNSP_T_NS, 60, ns, dnsp_name_len(ns)),
+			 0);
+	plain_a(&f, "in.sub.ex.", 8); /* occluded by the cut */
+	name_of("f.ex.", name);
+	dnsp_zb_rule_t r;
+	assert_int_equal(dnsp_zone_builder_routed_set(f.b, name, DNSP_T_CNAME, DNSP_ROUTE_FAILOVER,
+						      &r), 0);
+	struct dnsp_route_attr p = attr("primary"), sec = attr("secondary");
+	p.health = 1;
+	sec.secondary = true;
+	member_cname(&f, r, p, "in.sub.ex.");
+	member_cname(&f, r, sec, "t.ex.");
+	name_of("w.ex.", name);
+	assert_int_equal(dnsp_zone_builder_routed_set(f.b, name, DNSP_T_CNAME, DNSP_ROUTE_WEIGHTED,
+						      &r), 0);
+	struct dnsp_route_attr w1 = attr("one"), w0 = attr("zero");
+	w1.weight = 1;
+	member_cname(&f, r, w1, "nothere.ex.");
+	member_cname(&f, r, w0, "t.ex.");
+	fx_compile(&f);
+	client(&c, &f, NULL, 0);
+
+	/* healthy primary: into the delegation, a referral after the CNAME */
+	dnsp_health_set(&health, 1, true);
+	assert_int_equal(answer(&f, "f.ex.", &c, buf, counts), DNSP_RCODE_NOERROR);
+	assert_int_equal(counts[0], 1);
+	assert_int_equal(counts[1], 1);
+	assert_true(buf[2] & (DNSP_FLAG_AA >> 8));
+	/* unhealthy primary: the secondary's target answers */
+	dnsp_health_set(&health, 1, false);
+	assert_int_equal(answer(&f, "f.ex.", &c, buf, counts), DNSP_RCODE_NOERROR);
+	assert_int_equal(counts[0], 2);
+	assert_int_equal(counts[1], 0);
+	/* weighted: the only weighted member points at a missing name */
+	assert_int_equal(answer(&f, "w.ex.", &c, buf, counts), DNSP_RCODE_NXDOMAIN);
+	assert_int_equal(counts[0], 1);
+	assert_int_equal(counts[1], 1);
+	fx_end(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1186,6 +1257,7 @@ int main(void)
 		cmocka_unit_test(test_compile_rejects_member_without_records),
 		cmocka_unit_test(test_answer_nodata_and_multivalue),
 		cmocka_unit_test(test_answer_plain_alias_unchanged),
+		cmocka_unit_test(test_answer_routed_cname_continues_at_member_target),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -121,7 +121,6 @@ static uint16_t get16(const uint8_t *p)
 
 /* ---- parser ---- */
 
-/* RFC 1035 §4.1: a plain query is parsed; qname is a lowercased copy. */
 /* The most labels a name can have (127 of one byte, RFC 1035 §3.1 255
  * octets): every label offset is recorded, as dnsp_name_label_offsets. */
 static void test_parse_records_every_label_offset(void **state)
@@ -146,6 +145,7 @@ static void test_parse_records_every_label_offset(void **state)
 	assert_int_equal(q.qoffs[126], 252);
 }
 
+/* RFC 1035 §4.1: a plain query is parsed; qname is a lowercased copy. */
 static void test_parse_simple_query(void **state)
 {
 	(void)state;
@@ -924,6 +924,48 @@ static void test_resp_target_suffix_same_bytes(void **state)
 	}
 }
 
+/*
+ * dnsp_resp_target_suffix: "the next put consumes it, written or not" also
+ * when that put is refused (a section out of order) or its plain record
+ * does not fit: a later, unrelated name is then matched from the top of
+ * the index, never from inside the question it makes no promise about.
+ */
+static void test_resp_target_suffix_consumed_by_failed_put(void **state)
+{
+	(void)state;
+	uint8_t target[DNSP_NAME_MAX], out[DNSP_NAME_MAX];
+	static const uint8_t ns[4] = { 192, 0, 2, 1 };
+	text_name("ns.other.net.", target);
+	size_t tl = dnsp_name_len(target), wl;
+	for (int how = 0; how < 2; how++) {
+		struct qb b;
+		struct dnsp_query q;
+		struct dnsp_resp r;
+		make_query(&b, &q, "www.example.com.", 0, false, false);
+		dnsp_resp_init(&r, b.buf, sizeof(b.buf), how == 0 ? 4096 : 40, &q);
+		if (how == 0) {
+			/* refused: the answer section after the authority section */
+			assert_int_equal(dnsp_resp_put_rr(&r, DNSP_SEC_AUTHORITY, NULL, DNSP_T_A, 1,
+							  60, ns, 4), 0);
+			dnsp_resp_target_suffix(&r, 2);
+			assert_int_equal(dnsp_resp_put_rr(&r, DNSP_SEC_ANSWER, NULL, DNSP_T_CNAME, 1,
+							  60, target, (uint16_t)tl), -EINVAL);
+		} else {
+			/* a plain record (owner = the question) that does not fit */
+			dnsp_resp_target_suffix(&r, 2);
+			uint8_t big[64] = { 0 };
+			assert_int_equal(dnsp_resp_put_rr(&r, DNSP_SEC_ANSWER, NULL, DNSP_T_TXT, 1,
+							  60, big, sizeof(big)), DNSP_ENOSPACE);
+			r.limit = 4096; /* room again, for the record that follows */
+		}
+		size_t at = r.len;
+		assert_int_equal(dnsp_resp_put_rr(&r, DNSP_SEC_AUTHORITY, NULL, DNSP_T_NS, 1, 60,
+						  target, (uint16_t)tl), 0);
+		assert_int_equal(dnsp_name_unpack(b.buf, r.len, at + 12, out, &wl, true), (int)tl);
+		assert_memory_equal(out, target, tl);
+	}
+}
+
 /* RFC 3597 §4: other types are copied verbatim, never compressed. */
 static void test_resp_other_rdata_verbatim(void **state)
 {
@@ -1337,6 +1379,7 @@ int main(void)
 		cmocka_unit_test(test_resp_compress_owner_names),
 		cmocka_unit_test(test_resp_compress_rdata_names),
 		cmocka_unit_test(test_resp_target_suffix_same_bytes),
+		cmocka_unit_test(test_resp_target_suffix_consumed_by_failed_put),
 		cmocka_unit_test(test_resp_compress_deep_and_shared_suffixes),
 		cmocka_unit_test(test_resp_other_rdata_verbatim),
 		cmocka_unit_test(test_resp_truncation_sets_tc),

@@ -519,6 +519,83 @@ static void test_cname_followed_into_other_zone(void **state)
 	dnsp_arena_destroy(arena);
 }
 
+/*
+ * RFC 1034 §4.3.2 step 3a across zones and back: a chain that leaves the
+ * question's zone (resolve_other) and returns to it goes on there as
+ * before, linked targets included (in the other zone too, whose names do
+ * not end in the question's apex), and a negative end carries the SOA
+ * of the question's zone with its owner spelt as the question spells the
+ * apex (RFC 1035 §4.1.4 pointer; names compare without case, RFC 4343).
+ */
+static void test_cname_chain_back_into_question_zone(void **state)
+{
+	dnsp_arena_t *arena;
+	assert_int_equal(dnsp_arena_create(&arena), 0);
+	const dnsp_zone_t *o1 = zone(arena, "other.net.", RRS("@ 60 SOA ns h 1 2 3 4 30",
+							      "www 60 CNAME w2.other.net.",
+							      "w2 60 CNAME cname.example.com."));
+	const dnsp_zone_t *o2 = zone(arena, "other.net.", RRS("@ 60 SOA ns h 1 2 3 4 30",
+							      "www 60 CNAME dangling.example.com."));
+	struct other_zones oz1 = { .z = { o1, Z }, .n = 2 };
+	struct other_zones oz2 = { .z = { o2, Z }, .n = 2 };
+	struct answer a;
+	assert_int_equal(ask_full(Z, "ext.example.com.", DNSP_T_A, 4096, &oz1, &a),
+			 DNSP_RCODE_NOERROR);
+	expect_section(&a, 0, RRS("ext.example.com. 3600 CNAME www.other.net.",
+				  "www.other.net. 60 CNAME w2.other.net.",
+				  "w2.other.net. 60 CNAME cname.example.com.",
+				  "cname.example.com. 3600 CNAME www.example.com.",
+				  "www.example.com. 3600 A 192.0.2.80"));
+	expect_section(&a, 1, NONE_RR);
+	assert_int_equal(ask_full(Z, "ext.example.com.", DNSP_T_A, 4096, &oz2, &a),
+			 DNSP_RCODE_NXDOMAIN);
+	expect_section(&a, 0, RRS("ext.example.com. 3600 CNAME www.other.net.",
+				  "www.other.net. 60 CNAME dangling.example.com.",
+				  "dangling.example.com. 3600 CNAME nothere.example.com."));
+	expect_section(&a, 1, RRS(SOA_NEG));
+	/* the question's spelling of the apex: the SOA owner points there */
+	assert_int_equal(ask_full(Z, "EXT.Example.COM.", DNSP_T_A, 4096, &oz2, &a),
+			 DNSP_RCODE_NXDOMAIN);
+	assert_int_equal(a.n[0], 3);
+	expect_section(&a, 1, RRS("Example.COM. 300 SOA ns1.Example.COM. host.Example.COM. "
+				  "1 7200 900 1209600 300"));
+	dnsp_arena_destroy(arena);
+}
+
+/*
+ * RFC 1035 §4.1.4 at the edges of the compression index: a zone whose apex
+ * has more labels than the question's part of the index holds (64), asked
+ * for names below it, still gets every name right: CNAME targets linked in
+ * the zone, the data after them, and the SOA of a negative answer.
+ */
+static void test_deep_apex_chain_and_negative_answer(void **state)
+{
+	(void)state;
+	char apex[DNSP_NAME_MAX * 2] = "", q[DNSP_NAME_MAX * 2], want[3][DNSP_NAME_MAX * 4];
+	for (int i = 0; i < 66; i++)
+		strcat(apex, "a.");
+	strcat(apex, "deep.test.");
+	dnsp_arena_t *arena;
+	assert_int_equal(dnsp_arena_create(&arena), 0);
+	const dnsp_zone_t *z = zone(arena, apex, RRS("@ 60 SOA ns1.x. h.x. 1 2 3 4 30", "x 60 CNAME y",
+						      "y 60 CNAME z", "z 60 A 192.0.2.1",
+						      "m 60 CNAME nope"));
+	struct answer a;
+	snprintf(q, sizeof(q), "x.%s", apex);
+	assert_int_equal(ask(z, q, DNSP_T_A, &a), DNSP_RCODE_NOERROR);
+	snprintf(want[0], sizeof(want[0]), "x.%s 60 CNAME y.%s", apex, apex);
+	snprintf(want[1], sizeof(want[1]), "y.%s 60 CNAME z.%s", apex, apex);
+	snprintf(want[2], sizeof(want[2]), "z.%s 60 A 192.0.2.1", apex);
+	expect_section(&a, 0, RRS(want[0], want[1], want[2]));
+	snprintf(q, sizeof(q), "m.%s", apex);
+	assert_int_equal(ask(z, q, DNSP_T_A, &a), DNSP_RCODE_NXDOMAIN);
+	snprintf(want[0], sizeof(want[0]), "m.%s 60 CNAME nope.%s", apex, apex);
+	snprintf(want[1], sizeof(want[1]), "%s 30 SOA ns1.x. h.x. 1 2 3 4 30", apex);
+	expect_section(&a, 0, RRS(want[0]));
+	expect_section(&a, 1, RRS(want[1]));
+	dnsp_arena_destroy(arena);
+}
+
 /* RFC 1034 §4.3.2 step 3b: below a zone cut the answer is a referral: NS in
  * authority, no AA, glue A/AAAA for the in-zone NS targets. */
 static void test_referral_with_glue_and_no_aa(void **state)
@@ -963,6 +1040,9 @@ int main(void)
 		cmocka_unit_test(test_cname_chain_length_is_capped),
 		cmocka_unit_test_setup_teardown(test_cname_followed_into_other_zone, setup_main,
 						teardown_main),
+		cmocka_unit_test_setup_teardown(test_cname_chain_back_into_question_zone, setup_main,
+						teardown_main),
+		cmocka_unit_test(test_deep_apex_chain_and_negative_answer),
 		cmocka_unit_test_setup_teardown(test_referral_with_glue_and_no_aa, setup_main,
 						teardown_main),
 		cmocka_unit_test_setup_teardown(test_ds_at_cut_answered_authoritatively, setup_main,
