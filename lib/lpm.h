@@ -6,9 +6,12 @@
  * Contract: built with a builder on the control thread (malloc for scratch),
  * compiled into arena memory; the compiled table is read-only and may be
  * looked up from any number of threads with no locks or allocation. Lookup
- * cost is bounded by the address length in strides (multibit trie,
- * 8-bit strides: at most 4 steps for IPv4, 16 for IPv6) and also returns the
- * matched prefix length (needed for the ECS scope).
+ * cost is bounded by the address length in strides (compressed multibit
+ * trie: a direct-indexed first level of 6 to 18 bits, then 6-bit strides;
+ * at most 7 dependent loads for IPv4 and 23 for IPv6, 3 for a /24 in a
+ * large IPv4 table) and also returns the matched prefix length (needed for
+ * the ECS scope). Memory is proportional to the prefixes (tens of bytes
+ * each).
  */
 #ifndef DNSP_LPM_H
 #define DNSP_LPM_H

@@ -1,9 +1,11 @@
 /*
- * Unit tests for lib/lpm.c: the 8-bit-stride longest-prefix-match trie.
- * Each test checks one rule of the contract in lib/lpm.h (longest prefix
- * wins, the matched length is reported, re-adding replaces, families are
- * separate, lengths need not be byte aligned), and a randomized test checks
- * the compiled trie against a brute-force linear scan with a fixed seed.
+ * Unit tests for lib/lpm.c: the compressed (bitmap and popcount) multibit
+ * trie for longest-prefix match. Each test checks one rule of the contract
+ * in lib/lpm.h (longest prefix wins, the matched length is reported,
+ * re-adding replaces, families are separate, lengths need not be aligned to
+ * any stride, memory is the arena bytes and stays compact), and randomized
+ * tests check the compiled trie against brute-force references with fixed
+ * seeds, at table sizes that give each of its first-level widths.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -271,15 +273,6 @@ static void test_invalid_arguments_rejected(void **state)
 	assert_int_equal(dnsp_lpm_builder_add(f->b, 6, a, 128, 1), 0);
 }
 
-/* ---- randomized comparison against a linear scan ---- */
-
-struct ref_prefix {
-	int family;
-	uint8_t addr[16];
-	int plen;
-	uint32_t value;
-};
-
 static uint64_t rng_state;
 
 static uint32_t rng(void)
@@ -290,6 +283,172 @@ static uint32_t rng(void)
 	rng_state ^= rng_state >> 27;
 	return (uint32_t)((rng_state * 0x2545f4914f6cdd1dull) >> 32);
 }
+
+/* A prefix alone below a default route: addresses that differ from it in
+ * any bit inside the prefix get the default, any bit past it still match.
+ * Checked for lengths that end in the first and second 64-bit half of an
+ * IPv6 address and at its very end, and for IPv4. */
+static void test_lone_deep_prefix_boundaries(void **state)
+{
+	static const int lens6[] = {13, 40, 64, 65, 100, 127, 128};
+	static const int lens4[] = {13, 25, 31, 32};
+	struct fixture *f = *state;
+	uint8_t z[16] = {0};
+	uint8_t p6[16] = {0x20, 0x01, 0x0d, 0xb8, 0xaa, 0x55, 0x0f, 0xf0,
+			  0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc, 0xde, 0xf1};
+	uint8_t p4[4] = {198, 51, 100, 201};
+
+	for (size_t k = 0; k < sizeof(lens6) / sizeof(lens6[0]); k++) {
+		dnsp_lpm_builder_t *b;
+		const dnsp_lpm_t *t;
+		int len = lens6[k];
+
+		assert_int_equal(dnsp_lpm_builder_create(&b), 0);
+		assert_int_equal(dnsp_lpm_builder_add(b, 6, z, 0, 1), 0);
+		assert_int_equal(dnsp_lpm_builder_add(b, 6, p6, len, 2), 0);
+		assert_int_equal(dnsp_lpm_compile(b, f->arena, &t), 0);
+		dnsp_lpm_builder_destroy(b);
+		for (int bit = 0; bit < 128; bit++) {
+			uint8_t a[16];
+			int plen;
+
+			memcpy(a, p6, sizeof(a));
+			a[bit / 8] ^= (uint8_t)(0x80 >> (bit % 8));
+			uint32_t v = dnsp_lpm_lookup(t, 6, a, &plen);
+			if (bit < len && (v != 1 || plen != 0))
+				fail_msg("/%d, bit %d flipped: got %u/%d, want 1/0", len, bit, v, plen);
+			if (bit >= len && (v != 2 || plen != len))
+				fail_msg("/%d, bit %d flipped: got %u/%d, want 2/%d", len, bit, v, plen,
+					 len);
+		}
+	}
+	for (size_t k = 0; k < sizeof(lens4) / sizeof(lens4[0]); k++) {
+		dnsp_lpm_builder_t *b;
+		const dnsp_lpm_t *t;
+		int len = lens4[k];
+
+		assert_int_equal(dnsp_lpm_builder_create(&b), 0);
+		assert_int_equal(dnsp_lpm_builder_add(b, 4, z, 0, 1), 0);
+		assert_int_equal(dnsp_lpm_builder_add(b, 4, p4, len, 2), 0);
+		assert_int_equal(dnsp_lpm_compile(b, f->arena, &t), 0);
+		dnsp_lpm_builder_destroy(b);
+		for (int bit = 0; bit < 32; bit++) {
+			uint8_t a[4];
+			int plen;
+
+			memcpy(a, p4, sizeof(a));
+			a[bit / 8] ^= (uint8_t)(0x80 >> (bit % 8));
+			uint32_t v = dnsp_lpm_lookup(t, 4, a, &plen);
+			assert_int_equal(v, bit < len ? 1 : 2);
+			assert_int_equal(plen, bit < len ? 0 : len);
+		}
+	}
+}
+
+/* Two host routes that differ only in the last bit, and their /127, need
+ * nodes down to the last stride (which reaches past bit 128): each address
+ * finds its own route. */
+static void test_adjacent_host_routes(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t a[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x42};
+	uint8_t a4[4] = {192, 0, 2, 66};
+	int plen;
+
+	assert_int_equal(dnsp_lpm_builder_add(f->b, 6, a, 127, 127), 0);
+	assert_int_equal(dnsp_lpm_builder_add(f->b, 6, a, 128, 1280), 0);
+	a[15] = 0x43;
+	assert_int_equal(dnsp_lpm_builder_add(f->b, 6, a, 128, 1281), 0);
+	assert_int_equal(dnsp_lpm_builder_add(f->b, 4, a4, 31, 31), 0);
+	assert_int_equal(dnsp_lpm_builder_add(f->b, 4, a4, 32, 320), 0);
+	const dnsp_lpm_t *t = compile(f);
+
+	assert_int_equal(dnsp_lpm_lookup(t, 6, a, &plen), 1281);
+	assert_int_equal(plen, 128);
+	a[15] = 0x42;
+	assert_int_equal(dnsp_lpm_lookup(t, 6, a, &plen), 1280);
+	assert_int_equal(plen, 128);
+	a[15] = 0x41;
+	assert_int_equal(dnsp_lpm_lookup(t, 6, a, &plen), DNSP_LPM_NONE);
+	assert_int_equal(plen, 0);
+	assert_int_equal(dnsp_lpm_lookup(t, 4, a4, &plen), 320);
+	assert_int_equal(plen, 32);
+	a4[3] = 67;
+	assert_int_equal(dnsp_lpm_lookup(t, 4, a4, &plen), 31);
+	assert_int_equal(plen, 31);
+}
+
+/* dnsp_lpm_memory() is exactly the arena memory the compile took. */
+static void test_memory_is_arena_bytes(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t a[16] = {0x20, 0x01, 0x0d, 0xb8};
+
+	for (int i = 0; i < 3000; i++) {
+		a[4] = (uint8_t)(i >> 8);
+		a[5] = (uint8_t)i;
+		assert_int_equal(dnsp_lpm_builder_add(f->b, 6, a, 48, (uint32_t)i), 0);
+		assert_int_equal(dnsp_lpm_builder_add(f->b, 4, a, 24, (uint32_t)i), 0);
+	}
+	size_t before = dnsp_arena_used(f->arena);
+	const dnsp_lpm_t *t = compile(f);
+
+	assert_int_equal(dnsp_lpm_memory(t), dnsp_arena_used(f->arena) - before);
+	assert_int_equal(dnsp_lpm_memory(NULL), 0);
+}
+
+/* Memory stays proportional to the prefixes, not to 256-entry tables: random
+ * IPv4 /24s scattered over the whole space (a distinct value each, almost
+ * one per 18-bit first-level slot) cost under 64 bytes per prefix, random
+ * sparse IPv6 /48s (nothing shared below /16) under 120, and a table of one
+ * prefix per family stays under 1 KiB. */
+static void test_memory_is_compact(void **state)
+{
+	struct fixture *f = *state;
+	enum { N4 = 100000, N6 = 20000 };
+	dnsp_lpm_builder_t *b;
+	const dnsp_lpm_t *t;
+	uint8_t a[16] = {0};
+
+	rng_state = 0x6d656d6f7279ULL;
+	for (int i = 0; i < N4; i++) {
+		for (int j = 0; j < 4; j++)
+			a[j] = (uint8_t)rng();
+		assert_int_equal(dnsp_lpm_builder_add(f->b, 4, a, 24, (uint32_t)i), 0);
+	}
+	t = compile(f);
+	if (dnsp_lpm_memory(t) >= 64u * N4)
+		fail_msg("IPv4: %zu bytes for %d prefixes", dnsp_lpm_memory(t), N4);
+
+	assert_int_equal(dnsp_lpm_builder_create(&b), 0);
+	for (int i = 0; i < N6; i++) {
+		a[0] = 0x20;
+		for (int j = 1; j < 16; j++)
+			a[j] = (uint8_t)rng();
+		assert_int_equal(dnsp_lpm_builder_add(b, 6, a, 48, (uint32_t)i), 0);
+	}
+	assert_int_equal(dnsp_lpm_compile(b, f->arena, &t), 0);
+	dnsp_lpm_builder_destroy(b);
+	if (dnsp_lpm_memory(t) >= 120u * N6)
+		fail_msg("IPv6: %zu bytes for %d prefixes", dnsp_lpm_memory(t), N6);
+
+	assert_int_equal(dnsp_lpm_builder_create(&b), 0);
+	assert_int_equal(dnsp_lpm_builder_add(b, 4, a, 24, 1), 0);
+	assert_int_equal(dnsp_lpm_builder_add(b, 6, a, 48, 2), 0);
+	assert_int_equal(dnsp_lpm_compile(b, f->arena, &t), 0);
+	dnsp_lpm_builder_destroy(b);
+	if (dnsp_lpm_memory(t) >= 1024)
+		fail_msg("two prefixes: %zu bytes", dnsp_lpm_memory(t));
+}
+
+/* ---- randomized comparison against a linear scan ---- */
+
+struct ref_prefix {
+	int family;
+	uint8_t addr[16];
+	int plen;
+	uint32_t value;
+};
 
 static int prefix_covers(const struct ref_prefix *p, int family, const uint8_t *a)
 {
@@ -381,6 +540,206 @@ static void test_random_against_linear_scan(void **state)
 	free(ps);
 }
 
+/* ---- randomized comparison against a per-length exact-match reference ----
+ *
+ * For tables too large for a linear scan per lookup: the reference keeps
+ * every (family, length, masked address) in a hash set (a re-added prefix
+ * overwrites its value) and looks an address up by trying each length from
+ * the longest down, so it shares nothing with the trie. */
+
+struct ref_slot {
+	uint8_t used, family, plen;
+	uint8_t addr[16];
+	uint32_t value;
+};
+
+struct ref_set {
+	struct ref_slot *slots;
+	size_t mask;
+	uint8_t has_len[2][129];  /* [family 4/6][plen]: any prefix of it? */
+};
+
+static void mask_addr(uint8_t *out, const uint8_t *a, int alen, int plen)
+{
+	for (int i = 0; i < alen; i++) {
+		int keep = plen - i * 8;
+
+		out[i] = keep >= 8 ? a[i] : keep <= 0 ? 0 : (uint8_t)(a[i] & (0xff << (8 - keep)));
+	}
+	for (int i = alen; i < 16; i++)
+		out[i] = 0;
+}
+
+static struct ref_slot *ref_find(struct ref_set *r, int family, int plen, const uint8_t *a)
+{
+	uint8_t m[16];
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	mask_addr(m, a, family == 4 ? 4 : 16, plen);
+	h = (h ^ (uint64_t)family) * 0x100000001b3ULL;
+	h = (h ^ (uint64_t)plen) * 0x100000001b3ULL;
+	for (int i = 0; i < 16; i++)
+		h = (h ^ m[i]) * 0x100000001b3ULL;
+	for (size_t i = (size_t)(h ^ h >> 29) & r->mask;; i = (i + 1) & r->mask) {
+		struct ref_slot *s = &r->slots[i];
+
+		if (!s->used) {
+			s->family = (uint8_t)family;
+			s->plen = (uint8_t)plen;
+			memcpy(s->addr, m, 16);
+			return s;
+		}
+		if (s->family == family && s->plen == plen && memcmp(s->addr, m, 16) == 0)
+			return s;
+	}
+}
+
+static uint32_t ref_set_lookup(struct ref_set *r, int family, const uint8_t *a, int *plen)
+{
+	for (int len = family == 4 ? 32 : 128; len >= 0; len--) {
+		if (!r->has_len[family == 6][len])
+			continue;
+		struct ref_slot *s = ref_find(r, family, len, a);
+		if (s->used) {
+			*plen = len;
+			return s->value;
+		}
+	}
+	*plen = 0;
+	return DNSP_LPM_NONE;
+}
+
+/*
+ * Adds n random prefixes (share6 in 100 of them IPv6) to a fresh table and
+ * compares nlookup lookups with the reference. Prefixes hang off a small
+ * pool of base addresses so they nest and overlap; a third of them take a
+ * length from a list of edge cases (0, 1, stride and byte boundaries, the
+ * full address), the others one of 8 or more, so that short prefixes do
+ * not cover the whole space and hide the default route; every 40th add re-adds an earlier prefix with a new value
+ * and different host bits. Values come from a small range half the time so
+ * that neighbouring leaves are often equal. Lookups are near a prefix (host
+ * bits random, sometimes the last prefix bit flipped too), near a base, or
+ * random.
+ */
+static void differential(struct fixture *f, size_t n, unsigned share6, uint64_t seed,
+			 size_t nlookup)
+{
+	static const int edge[] = {0,  1,  7,  8,  9,  12, 18, 24,  31,
+				   32, 33, 47, 48, 63, 64, 65, 127, 128};
+	enum { NBASE = 64 };
+	uint8_t bases[NBASE][16];
+	struct ref_prefix *ps = calloc(n, sizeof(*ps));
+	struct ref_set r = {0};
+	size_t nslots = 16;
+
+	assert_non_null(ps);
+	while (nslots < 2 * n)
+		nslots *= 2;
+	r.slots = calloc(nslots, sizeof(*r.slots));
+	assert_non_null(r.slots);
+	r.mask = nslots - 1;
+	rng_state = seed;
+	for (int i = 0; i < NBASE; i++)
+		for (int j = 0; j < 16; j++)
+			bases[i][j] = (uint8_t)rng();
+
+	for (size_t i = 0; i < n; i++) {
+		struct ref_prefix *p = &ps[i];
+		int maxlen, alen;
+
+		if (i % 40 == 39) {
+			/* Replacement: same prefix, new value, other host bits. */
+			*p = ps[rng() % i];
+			maxlen = p->family == 4 ? 32 : 128;
+			for (int bit = p->plen; bit < maxlen; bit++)
+				if (rng() % 2)
+					p->addr[bit / 8] ^= (uint8_t)(0x80 >> (bit % 8));
+		} else {
+			p->family = rng() % 100 < share6 ? 6 : 4;
+			maxlen = p->family == 4 ? 32 : 128;
+			alen = maxlen / 8;
+			memcpy(p->addr, bases[rng() % NBASE], 16);
+			/* Diverge from the base after a random bit. */
+			for (int bit = (int)(rng() % (unsigned)(maxlen + 1)); bit < maxlen; bit++)
+				if (rng() % 2)
+					p->addr[bit / 8] ^= (uint8_t)(0x80 >> (bit % 8));
+			do {
+				p->plen = rng() % 3 == 0 ? edge[rng() % (sizeof(edge) / sizeof(edge[0]))]
+							 : 8 + (int)(rng() % (unsigned)(maxlen - 7));
+			} while (p->plen > maxlen);
+			/* /1s only in the low half: the high half of the space is
+			 * left to the default route and longer prefixes. */
+			if (p->plen == 1)
+				p->addr[0] &= 0x7f;
+			for (int j = alen; j < 16; j++)
+				p->addr[j] = 0;
+		}
+		p->value = rng() % 2 ? rng() % 4 : rng() % 100000;
+		assert_int_equal(dnsp_lpm_builder_add(f->b, p->family, p->addr, p->plen, p->value), 0);
+		ref_find(&r, p->family, p->plen, p->addr)->used = 1;
+		ref_find(&r, p->family, p->plen, p->addr)->value = p->value;
+		r.has_len[p->family == 6][p->plen] = 1;
+	}
+	const dnsp_lpm_t *t = compile(f);
+
+	for (size_t i = 0; i < nlookup; i++) {
+		uint8_t a[16] = {0};
+		int family = rng() % 100 < share6 ? 6 : 4, alen;
+		unsigned how = rng() % 4;
+		int got_plen, want_plen;
+
+		if (how < 2) {
+			const struct ref_prefix *p = &ps[rng() % n];
+			int maxlen;
+
+			family = p->family;
+			maxlen = family == 4 ? 32 : 128;
+			memcpy(a, p->addr, sizeof(a));
+			for (int bit = p->plen; bit < maxlen; bit++)
+				if (rng() % 2)
+					a[bit / 8] ^= (uint8_t)(0x80 >> (bit % 8));
+			if (how == 1 && p->plen > 0)
+				a[(p->plen - 1) / 8] ^= (uint8_t)(0x80 >> ((p->plen - 1) % 8));
+		} else {
+			alen = family == 4 ? 4 : 16;
+			memcpy(a, bases[rng() % NBASE], (size_t)alen);
+			for (int j = how == 2 ? alen / 2 : 0; j < alen; j++)
+				a[j] = (uint8_t)rng();
+		}
+		uint32_t want = ref_set_lookup(&r, family, a, &want_plen);
+		uint32_t got = dnsp_lpm_lookup(t, family, a, &got_plen);
+		if (got != want || got_plen != want_plen)
+			fail_msg("n %zu lookup %zu family %d: got %u/%d want %u/%d", n, i, family, got,
+				 got_plen, want, want_plen);
+	}
+	free(r.slots);
+	free(ps);
+}
+
+/* Few prefixes per family: the smallest first level. */
+static void test_differential_small_tables(void **state)
+{
+	differential(*state, 700, 50, 0x1111aaaa2222bbbbULL, 20000);
+}
+
+/* Thousands per family: the middle first level. */
+static void test_differential_medium_tables(void **state)
+{
+	differential(*state, 8000, 50, 0x3333cccc4444ddddULL, 20000);
+}
+
+/* Over 64k IPv4 prefixes: the widest first level for IPv4. */
+static void test_differential_large_ipv4(void **state)
+{
+	differential(*state, 70000, 3, 0x5555eeee6666ffffULL, 20000);
+}
+
+/* Over 64k IPv6 prefixes: the widest first level for IPv6. */
+static void test_differential_large_ipv6(void **state)
+{
+	differential(*state, 70000, 97, 0x7777000088881111ULL, 20000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -392,7 +751,15 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_non_byte_aligned_lengths, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_families_are_isolated, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_invalid_arguments_rejected, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lone_deep_prefix_boundaries, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_adjacent_host_routes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_memory_is_arena_bytes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_memory_is_compact, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_random_against_linear_scan, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_differential_small_tables, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_differential_medium_tables, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_differential_large_ipv4, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_differential_large_ipv6, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
