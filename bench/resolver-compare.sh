@@ -111,6 +111,8 @@ if [ "$AFXDP" = 1 ]; then
 	PORT_DP=53 PORT_UB=53 PORT_KR=53
 	SUFFIX="-afxdp"
 fi
+# a coalescing run keeps its own files
+[ "$COALESCE" != 0 ] && SUFFIX="$SUFFIX-c$COALESCE"
 
 # Waits (bounded) until a resolver at $1:$2 answers www0.bench.test.
 wait_dns() {
