@@ -16,11 +16,15 @@
 #   --target X        mark ratios above X in the plot (default: none)
 #   --build DIR       build folder (default build-release)
 #   --out NAME        writes bench/out/NAME.txt and NAME.png (default: BINARY-instructions)
+#   --collect FN      count only inside functions matching FN (callgrind
+#                     --toggle-collect, e.g. '*run_query*' for bench_pipeline),
+#                     so a set-up that varies from run to run (a 1M-record
+#                     zone built under the benchmark) does not blur the figure
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${1:?usage: bench/instructions.sh BINARY [options]}
 shift
-B=build-release FILTER="" BASE="" TARGET="" OUTNAME="$BIN-instructions"
+B=build-release FILTER="" BASE="" TARGET="" OUTNAME="$BIN-instructions" COLLECT=""
 declare -A PAIR=()
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -30,6 +34,7 @@ while [ $# -gt 0 ]; do
 	--target) TARGET=$2; shift 2 ;;
 	--build) B=$2; shift 2 ;;
 	--out) OUTNAME=$2; shift 2 ;;
+	--collect) COLLECT=$2; shift 2 ;;
 	*) echo "unknown option: $1" >&2; exit 2 ;;
 	esac
 done
@@ -49,6 +54,7 @@ trap 'rm -rf "$TMP"' EXIT
 # instructions CASE ITERATIONS -> total Ir of one run
 instructions() {
 	DNSP_BENCH_ITERATIONS=$2 valgrind --tool=callgrind --callgrind-out-file="$TMP/cg" \
+		${COLLECT:+--toggle-collect="$COLLECT"} \
 		"$B/bench/$BIN" --benchmark_filter="^$1(/|\$)" >/dev/null 2>"$TMP/log" ||
 		{ cat "$TMP/log" >&2; exit 1; }
 	sed -n 's/^summary: //p' "$TMP/cg"
@@ -72,8 +78,8 @@ for n in $names; do
 	ratio=$(awk -v p="${PER[$n]}" -v s="${PER[$base]}" 'BEGIN { printf "%.2f", (s > 0 ? p / s : 0) }')
 	printf '%-26s %14d %10s  %s\n' "$n" "${PER[$n]}" "$ratio" "$base" | tee -a "$OUT/$OUTNAME.txt"
 done
-if python3 -c 'import matplotlib' 2>/dev/null; then
-	python3 - "$OUT/$OUTNAME.txt" "$OUT/$OUTNAME.png" "$TARGET" <<'PY'
+if /usr/bin/python3 -c 'import matplotlib' 2>/dev/null; then
+	/usr/bin/python3 - "$OUT/$OUTNAME.txt" "$OUT/$OUTNAME.png" "$TARGET" <<'PY'
 import sys
 import matplotlib
 matplotlib.use("Agg")
