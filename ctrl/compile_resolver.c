@@ -1,9 +1,10 @@
 /*
  * Compiler of the VPC Resolver's source selection (see compile_resolver.h):
  * endpoints and their ENIs, the upstream route of every FORWARD and
- * DELEGATE rule, the autodefined reverse zones, and per VPC one source
- * table in which every precedence rule of SEMANTICS §11-12 is already
- * settled (lib/sources.h), so that the fast path does one longest match.
+ * DELEGATE rule, the autodefined reverse and EC2 private DNS zones, and
+ * per VPC one source table in which every precedence rule of SEMANTICS
+ * §11-12 is already settled (lib/sources.h), so that the fast path does
+ * one longest match.
  * Everything a worker reads is laid out in the snapshot arena; the only
  * outside state is the ENI table, where this step assigns slots.
  */
@@ -208,6 +209,30 @@ static int add_cidr_autos(struct ctx *x, dnsp_sources_builder_t *b, const struct
 			return rc;
 	}
 	return 0;
+}
+
+/*
+ * The EC2 private DNS domains of SEMANTICS §11: <Region>.compute.internal,
+ * and ec2.internal in us-east-1, whose instance names Resolver answers
+ * itself. No instances run here, so these are empty zones like the reverse
+ * ones: no IP-based host name (ip-10-0-0-5.ec2.internal) is synthesised,
+ * every name below the apex is NXDOMAIN with the SOA. A VPC without Region
+ * may be in any region: compute.internal (every region's names) and
+ * ec2.internal.
+ */
+static int add_ec2_autos(struct ctx *x, dnsp_sources_builder_t *b, const char *region)
+{
+	char text[96];
+	int rc;
+	if (!region) {
+		rc = add_auto(x, b, "compute.internal.");
+	} else {
+		snprintf(text, sizeof(text), "%s.compute.internal.", region);
+		rc = add_auto(x, b, text);
+	}
+	if (rc >= 0 && (!region || strcmp(region, "us-east-1") == 0))
+		rc = add_auto(x, b, "ec2.internal.");
+	return rc;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -558,6 +583,10 @@ static int compile_vpc(struct ctx *x, size_t v, struct dnsp_resolver_vpc *out)
 			for (size_t c = 0; rc >= 0 && c < cv->ncidrs; c++)
 				rc = add_cidr_autos(x, b, &cv->cidrs[c]);
 		}
+		/* Autodefined EC2 domains: EnableDnsHostnames alone turns them
+		 * off, AutodefinedReverse is for the reverse zones. */
+		if (rc >= 0)
+			rc = add_ec2_autos(x, b, cv->region);
 	}
 	/* Rules associated with the VPC, then the profile's. */
 	for (size_t i = 0; rc >= 0 && r && i < r->nassocs; i++) {

@@ -786,10 +786,41 @@ const struct dnsp_cfg_vpc *dnsp_cfgld_vpc_find(const struct dnsp_config *c, cons
 	return NULL;
 }
 
+/*
+ * True when text has the shape of an AWS Region code: a two-letter area,
+ * one or more lowercase words and a number, joined by hyphens (us-east-1,
+ * ap-southeast-2, us-gov-west-1). The shape, not a list, so that a Region
+ * newer than this build is accepted; it names the EC2 private DNS domain
+ * <Region>.compute.internal (ctrl/compile_resolver.c).
+ */
+static bool region_code_ok(const char *text)
+{
+	const char *p = text;
+	if (!(p[0] >= 'a' && p[0] <= 'z' && p[1] >= 'a' && p[1] <= 'z' && p[2] == '-'))
+		return false;
+	p += 3;
+	int words = 0;
+	for (;;) {
+		const char *w = p;
+		while (*p >= 'a' && *p <= 'z')
+			p++;
+		if (p == w || *p != '-')
+			break;
+		words++;
+		p++;
+	}
+	if (words == 0)
+		return false;
+	const char *d = p;
+	while (*p >= '0' && *p <= '9')
+		p++;
+	return p > d && *p == '\0';
+}
+
 static void load_vpc(struct dnsp_cfg_ld *ld, const ynode *m, const char *path, struct dnsp_cfg_vpc *vpc)
 {
 	static const char *const keys[] = { "VpcId", "Cidrs", "EnableDnsSupport",
-		"EnableDnsHostnames", "DnssecValidation", NULL };
+		"EnableDnsHostnames", "Region", "DnssecValidation", NULL };
 	static const char *const dv[] = { "DISABLED", "ENABLED", NULL };
 	struct dnsp_config *c = ld->c;
 	char key[DNSP_CFG_KEY_CAP], item[DNSP_CFG_KEY_CAP], sh[DNSP_CFG_SHOW_CAP];
@@ -845,6 +876,15 @@ static void load_vpc(struct dnsp_cfg_ld *ld, const ynode *m, const char *path, s
 	dnsp_cfgld_key_join(key, path, "EnableDnsHostnames");
 	if ((v = dnsp_yaml_get(m, "EnableDnsHostnames")))
 		dnsp_cfgld_bool(ld, v, key, &vpc->dns_hostnames);
+	dnsp_cfgld_key_join(key, path, "Region");
+	if ((v = dnsp_yaml_get(m, "Region")) && (vpc->region = dnsp_cfgld_str(ld, v, key, 1, 32)) &&
+	    !region_code_ok(vpc->region)) {
+		dnsp_cfgld_err(ld, v->line, key, "\"%s\" is not an AWS Region code (expected "
+			       "lowercase letters, digits and hyphens such as us-east-1)",
+			       dnsp_cfgld_shows(sh, vpc->region));
+		free(vpc->region);
+		vpc->region = NULL;
+	}
 	dnsp_cfgld_key_join(key, path, "DnssecValidation");
 	if ((v = dnsp_yaml_get(m, "DnssecValidation"))) {
 		int i = dnsp_cfgld_enum(ld, v, key, dv);
@@ -2583,6 +2623,7 @@ void dnsp_config_destroy(struct dnsp_config *c)
 	for (size_t i = 0; i < c->nvpcs; i++) {
 		free(c->vpcs[i].id);
 		free(c->vpcs[i].cidrs);
+		free(c->vpcs[i].region);
 	}
 	free(c->vpcs);
 	for (size_t i = 0; i < c->nzones; i++) {

@@ -60,6 +60,7 @@ struct dnsp_cfg_vpc {
 	size_t ncidrs;
 	bool dns_support;              /* EnableDnsSupport, default true */
 	bool dns_hostnames;            /* EnableDnsHostnames, default true */
+	char *region;                  /* Region (a code such as us-east-1), NULL unset */
 	int dnssec_validation;         /* -1 unset, 0 DISABLED, 1 ENABLED */
 };
 

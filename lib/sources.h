@@ -2,7 +2,7 @@
  * Source selection of the VPC Resolver (SEMANTICS §11-12, guide §5-6, §8):
  * per VPC, one table that maps a domain name to what answers the names at
  * and below it — a private hosted zone associated with the VPC, one brought
- * by the VPC's Profile, an autodefined reverse zone (RFC 6303) answered
+ * by the VPC's Profile, an autodefined zone (RFC 6303 reverse, EC2) answered
  * locally, or a Resolver rule (FORWARD, SYSTEM, DELEGATE) associated
  * directly or through the Profile. No entry: public recursion.
  *
@@ -52,7 +52,8 @@ enum dnsp_src_kind {
 enum dnsp_src_origin {
 	DNSP_ORIGIN_VPC = 0,      /* associated with the VPC itself */
 	DNSP_ORIGIN_PROFILE = 1,  /* brought by the VPC's Profile */
-	DNSP_ORIGIN_AUTO = 2,     /* autodefined by Resolver (RFC 6303 zones) */
+	DNSP_ORIGIN_AUTO = 2,     /* autodefined by Resolver (RFC 6303 reverse,
+				     EC2 private DNS zones) */
 };
 
 /* One entry of a VPC's table: the winner at `name`. */

@@ -28,7 +28,8 @@ then check that:
   rule is associated with;
 * a private zone without the name answers NXDOMAIN with its SOA, even for
   a name public DNS holds (no public fallback); autodefined reverse zones
-  answer locally;
+  answer locally, and so do the EC2 private DNS domains even in a VPC
+  (vpc-c) whose "." FORWARD rule sends everything else on-premises;
 * a private zone's CNAME whose target lies under a FORWARD, SYSTEM or
   DELEGATE rule, or under no source (public recursion), is answered with
   the target's records from that source;
@@ -72,6 +73,7 @@ ONP_GW = "198.18.1.1"                                               # vpc<->on-p
 UNB, UNB_DEAD, KNOT = "198.18.2.53", "198.18.2.99", "198.18.2.55"   # on-prem servers
 PUB, PUB_EX = "198.18.2.60", "198.18.2.61"                          # test internet: ., example.com
 VPC_B = "198.18.0.13"                                               # vpc-b resolver listener
+VPC_C = "198.18.0.14"                                               # vpc-c ("." FORWARD)
 CTL = "%s:8053" % VPC_GW_C
 CTL_URL = "http://" + CTL
 
@@ -134,7 +136,7 @@ def setup_net():
     nsx(NS_CLI, "ip", "link", "set", TAG + "ca", "up")
     nsx(NS_CLI, "ip", "route", "add", "198.18.0.0/24", "via", VPC_GW_C)
     nsx(NS_VPC, "ip", "addr", "add", VPC_GW_C + "/24", "dev", TAG + "ac")
-    for a in (IN_A, IN_B, IN_LOAD, VPC_B):
+    for a in (IN_A, IN_B, IN_LOAD, VPC_B, VPC_C):
         nsx(NS_VPC, "ip", "addr", "add", a + "/32", "dev", TAG + "ac")
     nsx(NS_VPC, "ip", "link", "set", TAG + "ac", "up")
     nsx(NS_VPC, "ip", "addr", "add", OUT_A + "/24", "dev", TAG + "ab")
@@ -279,9 +281,11 @@ listeners:
   - {address: %(in_b)s, port: 53, role: inbound, endpoint: rslvr-in-1}
   - {address: %(in_load)s, port: 53, role: inbound, endpoint: rslvr-in-load}
   - {address: %(vpc_b)s, port: 53, role: resolver, vpc: vpc-b}
+  - {address: %(vpc_c)s, port: 53, role: resolver, vpc: vpc-c}
 vpcs:
   - {VpcId: vpc-a, Cidrs: [10.1.0.0/16], EnableDnsSupport: true, EnableDnsHostnames: true}
   - {VpcId: vpc-b, Cidrs: [10.2.0.0/16], EnableDnsSupport: true, EnableDnsHostnames: true}
+  - {VpcId: vpc-c, Cidrs: [10.3.0.0/16], Region: us-east-1}
 hosted_zones:
   - Id: ZPRIV
     Name: example.com.
@@ -325,11 +329,14 @@ resolver:
        ResolverEndpointId: rslvr-out-1}
     - {Id: rslvr-rr-dark, RuleType: DELEGATE, DelegationRecord: dark.example.com,
        ResolverEndpointId: rslvr-out-1}
+    - {Id: rslvr-rr-all, RuleType: FORWARD, DomainName: ".",
+       ResolverEndpointId: rslvr-out-1, TargetIps: [{Ip: %(unb)s}]}
   rule_associations:
     - {ResolverRuleId: rslvr-rr-corp, VPCId: vpc-a}
     - {ResolverRuleId: rslvr-rr-failover, VPCId: vpc-a}
     - {ResolverRuleId: rslvr-rr-onprem, VPCId: vpc-a}
     - {ResolverRuleId: rslvr-rr-dark, VPCId: vpc-a}
+    - {ResolverRuleId: rslvr-rr-all, VPCId: vpc-c}
 profiles:
   - {Id: rp-org, Name: org, Resources: [{ResourceArn: ZCLOUD}, {ResourceArn: rslvr-rr-cloud}]}
 profile_associations:
@@ -554,6 +561,26 @@ def autodefined_reverse_zones_answer_locally():
 
 
 @s.rule
+def dot_forward_rule_does_not_forward_autodefined_ec2_domains():
+    """SEMANTICS §11 "A custom "." FORWARD rule still does not forward the
+    autodefined domains": vpc-c (Region us-east-1) forwards "." to the
+    on-premises unbound, yet us-east-1.compute.internal and ec2.internal
+    names are NXDOMAIN at once from the autodefined zone (AA, its SOA in
+    the authority section) and never reach unbound."""
+    # the "." rule is in force: unbound's local data comes back through it
+    r = h.expect(q(VPC_C, "dc01.corp.example.com", timeout=5.0), rcode="NOERROR",
+                 what="vpc-c: a name under the \".\" rule")
+    assert h.answer_values(r, "A") == ["10.20.0.1"], r
+    for name, apex in (("ip-10-3-0-5.us-east-1.compute.internal", "us-east-1.compute.internal."),
+                       ("ip-10-3-0-5.ec2.internal", "ec2.internal.")):
+        r = h.expect(q(VPC_C, name), rcode="NXDOMAIN", aa=True, what="vpc-c: " + name)
+        assert r.elapsed < 1.0, "%s took %.2f s" % (name, r.elapsed)
+        assert negative_soa(r) == apex, r
+    assert ".internal" not in unbound.log(), "an autodefined name was forwarded:\n" + \
+        unbound.log()
+
+
+@s.rule
 def inbound_eni_ceiling_holds_under_load_and_drops_are_counted():
     """SPEC §3 "Endpoints": QpsPerEni %d with a burst of one second's worth;
     a bounded dnsperf burst at ~4x the ceiling: admitted = ceiling x run time
@@ -686,7 +713,7 @@ def main():
         dp = NsDaemon(DP_CONF % {"ctl": CTL, "in_a": IN_A, "in_b": IN_B, "in_load": IN_LOAD,
                                  "out_a": OUT_A, "out_b": OUT_B, "unb": UNB, "dead": UNB_DEAD,
                                  "knot": KNOT, "load_qps": LOAD_QPS, "out_qps": OUT_QPS,
-                                 "vpc_b": VPC_B},
+                                 "vpc_b": VPC_B, "vpc_c": VPC_C},
                       files={"root.hints": ROOT_HINTS}, ctl_url=CTL_URL, name="resolver-rules")
         dp.start()
         h.wait_until(lambda: q(IN_A, "www.example.com", timeout=0.3), 10.0,

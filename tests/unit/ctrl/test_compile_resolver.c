@@ -746,6 +746,162 @@ static void test_profile_manages_autodefined_reverse_where_the_vpc_sets_none(voi
 	assert_true(r.flags & DNSP_FLAG_AA);
 }
 
+/* ---- SEMANTICS §11: autodefined EC2 private DNS domains ---- */
+
+/* A second snapshot: every VPC forwards "." (rr-all), the listener picks
+ * the VPC by client CIDR. */
+static const char ec2_cfg_text[] =
+	"listeners:\n"
+	"  - {address: 127.0.0.3, port: 53, role: resolver}\n"
+	"vpcs:\n"
+	"  - {VpcId: vpc-use1, Cidrs: [10.1.0.0/16], Region: us-east-1}\n"
+	"  - {VpcId: vpc-any, Cidrs: [10.2.0.0/16]}\n"
+	"  - {VpcId: vpc-rule, Cidrs: [10.3.0.0/16], Region: us-east-1}\n"
+	"  - {VpcId: vpc-nohost, Cidrs: [10.4.0.0/16], Region: us-east-1, EnableDnsHostnames: false}\n"
+	"  - {VpcId: vpc-norev, Cidrs: [10.5.0.0/16], Region: eu-west-1}\n"
+	"resolver:\n"
+	"  endpoints:\n"
+	"    - {Id: out-1, Direction: OUTBOUND, VpcId: vpc-use1,\n"
+	"       IpAddresses: [{Ip: 198.18.1.10}, {Ip: 198.18.1.11}]}\n"
+	"  rules:\n"
+	"    - {Id: rr-all, RuleType: FORWARD, DomainName: \".\", ResolverEndpointId: out-1,\n"
+	"       TargetIps: [{Ip: 198.18.2.53}]}\n"
+	"    - {Id: rr-use1, RuleType: FORWARD, DomainName: us-east-1.compute.internal,\n"
+	"       ResolverEndpointId: out-1, TargetIps: [{Ip: 198.18.2.54}]}\n"
+	"  rule_associations:\n"
+	"    - {ResolverRuleId: rr-all, VPCId: vpc-use1}\n"
+	"    - {ResolverRuleId: rr-all, VPCId: vpc-any}\n"
+	"    - {ResolverRuleId: rr-all, VPCId: vpc-rule}\n"
+	"    - {ResolverRuleId: rr-use1, VPCId: vpc-rule}\n"
+	"    - {ResolverRuleId: rr-all, VPCId: vpc-nohost}\n"
+	"    - {ResolverRuleId: rr-all, VPCId: vpc-norev}\n"
+	"  configs: [{ResourceId: vpc-norev, AutodefinedReverseFlag: DISABLE}]\n";
+
+enum { L_EC2 = 0 };
+
+static struct dnsp_snapshot *ec2_snapshot(void)
+{
+	struct dnsp_errlist errs;
+	dnsp_errlist_init(&errs);
+	struct dnsp_snapshot *s = fixture_compile(ec2_cfg_text, &errs);
+	for (size_t i = 0; i < errs.n; i++)
+		fprintf(stderr, "%s\n", errs.msgs[i]);
+	dnsp_errlist_fini(&errs);
+	assert_non_null(s);
+	return s;
+}
+
+/* Answered locally from an empty autodefined zone: NXDOMAIN, AA, the
+ * zone's SOA (owner `apex`) in the authority section. */
+static void assert_auto_nxdomain(const struct reply *r, const char *apex)
+{
+	assert_true(r->len > 0);
+	assert_int_equal(r->rcode, DNSP_RCODE_NXDOMAIN);
+	assert_true(r->flags & DNSP_FLAG_AA);
+	assert_int_equal(r->ancount, 0);
+	assert_int_equal(r->nscount, 1);
+	assert_int_equal(r->auth_type, DNSP_T_SOA);
+	assert_name(r->auth_owner, apex);
+}
+
+static void assert_forwarded(const struct reply *r, const char *rule)
+{
+	assert_int_equal(r->len, DNSP_PIPELINE_PUNT);
+	assert_non_null(r->punt.upstream);
+	assert_string_equal(r->punt.upstream->rule_id, rule);
+}
+
+/* §11 "A custom "." FORWARD rule still does not forward the autodefined
+ * domains": <region>.compute.internal and, in us-east-1, ec2.internal are
+ * answered locally (no instances: NXDOMAIN, no IP-based host names), their
+ * apex NODATA; another region's compute.internal goes to the "." rule. */
+static void test_dot_forward_rule_does_not_forward_ec2_domains(void **state)
+{
+	(void)state;
+	struct dnsp_snapshot *s = ec2_snapshot();
+	struct reply r;
+	ask(s, L_EC2, "10.1.0.5", "ip-10-0-0-5.ec2.internal", DNSP_T_A, &r);
+	assert_auto_nxdomain(&r, "ec2.internal");
+	ask(s, L_EC2, "10.1.0.5", "ip-10-0-0-5.us-east-1.compute.internal", DNSP_T_A, &r);
+	assert_auto_nxdomain(&r, "us-east-1.compute.internal");
+	ask(s, L_EC2, "10.1.0.5", "us-east-1.compute.internal", DNSP_T_A, &r);
+	assert_int_equal(r.rcode, DNSP_RCODE_NOERROR); /* the apex: NODATA with its SOA */
+	assert_true(r.flags & DNSP_FLAG_AA);
+	assert_int_equal(r.ancount, 0);
+	assert_int_equal(r.auth_type, DNSP_T_SOA);
+	/* not this VPC's region, nor compute.internal itself */
+	ask(s, L_EC2, "10.1.0.5", "x.eu-west-1.compute.internal", DNSP_T_A, &r);
+	assert_forwarded(&r, "rr-all");
+	ask(s, L_EC2, "10.1.0.5", "compute.internal", DNSP_T_A, &r);
+	assert_forwarded(&r, "rr-all");
+	ask(s, L_EC2, "10.1.0.5", "www.example.com", DNSP_T_A, &r);
+	assert_forwarded(&r, "rr-all");
+	/* eu-west-1 has no ec2.internal (a us-east-1 name) */
+	ask(s, L_EC2, "10.5.0.5", "ip-10-0-0-5.eu-west-1.compute.internal", DNSP_T_A, &r);
+	assert_auto_nxdomain(&r, "eu-west-1.compute.internal");
+	ask(s, L_EC2, "10.5.0.5", "ip-10-0-0-5.ec2.internal", DNSP_T_A, &r);
+	assert_forwarded(&r, "rr-all");
+	dnsp_snapshot_destroy(s);
+}
+
+/* §11 autodefined domains, region unknown (no Region on the VPC): every
+ * region's <region>.compute.internal, so compute.internal and ec2.internal. */
+static void test_ec2_domains_without_region_cover_every_region(void **state)
+{
+	(void)state;
+	struct dnsp_snapshot *s = ec2_snapshot();
+	struct reply r;
+	ask(s, L_EC2, "10.2.0.5", "x.eu-west-1.compute.internal", DNSP_T_A, &r);
+	assert_auto_nxdomain(&r, "compute.internal");
+	ask(s, L_EC2, "10.2.0.5", "ip-10-0-0-5.ec2.internal", DNSP_T_AAAA, &r);
+	assert_auto_nxdomain(&r, "ec2.internal");
+	ask(s, L_EC2, "10.2.0.5", "x.internal", DNSP_T_A, &r);
+	assert_forwarded(&r, "rr-all");
+	dnsp_snapshot_destroy(s);
+}
+
+/* §11 override options: "a forwarding rule for the same name" wins over
+ * the autodefined zone (and the zones are one per snapshot, shared). */
+static void test_rule_overrides_autodefined_ec2_domain(void **state)
+{
+	(void)state;
+	struct dnsp_snapshot *s = ec2_snapshot();
+	struct reply r;
+	ask(s, L_EC2, "10.3.0.5", "ip-10-0-0-5.us-east-1.compute.internal", DNSP_T_A, &r);
+	assert_forwarded(&r, "rr-use1");
+	ask(s, L_EC2, "10.3.0.5", "ip-10-0-0-5.ec2.internal", DNSP_T_A, &r);
+	assert_auto_nxdomain(&r, "ec2.internal");
+	uint8_t n[DNSP_NAME_MAX];
+	assert_true(dnsp_name_from_text("ec2.internal", 12, (const uint8_t *)"", n) > 0);
+	const struct dnsp_source *a = dnsp_sources_lookup(&rvpc(s, "vpc-use1")->sources, n);
+	const struct dnsp_source *b = dnsp_sources_lookup(&rvpc(s, "vpc-rule")->sources, n);
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_int_equal(a->origin, DNSP_ORIGIN_AUTO);
+	assert_ptr_equal(a->zone, b->zone);
+	dnsp_snapshot_destroy(s);
+}
+
+/* §11 override options: enableDnsHostnames=false turns the EC2 domains
+ * off (forwarded by "."); AutodefinedReverse DISABLE does not (it is for
+ * the reverse zones). */
+static void test_ec2_domains_follow_dns_hostnames_not_autodefined_reverse(void **state)
+{
+	(void)state;
+	struct dnsp_snapshot *s = ec2_snapshot();
+	struct reply r;
+	ask(s, L_EC2, "10.4.0.5", "ip-10-0-0-5.ec2.internal", DNSP_T_A, &r);
+	assert_forwarded(&r, "rr-all");
+	ask(s, L_EC2, "10.4.0.5", "ip-10-0-0-5.us-east-1.compute.internal", DNSP_T_A, &r);
+	assert_forwarded(&r, "rr-all");
+	assert_false(rvpc(s, "vpc-norev")->autodefined_reverse);
+	ask(s, L_EC2, "10.5.0.5", "4.3.2.10.in-addr.arpa", DNSP_T_PTR, &r);
+	assert_forwarded(&r, "rr-all");
+	ask(s, L_EC2, "10.5.0.5", "ip-10-5-0-5.eu-west-1.compute.internal", DNSP_T_A, &r);
+	assert_auto_nxdomain(&r, "eu-west-1.compute.internal");
+	dnsp_snapshot_destroy(s);
+}
+
 /* ---- SPEC §3: endpoints ---- */
 
 /* "Which VPC a query belongs to": an inbound listener serves its
@@ -871,6 +1027,10 @@ int main(void)
 		cmocka_unit_test(test_autodefined_reverse_zones_are_the_rfc6303_list),
 		cmocka_unit_test(test_autodefined_reverse_can_be_disabled),
 		cmocka_unit_test(test_profile_manages_autodefined_reverse_where_the_vpc_sets_none),
+		cmocka_unit_test(test_dot_forward_rule_does_not_forward_ec2_domains),
+		cmocka_unit_test(test_ec2_domains_without_region_cover_every_region),
+		cmocka_unit_test(test_rule_overrides_autodefined_ec2_domain),
+		cmocka_unit_test(test_ec2_domains_follow_dns_hostnames_not_autodefined_reverse),
 		cmocka_unit_test(test_inbound_listener_serves_its_endpoints_vpc),
 		cmocka_unit_test(test_inbound_eni_ceiling_drops_and_counts),
 		cmocka_unit_test(test_outbound_admit_hook_without_published_snapshot),

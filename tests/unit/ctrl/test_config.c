@@ -615,6 +615,39 @@ static void test_values_out_of_range(void **state)
 		   "t.yaml:1: vpcs[0].DnssecValidation: expected one of DISABLED, ENABLED");
 }
 
+/* SEMANTICS §11: a VPC's Region names its EC2 private DNS domain
+ * (<Region>.compute.internal), so it must have the shape of a Region code:
+ * lowercase letters, digits and hyphens like us-east-1; absent: unset. */
+static void test_vpc_region_must_be_a_region_code(void **state)
+{
+	(void)state;
+#define VPC_REGION(r) "vpcs: [{VpcId: v, Region: " r "}]\nlisteners: [{address: 127.0.0.1, role: public}]\n"
+	static const char *const bad[] = { "US-EAST-1", "us_east_1", "useast1", "us-east",
+		"us-east-1a", "-east-1", "us--east-1", "u-east-1", "us-east-1.evil", "\"\"",
+		"us-east-", "us-1" };
+	char text[256], want[256];
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(text, sizeof(text), VPC_REGION("%s"), bad[i]);
+		if (strcmp(bad[i], "\"\"") == 0)
+			snprintf(want, sizeof(want), "t.yaml:1: vpcs[0].Region: ");
+		else
+			snprintf(want, sizeof(want), "t.yaml:1: vpcs[0].Region: \"%s\" is not an AWS "
+				 "Region code (expected lowercase letters, digits and hyphens such as "
+				 "us-east-1)", bad[i]);
+		expect_one(text, want);
+	}
+	expect_one(VPC_REGION("[us-east-1]"), "t.yaml:1: vpcs[0].Region: ");
+	expect_ok(VPC_REGION("us-east-1"));
+	assert_string_equal(cfg->vpcs[0].region, "us-east-1");
+	expect_ok(VPC_REGION("ap-southeast-2"));
+	assert_string_equal(cfg->vpcs[0].region, "ap-southeast-2");
+	expect_ok(VPC_REGION("us-gov-west-1"));
+	assert_string_equal(cfg->vpcs[0].region, "us-gov-west-1");
+	expect_ok("vpcs: [{VpcId: v}]\nlisteners: [{address: 127.0.0.1, role: public}]\n");
+	assert_null(cfg->vpcs[0].region);
+#undef VPC_REGION
+}
+
 /* SEMANTICS §16 limits of ResourceRecordSet fields. */
 static void test_record_set_field_ranges(void **state)
 {
@@ -1317,6 +1350,7 @@ int main(void)
 		cmocka_unit_test(test_wrong_scalar_types),
 		cmocka_unit_test(test_missing_required_keys),
 		cmocka_unit_test(test_values_out_of_range),
+		cmocka_unit_test(test_vpc_region_must_be_a_region_code),
 		cmocka_unit_test(test_record_set_field_ranges),
 		cmocka_unit_test(test_routing_object_shapes),
 		cmocka_unit_test(test_dangling_health_check_and_collection),
