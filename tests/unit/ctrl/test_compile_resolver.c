@@ -781,13 +781,8 @@ enum { L_EC2 = 0 };
 
 static struct dnsp_snapshot *ec2_snapshot(void)
 {
-	struct dnsp_errlist errs;
-	dnsp_errlist_init(&errs);
-	struct dnsp_snapshot *s = fixture_compile(ec2_cfg_text, &errs);
-	for (size_t i = 0; i < errs.n; i++)
-		fprintf(stderr, "%s\n", errs.msgs[i]);
-	dnsp_errlist_fini(&errs);
-	assert_non_null(s);
+	void *s = NULL;
+	assert_int_equal(fixture_setup(&s, ec2_cfg_text), 0);
 	return s;
 }
 

@@ -284,6 +284,36 @@ static uint32_t rng(void)
 	return (uint32_t)((rng_state * 0x2545f4914f6cdd1dull) >> 32);
 }
 
+/* Compiles a default route (value 1) and p/len (value 2) for family and
+ * flips each address bit of p in turn: inside the prefix the default
+ * answers, past it the prefix still does. */
+static void check_lone_prefix(dnsp_arena_t *arena, int family, const uint8_t *p, int len)
+{
+	static const uint8_t z[16];
+	int nbits = family == 6 ? 128 : 32;
+	dnsp_lpm_builder_t *b;
+	const dnsp_lpm_t *t;
+
+	assert_int_equal(dnsp_lpm_builder_create(&b), 0);
+	assert_int_equal(dnsp_lpm_builder_add(b, family, z, 0, 1), 0);
+	assert_int_equal(dnsp_lpm_builder_add(b, family, p, len, 2), 0);
+	assert_int_equal(dnsp_lpm_compile(b, arena, &t), 0);
+	dnsp_lpm_builder_destroy(b);
+	for (int bit = 0; bit < nbits; bit++) {
+		uint8_t a[16];
+		int plen;
+
+		memcpy(a, p, (size_t)nbits / 8);
+		a[bit / 8] ^= (uint8_t)(0x80 >> (bit % 8));
+		uint32_t v = dnsp_lpm_lookup(t, family, a, &plen);
+		uint32_t want = bit < len ? 1 : 2;
+		int want_plen = bit < len ? 0 : len;
+		if (v != want || plen != want_plen)
+			fail_msg("IPv%d /%d, bit %d flipped: got %u/%d, want %u/%d", family, len,
+				 bit, v, plen, want, want_plen);
+	}
+}
+
 /* A prefix alone below a default route: addresses that differ from it in
  * any bit inside the prefix get the default, any bit past it still match.
  * Checked for lengths that end in the first and second 64-bit half of an
@@ -293,56 +323,14 @@ static void test_lone_deep_prefix_boundaries(void **state)
 	static const int lens6[] = {13, 40, 64, 65, 100, 127, 128};
 	static const int lens4[] = {13, 25, 31, 32};
 	struct fixture *f = *state;
-	uint8_t z[16] = {0};
-	uint8_t p6[16] = {0x20, 0x01, 0x0d, 0xb8, 0xaa, 0x55, 0x0f, 0xf0,
-			  0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc, 0xde, 0xf1};
-	uint8_t p4[4] = {198, 51, 100, 201};
+	static const uint8_t p6[16] = {0x20, 0x01, 0x0d, 0xb8, 0xaa, 0x55, 0x0f, 0xf0,
+				       0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc, 0xde, 0xf1};
+	static const uint8_t p4[4] = {198, 51, 100, 201};
 
-	for (size_t k = 0; k < sizeof(lens6) / sizeof(lens6[0]); k++) {
-		dnsp_lpm_builder_t *b;
-		const dnsp_lpm_t *t;
-		int len = lens6[k];
-
-		assert_int_equal(dnsp_lpm_builder_create(&b), 0);
-		assert_int_equal(dnsp_lpm_builder_add(b, 6, z, 0, 1), 0);
-		assert_int_equal(dnsp_lpm_builder_add(b, 6, p6, len, 2), 0);
-		assert_int_equal(dnsp_lpm_compile(b, f->arena, &t), 0);
-		dnsp_lpm_builder_destroy(b);
-		for (int bit = 0; bit < 128; bit++) {
-			uint8_t a[16];
-			int plen;
-
-			memcpy(a, p6, sizeof(a));
-			a[bit / 8] ^= (uint8_t)(0x80 >> (bit % 8));
-			uint32_t v = dnsp_lpm_lookup(t, 6, a, &plen);
-			if (bit < len && (v != 1 || plen != 0))
-				fail_msg("/%d, bit %d flipped: got %u/%d, want 1/0", len, bit, v, plen);
-			if (bit >= len && (v != 2 || plen != len))
-				fail_msg("/%d, bit %d flipped: got %u/%d, want 2/%d", len, bit, v, plen,
-					 len);
-		}
-	}
-	for (size_t k = 0; k < sizeof(lens4) / sizeof(lens4[0]); k++) {
-		dnsp_lpm_builder_t *b;
-		const dnsp_lpm_t *t;
-		int len = lens4[k];
-
-		assert_int_equal(dnsp_lpm_builder_create(&b), 0);
-		assert_int_equal(dnsp_lpm_builder_add(b, 4, z, 0, 1), 0);
-		assert_int_equal(dnsp_lpm_builder_add(b, 4, p4, len, 2), 0);
-		assert_int_equal(dnsp_lpm_compile(b, f->arena, &t), 0);
-		dnsp_lpm_builder_destroy(b);
-		for (int bit = 0; bit < 32; bit++) {
-			uint8_t a[4];
-			int plen;
-
-			memcpy(a, p4, sizeof(a));
-			a[bit / 8] ^= (uint8_t)(0x80 >> (bit % 8));
-			uint32_t v = dnsp_lpm_lookup(t, 4, a, &plen);
-			assert_int_equal(v, bit < len ? 1 : 2);
-			assert_int_equal(plen, bit < len ? 0 : len);
-		}
-	}
+	for (size_t k = 0; k < sizeof(lens6) / sizeof(lens6[0]); k++)
+		check_lone_prefix(f->arena, 6, p6, lens6[k]);
+	for (size_t k = 0; k < sizeof(lens4) / sizeof(lens4[0]); k++)
+		check_lone_prefix(f->arena, 4, p4, lens4[k]);
 }
 
 /* Two host routes that differ only in the last bit, and their /127, need
