@@ -76,6 +76,26 @@ int dnsp_name_to_text(const uint8_t *name, char *buf, size_t cap) DNSP_WUR;
 /* Fills offs[i] with the offset of label i (0 = leftmost); returns count. */
 int dnsp_name_label_offsets(const uint8_t *name, uint8_t offs[DNSP_LABELS_MAX]);
 
+/*
+ * Length (1..255) of the valid uncompressed name at the start of p[0..max),
+ * or 0 when it is not one: a label over 63 bytes (compression pointers
+ * included), a name over 255 bytes, or no root label before max. For names
+ * inside rdata and other length-delimited fields; bounded by max and 255.
+ */
+static inline size_t dnsp_name_wire_len(const uint8_t *p, size_t max)
+{
+	size_t pos = 0;
+	while (pos < max && pos < DNSP_NAME_MAX) {
+		uint8_t c = p[pos];
+		if (c == 0)
+			return pos + 1;
+		if (c > DNSP_LABEL_MAX)
+			return 0;
+		pos += (size_t)c + 1;
+	}
+	return 0;
+}
+
 /* Length of name from its label offsets (n labels, as returned above). */
 static inline size_t dnsp_name_len_offs(const uint8_t *name, const uint8_t *offs, int n)
 {

@@ -469,21 +469,6 @@ static int put_name(struct dnsp_resp *r, size_t *pos, size_t end, const uint8_t 
 	return 0;
 }
 
-/* Length of a valid uncompressed name at the start of p[0..max), or 0. */
-static size_t rdata_name_len(const uint8_t *p, size_t max)
-{
-	size_t pos = 0;
-	while (pos < max) {
-		uint8_t c = p[pos];
-		if (c == 0)
-			return pos + 1 <= DNSP_NAME_MAX ? pos + 1 : 0;
-		if (c > DNSP_LABEL_MAX)
-			return 0;
-		pos += (size_t)c + 1;
-	}
-	return 0;
-}
-
 /* Types whose rdata names are compressed: NS, CNAME, SOA, PTR, MX. */
 static inline bool has_rdata_names(uint16_t type)
 {
@@ -535,14 +520,14 @@ static int write_rr(struct dnsp_resp *r, size_t end, const uint8_t *owner, uint1
 	case DNSP_T_NS:
 	case DNSP_T_CNAME:
 	case DNSP_T_PTR:
-		if (rdata_name_len(rdata, rdlen) == rdlen) {
+		if (dnsp_name_wire_len(rdata, rdlen) == rdlen) {
 			if (put_name(r, &pos, end, rdata, &r->last_target, suffix) != 0)
 				return DNSP_ENOSPACE;
 			done = true;
 		}
 		break;
 	case DNSP_T_MX:
-		if (rdlen > 2 && rdata_name_len(rdata + 2, rdlen - 2u) == rdlen - 2u) {
+		if (rdlen > 2 && dnsp_name_wire_len(rdata + 2, rdlen - 2u) == rdlen - 2u) {
 			if (pos + 2 > end)
 				return DNSP_ENOSPACE;
 			memcpy(b + pos, rdata, 2);
@@ -553,8 +538,8 @@ static int write_rr(struct dnsp_resp *r, size_t end, const uint8_t *owner, uint1
 		}
 		break;
 	case DNSP_T_SOA:
-		l1 = rdata_name_len(rdata, rdlen);
-		l2 = l1 ? rdata_name_len(rdata + l1, rdlen - l1) : 0;
+		l1 = dnsp_name_wire_len(rdata, rdlen);
+		l2 = l1 ? dnsp_name_wire_len(rdata + l1, rdlen - l1) : 0;
 		if (l1 && l2 && l1 + l2 + 20 == rdlen) {
 			if (put_name(r, &pos, end, rdata, NULL, 0) != 0 ||
 			    put_name(r, &pos, end, rdata + l1, NULL, 0) != 0 || pos + 20 > end)

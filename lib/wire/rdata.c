@@ -674,21 +674,8 @@ int dnsp_rdata_from_text(uint16_t type, const char *text, size_t len, const uint
 /* Length of a well-formed uncompressed name at rd[off], or -1. */
 static int name_span(const uint8_t *rd, size_t len, size_t off)
 {
-	size_t start = off;
-	for (;;) {
-		if (off >= len)
-			return -1;
-		uint8_t l = rd[off];
-		if (l == 0)
-			break;
-		if (l > DNSP_LABEL_MAX) /* also rejects compression pointers */
-			return -1;
-		off += 1 + (size_t)l;
-		if (off - start >= DNSP_NAME_MAX)
-			return -1;
-	}
-	off++;
-	return (int)(off - start);
+	size_t n = off < len ? dnsp_name_wire_len(rd + off, len - off) : 0;
+	return n ? (int)n : -1;
 }
 
 /* Walks the layout; returns 0 when rdata matches it exactly. */

@@ -54,24 +54,6 @@ static const uint8_t lower_map[256] = {
 #undef L4
 };
 
-/*
- * Length of the valid uncompressed name at p[0..max), or 0 when it is not
- * one (label > 63, name > 255, runs past max). Bounded by max and 255.
- */
-static size_t checked_name_len(const uint8_t *p, size_t max)
-{
-	size_t pos = 0;
-	while (pos < max && pos < DNSP_NAME_MAX) {
-		uint8_t c = p[pos];
-		if (c == 0)
-			return pos + 1;
-		if (c > DNSP_LABEL_MAX)
-			return 0;
-		pos += (size_t)c + 1;
-	}
-	return 0;
-}
-
 static void lower_bytes(uint8_t *p, size_t len)
 {
 	for (size_t i = 0; i < len; i++)
@@ -170,7 +152,7 @@ static int rdata_canonicalize(uint16_t type, uint8_t *rd, size_t len)
 		return DNSP_EMALFORMED;
 	pos = pre;
 	for (size_t i = 0; i < names; i++) {
-		size_t nl = checked_name_len(rd + pos, len - pos);
+		size_t nl = dnsp_name_wire_len(rd + pos, len - pos);
 		if (nl == 0)
 			return DNSP_EMALFORMED;
 		lower_bytes(rd + pos, nl);
@@ -364,7 +346,7 @@ static int intern_name(dnsp_zone_builder_t *b, const uint8_t *name, size_t len, 
 static int owner_in_zone(const dnsp_zone_builder_t *b, const uint8_t *name,
 			 uint8_t out[DNSP_NAME_MAX])
 {
-	size_t len = checked_name_len(name, DNSP_NAME_MAX);
+	size_t len = dnsp_name_wire_len(name, DNSP_NAME_MAX);
 	if (len == 0 || len < b->apex_len)
 		return DNSP_ENAME;
 	memcpy(out, name, len);
@@ -383,7 +365,7 @@ int dnsp_zone_builder_create(const uint8_t *apex, const char *id, dnsp_zone_buil
 {
 	if (!apex || !out)
 		return -EINVAL;
-	size_t len = checked_name_len(apex, DNSP_NAME_MAX);
+	size_t len = dnsp_name_wire_len(apex, DNSP_NAME_MAX);
 	if (len == 0)
 		return DNSP_ENAME;
 	dnsp_zone_builder_t *b = calloc(1, sizeof(*b));
@@ -541,7 +523,7 @@ int dnsp_zone_builder_add_alias(dnsp_zone_builder_t *b, const uint8_t *owner, ui
 	int len = owner_in_zone(b, owner, name);
 	if (len < 0)
 		return len;
-	size_t tlen = checked_name_len(target, DNSP_NAME_MAX);
+	size_t tlen = dnsp_name_wire_len(target, DNSP_NAME_MAX);
 	if (tlen == 0)
 		return DNSP_ENAME;
 	memcpy(tname, target, tlen);
@@ -704,7 +686,7 @@ int dnsp_zone_builder_member_alias(dnsp_zone_builder_t *b, dnsp_zb_member_t m,
 		return -EINVAL;
 	if (member_busy(&b->rs[m], 2) || b->rs[m].alias != NONE)
 		return DNSP_EEXIST;
-	size_t tlen = checked_name_len(target, DNSP_NAME_MAX);
+	size_t tlen = dnsp_name_wire_len(target, DNSP_NAME_MAX);
 	if (tlen == 0)
 		return DNSP_ENAME;
 	uint8_t tname[DNSP_NAME_MAX];
@@ -965,8 +947,8 @@ static int validate(dnsp_zone_builder_t *b, char *err, size_t errcap)
 	uint16_t sl;
 	memcpy(&sl, b->recs + b->rs[soa].first + 4, 2);
 	const uint8_t *sd = b->recs + b->rs[soa].first + REC_HDR;
-	size_t l1 = checked_name_len(sd, sl);
-	size_t l2 = l1 ? checked_name_len(sd + l1, sl - l1) : 0;
+	size_t l1 = dnsp_name_wire_len(sd, sl);
+	size_t l2 = l1 ? dnsp_name_wire_len(sd + l1, sl - l1) : 0;
 	if (!l1 || !l2 || l1 + l2 + 20 != sl)
 		return fail(err, errcap, "zone %s: malformed SOA rdata", name_text(b->apex, t1));
 
@@ -1298,7 +1280,7 @@ static void link_rrset(const dnsp_zone_t *z, const dnsp_zone_builder_t *b,
 		size_t l = (size_t)p[0] << 8 | p[1];
 		t[j] = NULL;
 		if (toff >= 0 && (size_t)toff < l &&
-		    checked_name_len(p + 2 + toff, l - (size_t)toff) != 0)
+		    dnsp_name_wire_len(p + 2 + toff, l - (size_t)toff) != 0)
 			t[j] = rs->type == DNSP_T_CNAME ? cname_target(z, p + 2 + toff)
 							: resolve_target(z, p + 2 + toff);
 		p += 2 + l;

@@ -24,6 +24,7 @@
 #include <stdint.h>
 #include <string.h>
 #include "ctrl/resolver_iter.h"
+#include "lib/wire/name.h"
 #include "lib/wire/rdata.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -33,22 +34,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 /* Large: static, and two of them for the determinism check. */
 static struct dnsp_up_msg msg, again;
 static struct dnsp_up_class cls;
-
-/* Length of a valid uncompressed name held in max bytes, or 0. */
-static size_t name_valid(const uint8_t *n, size_t max)
-{
-	size_t p = 0;
-
-	while (p < max && p < DNSP_NAME_MAX) {
-		uint8_t l = n[p];
-		if (l == 0)
-			return p + 1;
-		if (l > DNSP_LABEL_MAX)
-			return 0;
-		p += 1u + l;
-	}
-	return 0;
-}
 
 static bool name_lower(const uint8_t *n)
 {
@@ -77,14 +62,14 @@ static void check_parsed(const struct dnsp_up_msg *m)
 	CHECK(m->rcode <= 0xfff && (m->rcode & 0xf) == (m->flags & 0xf));
 	CHECK(m->rdata_used <= DNSP_UP_RDATA_MAX);
 	if (m->has_question)
-		CHECK(name_valid(m->qname, DNSP_NAME_MAX) > 0);
+		CHECK(dnsp_name_wire_len(m->qname, DNSP_NAME_MAX) > 0);
 	for (uint16_t i = 0; i < m->nrr; i++) {
 		const struct dnsp_up_rr *rr = &m->rr[i];
 		const uint8_t *rd = dnsp_up_rdata(m, rr);
 
 		CHECK(rr->section <= DNSP_SEC_ADDITIONAL);
 		CHECK(i == 0 || rr->section >= m->rr[i - 1].section);
-		CHECK(name_valid(rr->owner, DNSP_NAME_MAX) > 0 && name_lower(rr->owner));
+		CHECK(dnsp_name_wire_len(rr->owner, DNSP_NAME_MAX) > 0 && name_lower(rr->owner));
 		CHECK(rr->type != DNSP_T_OPT && rr->ttl < 0x80000000u);
 		CHECK(rr->rdoff == used && (uint32_t)rr->rdoff + rr->rdlen <= m->rdata_used);
 		used += rr->rdlen;
@@ -94,7 +79,7 @@ static void check_parsed(const struct dnsp_up_msg *m)
 		if (rr->type == DNSP_T_AAAA)
 			CHECK(rr->rdlen == 16);
 		if (rdata_is_name(rr->type))
-			CHECK(name_valid(rd, rr->rdlen) == rr->rdlen);
+			CHECK(dnsp_name_wire_len(rd, rr->rdlen) == rr->rdlen);
 	}
 	CHECK(used == m->rdata_used);
 }
@@ -167,7 +152,7 @@ static void check_class(const struct dnsp_up_msg *m, const uint8_t *qname, uint1
 			CHECK(rr->type == DNSP_T_CNAME || rr->type == DNSP_T_DNAME);
 		}
 	}
-	CHECK(name_valid(c->next, DNSP_NAME_MAX) > 0 && name_lower(c->next));
+	CHECK(dnsp_name_wire_len(c->next, DNSP_NAME_MAX) > 0 && name_lower(c->next));
 	if (c->nchain == 0 && c->kind != DNSP_UP_SERVFAIL)
 		CHECK(dnsp_name_equal(c->next, qname));
 	if (c->kind != DNSP_UP_REFERRAL)

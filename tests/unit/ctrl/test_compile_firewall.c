@@ -424,7 +424,8 @@ static void test_match_counters_survive_snapshot_destroy(void **state)
 /* ---- FirewallDomainRedirectionAction (SEMANTICS §13) ---- */
 
 /* Private zones of vpc-a and vpc-c: example.com holds CNAMEs into
- * example.net. */
+ * example.net. CHAIN_LISTS ends inside rule group frg-chain's rules: a test
+ * appends its rules, then CHAIN_ASSOC. */
 #define CHAIN_ZONES                                                                    \
 	"  - Id: ZCOM\n"                                                               \
 	"    Name: example.com\n"                                                      \
@@ -448,7 +449,9 @@ static void test_match_counters_survive_snapshot_destroy(void **state)
 	"    - {Id: fdl-go, Domains: [go.example.com]}\n"                              \
 	"    - {Id: fdl-garden, Domains: [go.example.com, ok.example.com, good.example.net]}\n"\
 	"    - {Id: fdl-all, Domains: [\"*\"]}\n"                                      \
-	"  rule_groups:\n"
+	"  rule_groups:\n"                                                            \
+	"    - Id: frg-chain\n"                                                       \
+	"      FirewallRules:\n"
 
 #define CHAIN_ASSOC                                                                    \
 	"  rule_group_associations:\n"                                                 \
@@ -471,8 +474,6 @@ static void test_inspect_blocks_a_listed_cname_target(void **state)
 	(void)state;
 	struct dnsp_snapshot *s = compile_text(
 		BASE CHAIN_ZONES CHAIN_LISTS
-		"    - Id: frg-chain\n"
-		"      FirewallRules:\n"
 		"        - {Name: block-bad, Priority: 1, Action: BLOCK, FirewallDomainListId: fdl-bad,"
 		" BlockResponse: NXDOMAIN}\n"
 		CHAIN_ASSOC);
@@ -501,8 +502,6 @@ static void test_trusting_allow_on_query_name_skips_the_chain(void **state)
 	for (int i = 0; i < 2; i++) {
 		char cfg[8192];
 		snprintf(cfg, sizeof(cfg), "%s%s%s"
-			 "    - Id: frg-chain\n"
-			 "      FirewallRules:\n"
 			 "        - {Name: allow-go, Priority: 1, Action: ALLOW,"
 			 " FirewallDomainListId: fdl-go, FirewallDomainRedirectionAction: %s}\n"
 			 "        - {Name: block-bad, Priority: 2, Action: BLOCK,"
@@ -531,8 +530,6 @@ static void test_trusting_block_rule_ignores_targets(void **state)
 	(void)state;
 	struct dnsp_snapshot *s = compile_text(
 		BASE CHAIN_ZONES CHAIN_LISTS
-		"    - Id: frg-chain\n"
-		"      FirewallRules:\n"
 		"        - {Name: block-bad, Priority: 1, Action: BLOCK, FirewallDomainListId: fdl-bad,"
 		" BlockResponse: NXDOMAIN, FirewallDomainRedirectionAction: TRUST_REDIRECTION_DOMAIN}\n"
 		CHAIN_ASSOC);
@@ -552,8 +549,6 @@ static void test_inspect_chain_inside_an_allow_list(void **state)
 	(void)state;
 	struct dnsp_snapshot *s = compile_text(
 		BASE CHAIN_ZONES CHAIN_LISTS
-		"    - Id: frg-chain\n"
-		"      FirewallRules:\n"
 		"        - {Name: allow-garden, Priority: 1, Action: ALLOW,"
 		" FirewallDomainListId: fdl-garden}\n"
 		"        - {Name: block-rest, Priority: 2, Action: BLOCK, FirewallDomainListId: fdl-all,"
@@ -586,8 +581,6 @@ static void test_inspect_alert_on_target_is_counted(void **state)
 	(void)state;
 	struct dnsp_snapshot *s = compile_text(
 		BASE CHAIN_ZONES CHAIN_LISTS
-		"    - Id: frg-chain\n"
-		"      FirewallRules:\n"
 		"        - {Name: alert-bad, Priority: 1, Action: ALERT, FirewallDomainListId: fdl-bad}\n"
 		CHAIN_ASSOC);
 	uint64_t fails[2], before = 0, after = 0;
@@ -630,8 +623,6 @@ static void test_inspect_cached_chain(void **state)
 	for (int i = 0; i < 2; i++) {
 		char cfg[8192];
 		snprintf(cfg, sizeof(cfg), "%s%s"
-			 "    - Id: frg-chain\n"
-			 "      FirewallRules:\n"
 			 "        - {Name: block-bad, Priority: 1, Action: BLOCK,"
 			 " FirewallDomainListId: fdl-bad, BlockResponse: NXDOMAIN,"
 			 " FirewallDomainRedirectionAction: %s}\n"

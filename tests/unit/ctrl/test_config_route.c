@@ -23,6 +23,7 @@
 #include "ctrl/config.h"
 #include "ctrl/config_route.h"
 #include "lib/route_data.h"
+#include "../guard.h"
 
 static struct dnsp_errlist errs;
 static struct dnsp_config *cfg;
@@ -401,15 +402,6 @@ static void test_tp_document_file_errors_name_the_file(void **state)
 	rmdir(dir);
 }
 
-static void tp_fifo_alarm(int sig)
-{
-	static const char msg[] = "test_config_route: a DocumentFile FIFO blocked (timed out)\n";
-
-	(void)sig;
-	(void)!write(2, msg, sizeof(msg) - 1);
-	_exit(1);
-}
-
 /* Bad input gets a clear error, never a hang (SPEC §3): a DocumentFile that
  * is a FIFO is refused at once; an alarm turns a block into a failure. */
 static void test_tp_document_file_fifo_is_refused_without_blocking(void **state)
@@ -421,10 +413,9 @@ static void test_tp_document_file_fifo_is_refused_without_blocking(void **state)
 	assert_int_equal(mkfifo(path, 0600), 0);
 	snprintf(text, sizeof(text), BASE "traffic_policies:\n  - {Id: tp1, Name: f, DocumentFile: %s}\n",
 		 path);
-	signal(SIGALRM, tp_fifo_alarm);
-	alarm(10);
+	dnsp_test_guard("a DocumentFile FIFO", 10);
 	expect_one(text, "t.yaml:11: traffic_policies[0].DocumentFile:", "not a regular file (a FIFO)");
-	alarm(0);
+	dnsp_test_guard(NULL, 0);
 	unlink(path);
 	rmdir(dir);
 }

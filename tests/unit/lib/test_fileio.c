@@ -21,19 +21,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "lib/fileio.h"
+#include "../guard.h"
 
 #define GUARD_SECONDS 10
 
 static char dir[64];
-
-static void on_alarm(int sig)
-{
-	static const char msg[] = "test_fileio: a read blocked (timed out)\n";
-
-	(void)sig;
-	(void)!write(2, msg, sizeof(msg) - 1);
-	_exit(1);
-}
 
 static int setup(void **state)
 {
@@ -41,8 +33,7 @@ static int setup(void **state)
 	strcpy(dir, "/tmp/dnsp-fileio-XXXXXX");
 	if (!mkdtemp(dir))
 		return -1;
-	signal(SIGALRM, on_alarm);
-	alarm(GUARD_SECONDS);
+	dnsp_test_guard("a read", GUARD_SECONDS);
 	return 0;
 }
 
@@ -51,7 +42,7 @@ static int teardown(void **state)
 	char cmd[128];
 
 	(void)state;
-	alarm(0);
+	dnsp_test_guard(NULL, 0);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	return system(cmd) == 0 ? 0 : -1;
 }

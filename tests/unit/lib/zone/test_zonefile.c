@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include "lib/wire/rdata.h"
 #include "lib/zone/zonefile.h"
+#include "../../guard.h"
 
 #define MAX_RR 64
 #define MAX_ERR 16
@@ -482,15 +483,6 @@ static void test_missing_file(void **state)
 	assert_int_equal(s.nrr, 1);
 }
 
-static void fifo_alarm(int sig)
-{
-	static const char msg[] = "test_zonefile: reading a FIFO blocked (timed out)\n";
-
-	(void)sig;
-	(void)!write(2, msg, sizeof(msg) - 1);
-	_exit(1);
-}
-
 /* Bad input gets a clear error, never a hang (SPEC §3): a FIFO named as the
  * zone file or by $INCLUDE is refused without waiting for a writer, and the
  * error names it. An alarm turns a regression into a failure, not a hang. */
@@ -503,8 +495,7 @@ static void test_fifo_is_refused_without_blocking(void **state)
 	assert_int_equal(mkfifo(fifo, 0600), 0);
 	const char *top = write_file("top.zone", "a A 192.0.2.1\n$INCLUDE pipe.zone\n"
 					       "b A 192.0.2.2\n");
-	signal(SIGALRM, fifo_alarm);
-	alarm(10);
+	dnsp_test_guard("reading a FIFO zone file", 10);
 	struct seen s;
 	struct dnsp_zf_params p = params(&s);
 	assert_int_equal(dnsp_zonefile_read(fifo, &p), -EINVAL);
@@ -512,7 +503,7 @@ static void test_fifo_is_refused_without_blocking(void **state)
 	assert_non_null(strstr(s.err[0].msg, "not a regular file (a FIFO)"));
 	p = params(&s);
 	assert_int_equal(dnsp_zonefile_read(top, &p), DNSP_ESYNTAX);
-	alarm(0);
+	dnsp_test_guard(NULL, 0);
 	assert_int_equal(s.nrr, 2);
 	assert_int_equal(s.nerr, 1);
 	assert_string_equal(s.err[0].file, top);
