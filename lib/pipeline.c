@@ -99,12 +99,30 @@ static void punt_route(const struct dnsp_snapshot *s, const struct dnsp_query *q
 }
 
 /*
+ * [resolver] Hands q to the slow path: the buffer, which the response has
+ * started to overwrite (header, and after an answer the OPT), holds the
+ * query again (dnsp_pkt_requery: header, question, OPT from q; no copy of
+ * the packet is kept for this). SERVFAIL when it cannot be written back
+ * within the punt ring's limit.
+ */
+static int punt_query(const struct dnsp_snapshot *s, struct dnsp_pkt *p,
+		      const struct dnsp_query *q, struct dnsp_resp *r, struct dnsp_stats *st)
+{
+	uint16_t n = dnsp_pkt_requery(p->buf, p->cap, q);
+	if (unlikely(n == 0 || n > DNSP_PUNT_QUERY_MAX)) {
+		dnsp_resp_init(r, p->buf, p->cap, r->limit, q);
+		return finish(s, r, q, st, DNSP_RCODE_SERVFAIL);
+	}
+	p->len = n;
+	return DNSP_PIPELINE_PUNT;
+}
+
+/*
  * [resolver] The cache, then the slow path, for a name that goes upstream
  * through `up` (NULL: public recursion from the root hints) for VPC index
  * vpc. A fresh cache hit is answered here (TTLs counted down, RA as set by
- * the caller, the ECS scope echoed); a miss restores the query header saved
- * before dnsp_resp_init (hdr) so the buffer again holds the query exactly as
- * the client sent it, leaves the route in w->punt and returns
+ * the caller, the ECS scope echoed); a miss writes the query back into the
+ * buffer (punt_query), leaves the route in w->punt and returns
  * DNSP_PIPELINE_PUNT. A hit near expiry answers and sets w->punt.prefetch.
  * A query without RD is answered from the cache only (RFC 1034 §4.3.1: no
  * recursion was asked for): a miss is REFUSED.
@@ -112,7 +130,7 @@ static void punt_route(const struct dnsp_snapshot *s, const struct dnsp_query *q
 static int resolve_upstream(const struct dnsp_snapshot *s, struct dnsp_pkt *p,
 			    const struct dnsp_query *q, struct dnsp_resp *r,
 			    struct dnsp_worker_ctx *w, int32_t vpc,
-			    const struct dnsp_upstream *up, const uint8_t hdr[DNSP_HDR_LEN])
+			    const struct dnsp_upstream *up)
 {
 	const struct dnsp_recursion_conf *rc = s->recursion;
 	struct dnsp_stats *st = w->stats;
@@ -162,8 +180,7 @@ static int resolve_upstream(const struct dnsp_snapshot *s, struct dnsp_pkt *p,
 	}
 	if (!(q->flags & DNSP_FLAG_RD))
 		return finish(s, r, q, st, DNSP_RCODE_REFUSED);
-	memcpy(p->buf, hdr, DNSP_HDR_LEN);
-	return DNSP_PIPELINE_PUNT;
+	return punt_query(s, p, q, r, st);
 }
 
 /*
@@ -207,40 +224,40 @@ static int answer_zone(const struct dnsp_snapshot *s, struct dnsp_pkt *p,
  * goes upstream (a rule's name, or public recursion) sends the whole query
  * to the slow path with that target's route, which answers the local part
  * of the chain and the target's records (ctrl/resolver.c); the buffer then
- * again holds the query as the client sent it (header from hdr, and the
- * bytes after the question, which the answer overwrote, from a copy). Such
+ * holds the query again (punt_query: the answer wrote over its OPT). Such
  * chains are not looked up in the cache here: the slow path answers the
  * target from it. Without RD (RFC 1034 §4.3.1), without recursion for a
- * target that needs it, or for a query too large to punt, the local part
- * is the answer (NOERROR, the chain up to the target).
+ * target that needs it, the local part is the answer (NOERROR, the chain
+ * up to the target).
  */
 static int answer_private(const struct dnsp_snapshot *s, struct dnsp_pkt *p,
 			  const struct dnsp_query *q, struct dnsp_resp *r, const dnsp_zone_t *z,
-			  const struct dnsp_sources *t, struct dnsp_worker_ctx *w, int32_t vpc,
-			  const uint8_t hdr[DNSP_HDR_LEN])
+			  const struct dnsp_sources *t, struct dnsp_worker_ctx *w, int32_t vpc)
 {
-	uint8_t tail[DNSP_PUNT_QUERY_MAX];
-	uint16_t tlen = p->len > q->question_end ? (uint16_t)(p->len - q->question_end) : 0;
-	bool can_punt = p->len <= DNSP_PUNT_QUERY_MAX && (q->flags & DNSP_FLAG_RD);
-	if (can_punt)
-		memcpy(tail, p->buf + q->question_end, tlen);
+	bool can_punt = (q->flags & DNSP_FLAG_RD) != 0;
 	struct dnsp_route_client rc;
 	dnsp_route_client_init(&rc, s->route, s->health, w, p->family, p->src,
 			       p->family == 6 ? 128 : 32);
 	const uint8_t *target;
 	const struct dnsp_upstream *up;
 	int rcode = dnsp_sources_answer(t, z, q->qname, q->qtype, r, &rc, &target, &up);
-	/* [firewall] the local part of the chain's targets, before any punt */
-	int fw = fw_chain(vpc_fw(s, vpc), p, q, r, w);
-	if (unlikely(fw != DNSP_FW_PASS))
-		return finish(s, r, q, w->stats, (uint8_t)fw);
+	const struct dnsp_fw *fw = vpc_fw(s, vpc);
 	if (unlikely(target != NULL) && can_punt &&
 	    (up != NULL || (s->recursion != NULL && s->recursion->enabled))) {
+		/* [firewall] A blocked local target ends the query here; else
+		 * the slow path inspects and counts the whole chain, the local
+		 * part included, so nothing is counted before the punt. */
+		if (fw != NULL && r->count[DNSP_SEC_ANSWER] != 0 &&
+		    dnsp_fw_chain_blocks(fw, q, r)) {
+			int fwrc = fw_chain(fw, p, q, r, w);
+			return finish(s, r, q, w->stats, (uint8_t)fwrc);
+		}
 		punt_route(s, q, &w->punt, vpc, up);
-		memcpy(p->buf, hdr, DNSP_HDR_LEN);
-		memcpy(p->buf + q->question_end, tail, tlen);
-		return DNSP_PIPELINE_PUNT;
+		return punt_query(s, p, q, r, w->stats);
 	}
+	int fwrc = fw_chain(fw, p, q, r, w); /* [firewall] the chain's targets */
+	if (unlikely(fwrc != DNSP_FW_PASS))
+		return finish(s, r, q, w->stats, (uint8_t)fwrc);
 	return finish(s, r, q, w->stats, (uint8_t)rcode);
 }
 
@@ -332,8 +349,6 @@ int dnsp_pipeline_process(const struct dnsp_snapshot *s, struct dnsp_pkt *p,
 	}
 
 	struct dnsp_resp r;
-	uint8_t hdr[DNSP_HDR_LEN]; /* the query header, restored if we punt */
-	memcpy(hdr, p->buf, DNSP_HDR_LEN);
 	dnsp_resp_init(&r, p->buf, p->cap, reply_limit(s, p, &q), &q);
 
 	/* Only class IN is served; zone transfers are not offered. */
@@ -385,9 +400,9 @@ int dnsp_pipeline_process(const struct dnsp_snapshot *s, struct dnsp_pkt *p,
 		const struct dnsp_source *src =
 			dnsp_sources_lookup_labels(t, q.qname, q.qoffs, q.nlabels);
 		if (src && src->zone)   /* ZONE, or SYSTEM falling to a zone */
-			return answer_private(s, p, &q, &r, src->zone, t, w, vi, hdr);
+			return answer_private(s, p, &q, &r, src->zone, t, w, vi);
 		if (src && src->upstream) /* FORWARD, DELEGATE */
-			return resolve_upstream(s, p, &q, &r, w, vi, src->upstream, hdr);
+			return resolve_upstream(s, p, &q, &r, w, vi, src->upstream);
 	} else if (vpc->dns_hostnames) {
 		/* no resolver data (a snapshot built without the resolver step) */
 		const dnsp_zone_t *z = dnsp_view_find_labels(&vpc->view, q.qname, q.qoffs,
@@ -398,7 +413,7 @@ int dnsp_pipeline_process(const struct dnsp_snapshot *s, struct dnsp_pkt *p,
 
 	/* [resolver] The cache and public recursion (root hints). */
 	if (s->recursion != NULL && s->recursion->enabled)
-		return resolve_upstream(s, p, &q, &r, w, vi, NULL, hdr);
+		return resolve_upstream(s, p, &q, &r, w, vi, NULL);
 
 	/* No local source covers the name and recursion is not available in
 	 * this build: fail at once rather than leave the client waiting. */

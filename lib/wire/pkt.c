@@ -748,3 +748,35 @@ uint16_t dnsp_resp_error(uint8_t *buf, uint16_t cap, const struct dnsp_query *q,
 	dnsp_resp_set_rcode(&r, rcode);
 	return dnsp_resp_finish(&r, q, DNSP_UDP_EDNS_CAP, 0);
 }
+
+uint16_t dnsp_pkt_requery(uint8_t *buf, uint16_t cap, const struct dnsp_query *q)
+{
+	size_t pos = q->question_end;
+	size_t nb = q->has_ecs ? ecs_addr_bytes(q->ecs_source_prefix) : 0;
+	size_t need = pos + (q->has_edns ? 11u + (q->has_ecs ? 8u + nb : 0u) : 0u);
+	if (pos < DNSP_HDR_LEN || need > cap)
+		return 0;
+	wr16(buf, q->id);
+	wr16(buf + 2, q->flags);
+	wr16(buf + 4, 1);
+	wr16(buf + 6, 0);
+	wr16(buf + 8, 0);
+	wr16(buf + 10, q->has_edns ? 1 : 0);
+	if (!q->has_edns)
+		return (uint16_t)pos;
+	uint8_t *o = buf + pos;
+	o[0] = 0; /* root owner */
+	wr16(o + 1, DNSP_T_OPT);
+	wr16(o + 3, q->edns_udp_size);
+	wr32(o + 5, (uint32_t)q->edns_version << 16 | (q->do_bit ? 0x8000u : 0u));
+	wr16(o + 9, (uint16_t)(q->has_ecs ? 8u + nb : 0u));
+	if (q->has_ecs) {
+		wr16(o + 11, DNSP_EDNS_OPT_ECS);
+		wr16(o + 13, (uint16_t)(4u + nb));
+		wr16(o + 15, q->ecs_family);
+		o[17] = q->ecs_source_prefix;
+		o[18] = q->ecs_scope_prefix;
+		memcpy(o + 19, q->ecs_addr, nb);
+	}
+	return (uint16_t)need;
+}

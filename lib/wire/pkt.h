@@ -238,4 +238,15 @@ uint16_t dnsp_resp_finish(struct dnsp_resp *r, const struct dnsp_query *q,
  */
 uint16_t dnsp_resp_error(uint8_t *buf, uint16_t cap, const struct dnsp_query *q, uint8_t rcode);
 
+/*
+ * Writes q back into buf as a query, for a worker that answered part of it
+ * in place and must hand the query on (a punt): the header from q (id,
+ * flags, one question, an OPT record when q had EDNS), the question left
+ * where it is (buf[12..q->question_end), which a response never rewrites),
+ * then an OPT with q's UDP size, version, DO bit and client subnet. Options
+ * the pipeline does not read are not carried. Returns the length, or 0 when
+ * it does not fit in cap.
+ */
+uint16_t dnsp_pkt_requery(uint8_t *buf, uint16_t cap, const struct dnsp_query *q);
+
 #endif

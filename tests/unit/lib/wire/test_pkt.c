@@ -617,6 +617,73 @@ static void make_query(struct qb *b, struct dnsp_query *q, const char *qname,
 	assert_int_equal(dnsp_pkt_parse_query(b->buf, b->len, q), 0);
 }
 
+/* Parses what dnsp_pkt_requery wrote back after an answer overwrote the
+ * buffer, and checks every field the pipeline reads came through. */
+static void assert_requery_same(struct qb *b, const struct dnsp_query *q0)
+{
+	struct dnsp_resp r;
+	struct dnsp_query q;
+	uint8_t a[4] = { 192, 0, 2, 1 };
+	dnsp_resp_init(&r, b->buf, sizeof(b->buf), 4096, q0);
+	assert_int_equal(dnsp_resp_put_rr(&r, DNSP_SEC_ANSWER, NULL, DNSP_T_A, 1, 60, a, 4), 0);
+	(void)dnsp_resp_finish(&r, q0, 1232, 0);
+	uint16_t n = dnsp_pkt_requery(b->buf, sizeof(b->buf), q0);
+	assert_true(n >= q0->question_end);
+	assert_int_equal(dnsp_pkt_parse_query(b->buf, n, &q), 0);
+	assert_int_equal(q.id, q0->id);
+	assert_int_equal(q.flags, q0->flags);
+	assert_int_equal(q.qtype, q0->qtype);
+	assert_int_equal(q.question_end, q0->question_end);
+	assert_memory_equal(q.qname, q0->qname, q0->qname_len);
+	assert_int_equal(q.has_edns, q0->has_edns);
+	assert_int_equal(q.do_bit, q0->do_bit);
+	assert_int_equal(q.edns_udp_size, q0->edns_udp_size);
+	assert_int_equal(q.has_ecs, q0->has_ecs);
+	if (q0->has_ecs) {
+		assert_int_equal(q.ecs_family, q0->ecs_family);
+		assert_int_equal(q.ecs_source_prefix, q0->ecs_source_prefix);
+		assert_memory_equal(q.ecs_addr, q0->ecs_addr, sizeof(q.ecs_addr));
+	}
+}
+
+/* A punt after a partial answer (a private zone's chain that leaves for
+ * upstream) hands on the query rebuilt from what was parsed, not a copy
+ * kept of the packet: header, question, and the EDNS fields the resolver
+ * reads (UDP size, DO, client subnet); an unread option (a cookie) is not
+ * carried. Too small a buffer is refused (0). */
+static void test_requery_after_an_answer(void **state)
+{
+	(void)state;
+	struct qb b;
+	struct dnsp_query q;
+	make_query(&b, &q, "a.Example.", DNSP_FLAG_RD | DNSP_FLAG_CD, false, false);
+	assert_requery_same(&b, &q);
+	make_query(&b, &q, "a.example.", DNSP_FLAG_RD, true, true);
+	assert_requery_same(&b, &q);
+
+	uint8_t opts[64];
+	const uint8_t v4[] = { 198, 51, 100 }, v6[] = { 0x20, 0x01, 0x0d, 0xb8, 0x80 };
+	const uint8_t cookie[] = { 0, 10, 0, 8, 1, 2, 3, 4, 5, 6, 7, 8 };
+	uint16_t l = ecs(opts, 1, 22, 0, v4, 3);
+	memcpy(opts + l, cookie, sizeof(cookie));
+	l = (uint16_t)(l + sizeof(cookie));
+	hdr(&b, 7, DNSP_FLAG_RD, 1, 0, 0, 1);
+	question(&b, "www.example.", DNSP_T_AAAA);
+	opt(&b, 1400, 0, true, opts, l);
+	assert_int_equal(dnsp_pkt_parse_query(b.buf, b.len, &q), 0);
+	assert_requery_same(&b, &q);
+	assert_int_equal(get16(b.buf + 10), 1); /* one additional record: the OPT */
+
+	l = ecs(opts, 2, 33, 0, v6, 5);
+	hdr(&b, 8, DNSP_FLAG_RD, 1, 0, 0, 1);
+	question(&b, "www.example.", DNSP_T_A);
+	opt(&b, 512, 0, false, opts, l);
+	assert_int_equal(dnsp_pkt_parse_query(b.buf, b.len, &q), 0);
+	assert_requery_same(&b, &q);
+
+	assert_int_equal(dnsp_pkt_requery(b.buf, (uint16_t)(q.question_end + 10), &q), 0);
+}
+
 /* Header rules of dnsp_resp_init; question kept with its case (RFC 4343). */
 static void test_resp_init_header_and_question_case(void **state)
 {
@@ -1374,6 +1441,7 @@ int main(void)
 		cmocka_unit_test(test_parse_ecs_nonzero_trailing_bits),
 		cmocka_unit_test(test_parse_ecs_short_or_duplicate),
 		cmocka_unit_test(test_resp_init_header_and_question_case),
+		cmocka_unit_test(test_requery_after_an_answer),
 		cmocka_unit_test(test_resp_init_keeps_opcode),
 		cmocka_unit_test(test_resp_put_a_owner_null),
 		cmocka_unit_test(test_resp_compress_owner_names),
