@@ -904,13 +904,18 @@ static size_t skip_name(const uint8_t *buf, size_t len, size_t off)
 	return 0;
 }
 
-int dnsp_fw_apply_chain(const struct dnsp_fw *fw, const struct dnsp_query *q,
-			struct dnsp_resp *r, uint32_t worker, struct dnsp_decision *d)
+/* The walk of dnsp_fw_apply_chain; with dry set it only tells whether a
+ * target is blocked (DNSP_FW_BLOCK), r, *d and the counters untouched. */
+static inline __attribute__((always_inline)) int apply_chain(const struct dnsp_fw *fw,
+							     const struct dnsp_query *q,
+							     struct dnsp_resp *r, uint32_t worker,
+							     struct dnsp_decision *d, bool dry)
 {
 	if (!fw || !fw->ready || !fw->inspect_chain)
 		return DNSP_FW_PASS;
 	const struct dnsp_fw_counters *c = fw->counters;
-	uint64_t *row = c && worker < c->nworkers ? c->rows + (size_t)worker * c->stride : NULL;
+	uint64_t *row = !dry && c && worker < c->nworkers ? c->rows + (size_t)worker * c->stride
+							  : NULL;
 	const uint8_t *buf = r->buf;
 	size_t len = r->len, off = r->qend;
 	bool first = true;
@@ -942,6 +947,11 @@ int dnsp_fw_apply_chain(const struct dnsp_fw *fw, const struct dnsp_query *q,
 		if (m < 0)
 			continue;
 		const struct dnsp_fw_rule *rule = &fw->rules[m];
+		if (dry) {
+			if (rule->action == DNSP_FW_BLOCK)
+				return DNSP_FW_BLOCK;
+			continue;
+		}
 		if (row && rule->counter < c->nslots)
 			row[rule->counter]++;
 		if (rule->action == DNSP_FW_ALERT && d->fw_action != DNSP_FW_ALERT)
@@ -958,5 +968,18 @@ int dnsp_fw_apply_chain(const struct dnsp_fw *fw, const struct dnsp_query *q,
 		return block_answer(rule, r);
 	}
 	return DNSP_FW_PASS;
+}
+
+int dnsp_fw_apply_chain(const struct dnsp_fw *fw, const struct dnsp_query *q,
+			struct dnsp_resp *r, uint32_t worker, struct dnsp_decision *d)
+{
+	return apply_chain(fw, q, r, worker, d, false);
+}
+
+bool dnsp_fw_chain_blocks(const struct dnsp_fw *fw, const struct dnsp_query *q,
+			  const struct dnsp_resp *r)
+{
+	/* dry: r is only read */
+	return apply_chain(fw, q, (struct dnsp_resp *)r, 0, NULL, true) == DNSP_FW_BLOCK;
 }
 

@@ -212,4 +212,13 @@ int dnsp_fw_apply(const struct dnsp_fw *fw, bool fail_open, const struct dnsp_qu
 int dnsp_fw_apply_chain(const struct dnsp_fw *fw, const struct dnsp_query *q,
 			struct dnsp_resp *r, uint32_t worker, struct dnsp_decision *d);
 
+/*
+ * Whether dnsp_fw_apply_chain would block the answer in r: the same walk,
+ * with nothing counted, recorded or written. For an answer whose matches
+ * are counted elsewhere (the fast path's local part of a chain that the
+ * slow path answers and inspects again in full).
+ */
+bool dnsp_fw_chain_blocks(const struct dnsp_fw *fw, const struct dnsp_query *q,
+			  const struct dnsp_resp *r);
+
 #endif

@@ -341,6 +341,15 @@ profiles:
   - {Id: rp-org, Name: org, Resources: [{ResourceArn: ZCLOUD}, {ResourceArn: rslvr-rr-cloud}]}
 profile_associations:
   - {ProfileId: rp-org, ResourceId: vpc-a}
+firewall:
+  domain_lists:
+    - {Id: fdl-link, Domains: [to-corp.example.com]}
+  rule_groups:
+    - Id: frg-link
+      FirewallRules:
+        - {Name: alert-link, Priority: 1, Action: ALERT, FirewallDomainListId: fdl-link}
+  rule_group_associations:
+    - {FirewallRuleGroupId: frg-link, VpcId: vpc-a, Priority: 101}
 """
 
 dp = None
@@ -551,6 +560,31 @@ def cname_targets_are_resolved_by_the_vpcs_most_specific_source():
     # the chain is vpc-a's private data: public recursion (vpc-b) has none
     h.expect(q(VPC_B, "to-internet.example.com", timeout=5.0), rcode="NXDOMAIN",
              what="vpc-b: the public example.com")
+
+
+def alert_link_matches():
+    for lab, v in dp.metrics().get("dnsplane_firewall_matches_total", []):
+        if 'rule="alert-link"' in lab:
+            return v
+    return 0
+
+
+@s.rule
+def chain_target_leaving_the_zones_counts_each_local_link_once():
+    """SEMANTICS §13 FirewallDomainRedirectionAction INSPECT_REDIRECTION_DOMAIN
+    and SPEC §3 dnsplane_firewall_matches_total: chain.example.com's local
+    link to-corp.example.com (ALERT in vpc-a) leads to dc01.corp.example.com,
+    which the FORWARD rule answers, so the query goes to the slow path. The
+    link is inspected once per query, counted once, not by the worker before
+    the punt and again by the resolver thread."""
+    q(IN_A, "chain.example.com")  # the target in the cache: one path only
+    before = alert_link_matches()
+    for _ in range(3):
+        r = h.expect(q(IN_A, "chain.example.com"), rcode="NOERROR", what="ALERT passes")
+        assert chain(r)[0] == ("chain.example.com.", "CNAME", "to-corp.example.com."), r
+    h.wait_until(lambda: alert_link_matches() >= before + 3, 5.0,
+                 what="the three matches to be counted")
+    assert alert_link_matches() == before + 3, (before, alert_link_matches())
 
 
 @s.rule

@@ -454,6 +454,72 @@ static void test_counters_are_per_worker_rows(void **state)
 	fx_free(f);
 }
 
+/* ---- CNAME chain (FirewallDomainRedirectionAction) ---- */
+
+/* A response for qname/A whose answer is one CNAME to target; q is the
+ * parsed query. */
+static void chain_resp(uint8_t *b, size_t cap, const char *qname, const char *target,
+		       struct dnsp_query *q, struct dnsp_resp *r)
+{
+	memset(b, 0, cap);
+	b[0] = 0x12; b[1] = 0x34; b[2] = 0x01; b[5] = 1;
+	size_t off = DNSP_HDR_LEN;
+	int n = dnsp_name_from_text(qname, strlen(qname), (const uint8_t *)"", b + off);
+	assert_true(n > 0);
+	off += (size_t)n;
+	b[off++] = 0; b[off++] = DNSP_T_A;
+	b[off++] = 0; b[off++] = 1;
+	assert_int_equal(dnsp_pkt_parse_query(b, off, q), 0);
+	dnsp_resp_init(r, b, (uint16_t)cap, 512, q);
+	uint8_t t[DNSP_NAME_MAX];
+	n = dnsp_name_from_text(target, strlen(target), (const uint8_t *)"", t);
+	assert_true(n > 0);
+	assert_true(dnsp_resp_put_rr(r, DNSP_SEC_ANSWER, NULL, DNSP_T_CNAME, DNSP_CLASS_IN, 60,
+				     t, (uint16_t)n) >= 0);
+}
+
+/* SEMANTICS §13 INSPECT_REDIRECTION_DOMAIN, SPEC §3 matches counted once:
+ * dnsp_fw_chain_blocks tells what dnsp_fw_apply_chain decides for a chain
+ * without counting, recording or rewriting (the fast path's check of a
+ * chain the slow path inspects and counts again in full). */
+static void test_chain_blocks_is_a_dry_apply_chain(void **state)
+{
+	(void)state;
+	struct fx *f = fx_new();
+	static const char *const alert_list[] = { "link.example.net", NULL };
+	entries(f, rule(f, DNSP_FW_ALERT, 0, "alert"), alert_list);
+	entries(f, rule(f, DNSP_FW_BLOCK, DNSP_FW_BLOCK_NXDOMAIN, "nx"), bad_list);
+	compile(f, true, 1);
+	uint32_t sa = f->fw->rules[0].counter, sb = f->fw->rules[1].counter;
+	uint8_t b[512];
+	struct dnsp_query q;
+	struct dnsp_resp r;
+	struct dnsp_decision d;
+
+	chain_resp(b, sizeof(b), "www.example.com", "link.example.net", &q, &r);
+	uint16_t len;
+	assert_false(dnsp_fw_chain_blocks(f->fw, &q, &r));
+	assert_int_equal(dnsp_fw_counters_sum(f->ctr, sa), 0);
+	memset(&d, 0, sizeof(d));
+	assert_int_equal(dnsp_fw_apply_chain(f->fw, &q, &r, 0, &d), DNSP_FW_PASS);
+	assert_int_equal(d.fw_action, DNSP_FW_ALERT);
+	assert_int_equal(dnsp_fw_counters_sum(f->ctr, sa), 1);
+
+	chain_resp(b, sizeof(b), "www.example.com", "a.c2.example.org", &q, &r);
+	len = r.len;
+	uint64_t before = dnsp_fw_counters_sum(f->ctr, sb);
+	assert_true(dnsp_fw_chain_blocks(f->fw, &q, &r));
+	assert_int_equal(r.len, len); /* untouched */
+	assert_int_equal(r.count[DNSP_SEC_ANSWER], 1);
+	assert_int_equal(dnsp_fw_counters_sum(f->ctr, sb), before);
+	memset(&d, 0, sizeof(d));
+	assert_int_equal(dnsp_fw_apply_chain(f->fw, &q, &r, 0, &d), DNSP_RCODE_NXDOMAIN);
+	assert_int_equal(r.count[DNSP_SEC_ANSWER], 0);
+	assert_int_equal(d.fw_action, DNSP_FW_BLOCK);
+	assert_int_equal(dnsp_fw_counters_sum(f->ctr, sb), before + 1);
+	fx_free(f);
+}
+
 /* ---- heuristics ---- */
 
 static int score(const char *name, uint8_t kind)
@@ -653,6 +719,7 @@ int main(void)
 		cmocka_unit_test(test_cannot_evaluate_fails_closed_with_servfail),
 		cmocka_unit_test(test_cannot_evaluate_fails_open_when_enabled),
 		cmocka_unit_test(test_counters_are_per_worker_rows),
+		cmocka_unit_test(test_chain_blocks_is_a_dry_apply_chain),
 		cmocka_unit_test(test_dga_score_separates_generated_names),
 		cmocka_unit_test(test_tunnel_score_flags_encoded_subdomains),
 		cmocka_unit_test(test_threat_rule_in_order_with_confidence),
