@@ -36,6 +36,14 @@ static int error(json_t **out, int status, const char *code, const char *fmt, ..
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	*out = dnsp_aws_error(status >= 500 ? "Receiver" : "Sender", code, msg);
+	if (!*out) {
+		/* a JSON string must be UTF-8: a quoted name cut by a precision
+		 * ("%.300s") or by msg's size can end inside a character */
+		for (char *p = msg; *p; p++)
+			if ((unsigned char)*p >= 0x80)
+				*p = '?';
+		*out = dnsp_aws_error(status >= 500 ? "Receiver" : "Sender", code, msg);
+	}
 	return status;
 }
 

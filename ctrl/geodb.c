@@ -322,6 +322,7 @@ static int geo_finish(dnsp_lpm_builder_t *lb, const struct loc_table *t, dnsp_ar
 struct filebuf {
 	char *p;
 	size_t len;
+	mode_t mode; /* of the file opened, 0 when it could not be */
 };
 
 /* True when the file behind fd still has the size and modification time
@@ -342,12 +343,14 @@ static int read_file(const char *path, struct filebuf *m)
 	int rc;
 
 	memset(m, 0, sizeof(*m));
+	m->mode = st.st_mode;
 	if (fd < 0)
 		return fd;
 	rc = dnsp_file_read_fd(fd, &st, DNSP_FILE_MAX, &m->p, &m->len);
 	if (rc == 0 && !unchanged(fd, &st)) {
 		free(m->p);
-		memset(m, 0, sizeof(*m));
+		m->p = NULL;
+		m->len = 0;
 		rc = DNSP_ETRUNC;
 	}
 	close(fd);
@@ -360,15 +363,13 @@ static void free_file(struct filebuf *m)
 	memset(m, 0, sizeof(*m));
 }
 
-/* Why a file could not be read, for messages. */
-static const char *read_error(int rc)
+/* Why a file could not be read, for messages (mode: of the file opened). */
+static const char *read_error(int rc, mode_t mode)
 {
-	if (rc == -EINVAL || rc == -EISDIR)
-		return "not a regular file";
 	if (rc == DNSP_ETRUNC)
 		return "the file changed while it was read (rewritten in place?); "
 		       "nothing was loaded from it";
-	return dnsp_strerror(rc);
+	return dnsp_file_strerror(rc, mode);
 }
 
 struct lines {
@@ -852,12 +853,13 @@ static int load_csv_pair(const char *path, const char *key, const struct dnsp_cf
 		goto out;
 	}
 	if ((rc = read_file(path, &mb)) < 0) {
-		origin_err(errs, origin, path, key, "cannot read %s: %s", path, read_error(rc));
+		origin_err(errs, origin, path, key, "cannot read %s: %s", path,
+			   read_error(rc, mb.mode));
 		goto out;
 	}
 	if ((rc = read_file(loc_path, &ml)) < 0) {
 		origin_err(errs, origin, path, key, "cannot read the Locations file %s beside %s: %s",
-			   loc_path, path, read_error(rc));
+			   loc_path, path, read_error(rc, ml.mode));
 		goto out;
 	}
 	/* the other family is optional, but one caught mid-rewrite is not
@@ -865,7 +867,7 @@ static int load_csv_pair(const char *path, const char *key, const struct dnsp_cf
 	rc = read_file(other, &mo);
 	if (rc == DNSP_ETRUNC) {
 		origin_err(errs, origin, path, key, "cannot read %s beside %s: %s", other, path,
-			   read_error(rc));
+			   read_error(rc, mo.mode));
 		goto out;
 	}
 	bool has_other = rc == 0;
@@ -1151,7 +1153,11 @@ int dnsp_geodb_load_mmdb(const char *path, const char *key, const struct dnsp_cf
 	 * mapping lives until MMDB_close below; everything kept is copied into
 	 * the arena before that. */
 	fd = dnsp_file_open(path, &sb);
-	copy = fd < 0 ? fd : dnsp_geodb_copy_to_memfd(fd, (size_t)sb.st_size);
+	/* the copy is memory: the cap of every other file read, so a sparse
+	 * or huge file is refused before it is read, not copied until the
+	 * memory runs out */
+	copy = fd < 0 ? fd : (uint64_t)sb.st_size > DNSP_FILE_MAX ? -EFBIG
+	       : dnsp_geodb_copy_to_memfd(fd, (size_t)sb.st_size);
 	if (copy >= 0 && !unchanged(fd, &sb)) {
 		close(copy);
 		copy = DNSP_ETRUNC;
@@ -1159,7 +1165,8 @@ int dnsp_geodb_load_mmdb(const char *path, const char *key, const struct dnsp_cf
 	if (fd >= 0)
 		close(fd);
 	if (copy < 0) {
-		origin_err(errs, origin, path, key, "cannot read %s: %s", path, read_error(copy));
+		origin_err(errs, origin, path, key, "cannot read %s: %s", path,
+			   read_error(copy, sb.st_mode));
 		return copy;
 	}
 	snprintf(copy_path, sizeof(copy_path), "/proc/self/fd/%d", copy);
@@ -1438,7 +1445,8 @@ int dnsp_latency_load(const char *path, const char *key, const struct dnsp_cfg_l
 	int rc = read_file(path, &m);
 
 	if (rc < 0) {
-		origin_err(errs, origin, path, key, "cannot read %s: %s", path, read_error(rc));
+		origin_err(errs, origin, path, key, "cannot read %s: %s", path,
+			   read_error(rc, m.mode));
 		return rc;
 	}
 	rc = dnsp_latency_parse(m.p, m.len, path, key, arena, rd, errs);

@@ -60,6 +60,21 @@ static const char *reason_phrase(int code)
 	}
 }
 
+/* Copies text taken from the answer into out (cap bytes), as printable
+ * ASCII: it goes into status texts that the API returns as JSON strings,
+ * which must be UTF-8 and are cut at any byte. HTAB becomes a space, other
+ * bytes outside 0x20..0x7e (controls, obs-text) become '?'. */
+static void copy_text(char *out, size_t cap, const char *p, size_t n)
+{
+	if (n >= cap)
+		n = cap - 1;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)p[i];
+		out[i] = c == '\t' ? ' ' : c < 0x20 || c > 0x7e ? '?' : (char)c;
+	}
+	out[n] = 0;
+}
+
 /* Case-insensitive header lookup in the head [start, end): value trimmed
  * into out. */
 static bool header(const char *head, size_t len, const char *name, char *out, size_t cap)
@@ -102,14 +117,13 @@ enum dnsp_httpresp_verdict dnsp_httpresp_head(struct dnsp_httpresp *r, const cha
 	if (std) {
 		snprintf(r->reason, sizeof(r->reason), "%s", std);
 	} else {
-		const char *p = s + 12, *eol = memchr(s, '\r', len);
+		/* the phrase ends with the status line, at its CR or LF */
+		const char *p = s + 12, *eol;
 		while (p < s + len && *p == ' ')
 			p++;
-		size_t rl = eol && eol > p ? (size_t)(eol - p) : 0;
-		if (rl >= sizeof(r->reason))
-			rl = sizeof(r->reason) - 1;
-		memcpy(r->reason, p, rl);
-		r->reason[rl] = 0;
+		for (eol = p; eol < s + len && *eol != '\r' && *eol != '\n'; eol++)
+			;
+		copy_text(r->reason, sizeof(r->reason), p, (size_t)(eol - p));
 	}
 	/* Route 53: healthy on >= 200 and < 400 */
 	if (r->status < 200 || r->status >= 400)
@@ -118,7 +132,7 @@ enum dnsp_httpresp_verdict dnsp_httpresp_head(struct dnsp_httpresp *r, const cha
 		return DNSP_HTTPRESP_STATUS_OK;
 	char v[128];
 	if (header(head, len, "Content-Encoding", v, sizeof(v)) && strcasecmp(v, "identity") != 0) {
-		snprintf(r->encoding, sizeof(r->encoding), "%s", v);
+		copy_text(r->encoding, sizeof(r->encoding), v, strlen(v));
 		return DNSP_HTTPRESP_BAD_ENCODING;
 	}
 	if (header(head, len, "Transfer-Encoding", v, sizeof(v)) && strcasestr(v, "chunked")) {

@@ -583,6 +583,19 @@ def import_without_import_dir_is_refused():
     assert js == {"Domains": ["evil.corp.example"]}, js
 
 
+@s.rule
+def import_refusal_quoting_a_cut_non_ascii_path_is_still_a_validation_error():
+    # SPEC §3 bad input gets a clear error: the refusal quotes the path cut
+    # to 300 bytes; cut inside a UTF-8 character it must still be the 400
+    # ValidationException with its JSON body, not a 500
+    for pad in ("", "x"):
+        url = "file:///" + pad + "\u00e9" * 200 + "/list.txt"
+        st, js = import_url(d, "fdl-nodata", url)
+        e = js.get("Error", {})
+        assert st == 400 and e.get("Code") == "ValidationException", (pad, st, js)
+        assert "import_dir" in e.get("Message", ""), (pad, js)
+
+
 # ---------------------------------------------------------------- --check
 
 @s.rule

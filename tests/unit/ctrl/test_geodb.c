@@ -560,6 +560,25 @@ static void test_mmdb_bad_file_is_reported_at_the_config_line(void **state)
 	assert_null(f->rd.geo);
 }
 
+/* Bad input never exhausts memory (SPEC §3): a MaxMind file larger than
+ * the cap every file read has (DNSP_FILE_MAX; here a sparse file, so the
+ * test costs no disk) is refused before it is copied, at the config line. */
+static void test_mmdb_over_the_size_cap_is_refused_before_the_copy(void **state)
+{
+	struct fx *f = *state;
+	struct dnsp_cfg_loc origin = { "c.yaml", 4 };
+	char path[128];
+
+	snprintf(path, sizeof(path), "%s/huge.mmdb", f->dir);
+	write_file(path, "x");
+	assert_int_equal(truncate(path, (off_t)DNSP_FILE_MAX + 4096), 0);
+	assert_int_equal(dnsp_geodb_load(path, "server.geo_db", &origin, f->arena, &f->rd,
+					 &f->errs), -EFBIG);
+	assert_error(f, "c.yaml:4: server.geo_db: cannot read", "larger than the limit");
+	assert_null(f->rd.geo);
+	unlink(path);
+}
+
 /* ---- files changing under the loader ---- */
 
 /* A file of n bytes ("0123456789" repeated) at path; returns an fd open
@@ -687,6 +706,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_mmdb_ipv6_tree_loads_ipv4_subtree_and_ipv6, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mmdb_ipv4_tree_loads, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mmdb_bad_file_is_reported_at_the_config_line, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mmdb_over_the_size_cap_is_refused_before_the_copy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reading_a_file_shorter_than_its_size_is_an_error_not_sigbus, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mmdb_copy_outlives_truncation_of_the_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_database_that_is_not_a_regular_file_is_reported, setup, teardown),

@@ -765,6 +765,19 @@ static void test_probe_bad_answers_fail(void **state)
 		      "Failure: HTTP Status Code 503");
 }
 
+/* SEMANTICS §10: the status text quotes the reason phrase; one that is
+ * not UTF-8 is kept to printable ASCII, so GetHealthCheckStatus can still
+ * return the text as a JSON string. */
+static void test_probe_reason_phrase_is_printable(void **state)
+{
+	(void)state;
+	const char *st = PROBE("HTTP/1.1 599 \xff\xfe\x1b[0m\r\n\r\n", false);
+	expect_status(st, "Failure: HTTP Status Code 599, ???[0m");
+	for (const char *c = st; *c; c++)
+		if ((unsigned char)*c < 0x20 || (unsigned char)*c > 0x7e)
+			fail_msg("status \"%s\" has byte 0x%02x", st, (unsigned char)*c);
+}
+
 /* ---- TLS answers (a loopback TLS server with canned records) ---- */
 
 /* A throwaway self-signed P-256 certificate: the checker validates none. */
@@ -995,6 +1008,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_thread_probes_and_stops, teardown),
 		cmocka_unit_test_teardown(test_probe_body_decoding, teardown),
 		cmocka_unit_test_teardown(test_probe_bad_answers_fail, teardown),
+		cmocka_unit_test_teardown(test_probe_reason_phrase_is_printable, teardown),
 		cmocka_unit_test_teardown(test_https_probe_reads_bytes_tls_holds, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -147,6 +147,46 @@ static void test_search_window_is_5120_bytes(void **state)
 	assert_false(dnsp_httpresp_match(&r, "NEEDLE")); /* past the window */
 }
 
+/* Text taken from the answer (the reason phrase, a Content-Encoding) ends
+ * up in the check's status text, which GetHealthCheckStatus returns as a
+ * JSON string: it is cut at the status line's end and kept to printable
+ * ASCII, so a bare LF cannot pull the next header in and bytes that are not
+ * UTF-8 (or a UTF-8 character cut by the 63-byte cap) cannot make the
+ * status unrepresentable (SEMANTICS §10 status texts). */
+static bool printable(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e)
+			return false;
+	return true;
+}
+
+static void test_texts_from_the_answer_are_printable_ascii(void **state)
+{
+	(void)state;
+	struct dnsp_httpresp r;
+	bool done;
+	assert_int_equal(read_all(&r, "HTTP/1.1 299 Odd\nX-Secret: abc\r\n\r\n", 4096, &done),
+			 DNSP_HTTPRESP_BODY);
+	assert_string_equal(r.reason, "Odd");
+	assert_int_equal(read_all(&r, "HTTP/1.1 599 \xff\xfe\x1b[2Jbad\tx\r\n\r\n", 4096,
+				  &done), DNSP_HTTPRESP_STATUS_FAIL);
+	assert_true(printable(r.reason));
+	assert_string_equal(r.reason, "???[2Jbad x");
+	assert_int_equal(read_all(&r, "HTTP/1.1 200 OK\r\nContent-Encoding: g\xc3\xa9zip\x01"
+				  "\r\n\r\n", 4096, &done), DNSP_HTTPRESP_BAD_ENCODING);
+	assert_true(printable(r.encoding));
+	/* a long phrase of 2-byte characters: the cap never leaves half of one */
+	char text[256];
+	int n = snprintf(text, sizeof(text), "HTTP/1.1 299 ");
+	for (int i = 0; i < 50; i++)
+		n += snprintf(text + n, sizeof(text) - (size_t)n, "\xc3\xa9");
+	snprintf(text + n, sizeof(text) - (size_t)n, "\r\n\r\n");
+	read_all(&r, text, 4096, &done);
+	assert_true(printable(r.reason));
+	assert_int_equal(strlen(r.reason), sizeof(r.reason) - 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -155,6 +195,7 @@ int main(void)
 		cmocka_unit_test(test_chunked_body_in_pieces),
 		cmocka_unit_test(test_bad_chunk_sizes_are_not_valid_http),
 		cmocka_unit_test(test_search_window_is_5120_bytes),
+		cmocka_unit_test(test_texts_from_the_answer_are_printable_ascii),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
